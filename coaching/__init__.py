@@ -1,0 +1,1 @@
+"""Coaching plans, sessions and the agent portal (issue 5)."""

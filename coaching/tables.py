@@ -1,0 +1,1 @@
+"""Tables of the `coaching` package (none yet)."""

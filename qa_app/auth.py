@@ -1,0 +1,135 @@
+"""Who is asking, and what they may see.
+
+Login puts the user's id in a server-side session; each request loads the user with their
+role, their agent (for an agent login) and the teams they lead. Guards check the role on every
+route; `agent_scope()` is the one rule for whose records a user sees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
+from litestar.security.session_auth import SessionAuth
+
+from qa_app.tables import Agent, Role, Team, User
+
+STAFF = (Role.admin, Role.manager, Role.qa, Role.team_leader)
+EVERYONE = (*STAFF, Role.agent)
+SESSION_MAX_AGE = 8 * 60 * 60  # a working day
+
+
+@dataclass
+class CurrentUser:
+    id: int
+    email: str
+    name: str
+    role: Role
+    agent_id: int | None = None
+    led_team_ids: list[int] = field(default_factory=list)
+
+    def has(self, *roles: Role) -> bool:
+        return self.role in roles
+
+
+async def load_user(user_id: int) -> CurrentUser | None:
+    row = await User.select().where((User.id == user_id) & (User.active == True)).first()  # noqa: E712
+    if row is None:
+        return None
+    role = Role(row["role"])
+    agent_id = None
+    if role == Role.agent:
+        agent = await Agent.select(Agent.id).where(Agent.user == user_id).first()
+        agent_id = agent["id"] if agent else None
+    led = [t["id"] for t in await Team.select(Team.id).where(Team.leader == user_id)] if role == Role.team_leader else []
+    return CurrentUser(
+        id=row["id"], email=row["email"], name=row["name"], role=role, agent_id=agent_id, led_team_ids=led
+    )
+
+
+async def retrieve_user_handler(session: dict[str, Any], connection: ASGIConnection) -> CurrentUser | None:
+    user_id = session.get("user_id")
+    return await load_user(int(user_id)) if user_id else None
+
+
+async def agent_scope(user: CurrentUser) -> list[int] | None:
+    """The agents whose records `user` may see: None means all of them.
+
+    Administrators, managers and the QA team see everyone; a team leader sees the agents of the
+    teams they lead; an agent sees only themselves.
+    """
+    if user.has(Role.admin, Role.manager, Role.qa):
+        return None
+    if user.role == Role.team_leader:
+        if not user.led_team_ids:
+            return []
+        rows = await Agent.select(Agent.id).where(Agent.team.is_in(user.led_team_ids))
+        return [r["id"] for r in rows]
+    return [user.agent_id] if user.agent_id else []
+
+
+async def team_scope(user: CurrentUser) -> list[int] | None:
+    if user.has(Role.admin, Role.manager, Role.qa):
+        return None
+    return list(user.led_team_ids)
+
+
+def can_see(scope: list[int] | None, item_id: int | None) -> bool:
+    return scope is None or (item_id is not None and item_id in scope)
+
+
+def ensure_visible(scope: list[int] | None, item_id: int | None) -> None:
+    """Another person's record answers 404, exactly like one that does not exist."""
+    if not can_see(scope, item_id):
+        raise NotFoundException()
+
+
+def require(*roles: Role):
+    """A guard: the route is open to these roles only."""
+
+    def guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+        user = connection.scope.get("user")
+        if not isinstance(user, CurrentUser):
+            raise NotAuthorizedException()
+        if user.role not in roles:
+            raise PermissionDeniedException("Your role does not give access to this page.")
+
+    guard.__name__ = f"require_{'_'.join(r.value for r in roles)}"
+    return guard
+
+
+class RotatingSessionBackend(ServerSideSessionBackend):
+    """Issues a fresh session id when a request asks for it (at login), so that an id planted
+    before login is never the one that becomes authenticated (session fixation)."""
+
+    def get_session_id(self, connection: ASGIConnection) -> str:
+        state = connection.scope.get("state", {})
+        if state.get("rotate_session"):
+            new_id = state.get("rotated_session_id")
+            if new_id is None:
+                new_id = state["rotated_session_id"] = self.generate_session_id()
+            return new_id
+        return super().get_session_id(connection)
+
+
+class RotatingSessionConfig(ServerSideSessionConfig):
+    _backend_class = RotatingSessionBackend
+
+
+def session_auth(*, secure_cookies: bool) -> SessionAuth:
+    return SessionAuth[CurrentUser, RotatingSessionBackend](
+        retrieve_user_handler=retrieve_user_handler,
+        session_backend_config=RotatingSessionConfig(
+            store="sessions",
+            max_age=SESSION_MAX_AGE,
+            httponly=True,
+            samesite="lax",
+            secure=secure_cookies,
+            key="qa_session",
+        ),
+        exclude=["^/login", "^/static/", "^/health", "^/schema", "^/favicon"],
+    )

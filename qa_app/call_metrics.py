@@ -1,0 +1,86 @@
+"""Call-handling figures, computed in one place for the pages, the CLI and the monthly report.
+
+Definitions (as Stockholm and Edinburgh use them):
+- offered: every call that reached a queue; answered includes transferred calls;
+- service level: share of answered calls answered within the threshold (default 60 s);
+- average speed of answer (ASA): mean wait of answered calls;
+- abandonment rate: abandoned / offered;
+- average handle time (AHT): mean talk + hold of answered calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from qa_app.tables import Call
+
+DEFAULT_THRESHOLD_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class CallFigures:
+    offered: int
+    answered: int
+    abandoned: int
+    transferred: int
+    answered_within_threshold: int
+    threshold_seconds: int
+    total_wait_answered: int
+    total_handle: int
+
+    @property
+    def service_level(self) -> float | None:
+        return self.answered_within_threshold / self.answered if self.answered else None
+
+    @property
+    def abandonment_rate(self) -> float | None:
+        return self.abandoned / self.offered if self.offered else None
+
+    @property
+    def average_speed_of_answer(self) -> float | None:
+        return self.total_wait_answered / self.answered if self.answered else None
+
+    @property
+    def average_handle_time(self) -> float | None:
+        return self.total_handle / self.answered if self.answered else None
+
+
+def _in_list(column: str, ids: list[int]) -> str:
+    return f'{column} IN ({", ".join(str(int(i)) for i in ids)})'
+
+
+async def call_figures(
+    start: datetime,
+    end: datetime,
+    *,
+    agent_ids: list[int] | None = None,
+    threshold_seconds: int = DEFAULT_THRESHOLD_SECONDS,
+) -> CallFigures:
+    """Figures for calls offered in [start, end), optionally only those of some agents."""
+    where = '"offered_at" >= {} AND "offered_at" < {}'
+    if agent_ids is not None:
+        if not agent_ids:
+            return CallFigures(0, 0, 0, 0, 0, threshold_seconds, 0, 0)
+        where += " AND " + _in_list('"agent"', agent_ids)
+    sql = f"""
+        SELECT COUNT(*) AS offered,
+               COALESCE(SUM(CASE WHEN "disposition" <> 'abandoned' THEN 1 ELSE 0 END), 0) AS answered,
+               COALESCE(SUM(CASE WHEN "disposition" = 'abandoned' THEN 1 ELSE 0 END), 0) AS abandoned,
+               COALESCE(SUM(CASE WHEN "disposition" = 'transferred' THEN 1 ELSE 0 END), 0) AS transferred,
+               COALESCE(SUM(CASE WHEN "disposition" <> 'abandoned' AND "wait_seconds" <= {threshold_seconds:d} THEN 1 ELSE 0 END), 0) AS within,
+               COALESCE(SUM(CASE WHEN "disposition" <> 'abandoned' THEN "wait_seconds" ELSE 0 END), 0) AS wait,
+               COALESCE(SUM(CASE WHEN "disposition" <> 'abandoned' THEN "talk_seconds" + COALESCE("hold_seconds", 0) ELSE 0 END), 0) AS handle
+        FROM "call" WHERE {where}
+    """
+    row = (await Call.raw(sql, start, end))[0]
+    return CallFigures(
+        offered=int(row["offered"]),
+        answered=int(row["answered"]),
+        abandoned=int(row["abandoned"]),
+        transferred=int(row["transferred"]),
+        answered_within_threshold=int(row["within"]),
+        threshold_seconds=threshold_seconds,
+        total_wait_answered=int(row["wait"]),
+        total_handle=int(row["handle"]),
+    )

@@ -1,0 +1,207 @@
+"""The `qa` command. Names and `--json` shapes are part of the contract in DESIGN.md.
+
+Every command that touches the database applies pending migrations first, so a fresh data
+folder just works. Bad input ends with a one-line reason on stderr and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from qa_app import db
+from qa_app.imports.common import ImportError_
+from qa_app.settings import ConfigError, get_settings
+from qa_app.users import UserError
+
+EXPECTED_ERRORS = (ConfigError, ImportError_, UserError)
+
+
+def fail(message: str, code: int = 1) -> None:
+    click.echo(f"qa: {message}", err=True)
+    sys.exit(code)
+
+
+def run_with_database(coro_factory: Callable[[], Awaitable[Any]], *, migrate: bool = True) -> Any:
+    async def runner() -> Any:
+        db.use_database(get_settings().database_url)
+        try:
+            if migrate:
+                await db.migrate()
+            return await coro_factory()
+        finally:
+            await db.close_pool()
+
+    try:
+        return asyncio.run(runner())
+    except EXPECTED_ERRORS as error:
+        fail(str(error), 2)
+    except OSError as error:
+        if "connect" in str(error).lower() or isinstance(error, ConnectionError):
+            fail(f"cannot reach the database ({db.describe(db.current_engine())}): {error}")
+        raise
+
+
+def handles_config_errors(command: Callable) -> Callable:
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except EXPECTED_ERRORS as error:
+            fail(str(error), 2)
+
+    return wrapper
+
+
+@click.group(help="Quality assurance and customer feedback for a municipal contact centre.")
+def main() -> None:
+    pass
+
+
+@main.group(name="db", help="The database.")
+def db_group() -> None:
+    pass
+
+
+@db_group.command(name="upgrade", help="Apply pending migrations.")
+@handles_config_errors
+def db_upgrade() -> None:
+    run_with_database(lambda: asyncio.sleep(0))
+    click.echo(f"database up to date: {db.describe(db.current_engine())}", err=True)
+
+
+@main.command(help="Load a realistic demo centre (idempotent) and print the demo logins.")
+@click.option("--seed", default=2026, show_default=True, help="Random seed of the generated data.")
+@handles_config_errors
+def demo(seed: int) -> None:
+    from qa_app import demo as demo_module
+
+    credentials = run_with_database(lambda: demo_module.load_demo(seed=seed, echo=lambda m: click.echo(m, err=True)))
+    click.echo("Demo logins (also in " + str(demo_module.credentials_path()) + "):")
+    for role, email, password in credentials:
+        click.echo(f"  {role:<12} {email:<28} {password}")
+
+
+@main.command(help="Run the web app (applies migrations first).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@handles_config_errors
+def serve(host: str, port: int) -> None:
+    import uvicorn
+
+    run_with_database(lambda: asyncio.sleep(0))
+    click.echo(f"serving on http://{host}:{port} with {db.describe(db.current_engine())}", err=True)
+    uvicorn.run("qa_app.app:create_app", factory=True, host=host, port=port, log_level="info", proxy_headers=True)
+
+
+@main.group(help="Users and their roles.")
+def users() -> None:
+    pass
+
+
+@users.command(name="create", help="Create a user; the password is asked for, or generated and printed once.")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(["admin", "manager", "qa", "team_leader", "agent"]))
+@click.option("--agent", "agent", default=None, help="Staff number of the agent this login belongs to (role agent).")
+@click.option("--name", default="")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@handles_config_errors
+def users_create(email: str, role: str, agent: str | None, name: str, password_stdin: bool) -> None:
+    from qa_app.users import create_user, generate_password
+
+    generated = False
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    elif sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password, generated = generate_password(), True
+    user_id = run_with_database(
+        lambda: create_user(email=email, role=role, password=password, name=name, agent_staff_number=agent)
+    )
+    click.echo(f"created user {user_id}: {email} ({role})", err=True)
+    if generated:
+        click.echo(f"password: {password}")
+
+
+@main.group(name="import", help="Import calls and attendance.")
+def import_group() -> None:
+    pass
+
+
+def _print_summary(summary: Any, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(summary.as_json(), indent=2, default=str))
+    else:
+        for error in summary.errors[:20]:
+            click.echo(f"line {error['line']}: {error['reason']}", err=True)
+        if summary.rejected > 20:
+            click.echo(f"... and {summary.rejected - 20} more rejected rows (see --json)", err=True)
+        for agent in summary.agents_created:
+            click.echo(f"created agent {agent}", err=True)
+    click.echo(("" if summary.committed else "qa: ") + summary.headline(), err=True)
+    if not summary.committed:
+        sys.exit(1)
+
+
+@import_group.command(name="calls", help="Import calls from a file, streaming it; re-importing updates, never duplicates.")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", required=True, type=click.Choice(["csv", "asterisk-queue-log", "asterisk-cdr"]))
+@click.option("--recordings", type=click.Path(path_type=Path), help="Folder of recordings, matched by the call's unique id.")
+@click.option("--skip-invalid", is_flag=True, help="Import the good rows and report the bad ones.")
+@click.option("--create-agents", is_flag=True, help="Create agents the file names that are not known yet.")
+@click.option("--map", "mapping", multiple=True, metavar="OURS=THEIRS", help="CSV: our column name = the file's.")
+@click.option("--timezone", "source_timezone", default=None, help="Time zone of times without an offset (default QA_TIMEZONE).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@handles_config_errors
+def import_calls_command(
+    file: Path,
+    fmt: str,
+    recordings: Path | None,
+    skip_invalid: bool,
+    create_agents: bool,
+    mapping: tuple[str, ...],
+    source_timezone: str | None,
+    as_json: bool,
+) -> None:
+    from qa_app.imports.run import import_calls
+    from qa_app.progress import byte_progress
+
+    with byte_progress(f"importing {file.name}") as progress:
+        summary = run_with_database(
+            lambda: import_calls(
+                file,
+                fmt,
+                skip_invalid=skip_invalid,
+                create_agents=create_agents,
+                recordings_dir=recordings,
+                mapping=mapping,
+                source_timezone=source_timezone,
+                progress=progress,
+            )
+        )
+    _print_summary(summary, as_json)
+
+
+@import_group.command(name="attendance", help="Import the rota: staff_number, date, scheduled_minutes, worked_minutes, absence, minutes_late.")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--skip-invalid", is_flag=True)
+@click.option("--map", "mapping", multiple=True, metavar="OURS=THEIRS")
+@click.option("--json", "as_json", is_flag=True)
+@handles_config_errors
+def import_attendance_command(file: Path, skip_invalid: bool, mapping: tuple[str, ...], as_json: bool) -> None:
+    from qa_app.imports.run import import_attendance
+
+    summary = run_with_database(lambda: import_attendance(file, skip_invalid=skip_invalid, mapping=mapping))
+    _print_summary(summary, as_json)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,168 @@
+"""The database engine: chosen from QA_DATABASE_URL, SQLite (WAL, busy timeout, immediate
+write transactions) or PostgreSQL (asyncpg).
+
+Piccolo binds each table to an engine; `use_database()` points every table, and Piccolo's
+own migration machinery (through `qa_app.piccolo_conf.DB`), at one engine. That is what lets
+one process (the test suite) run against SQLite and then PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from qa_app.settings import ConfigError, database_kind
+
+APPS = [
+    "qa_app.piccolo_app",
+    "transcription.piccolo_app",
+    "scorecards.piccolo_app",
+    "surveys.piccolo_app",
+    "coaching.piccolo_app",
+    "reports.piccolo_app",
+]
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
+
+def sqlite_path(url: str) -> Path:
+    """`sqlite:////abs/path.db` or `sqlite:///relative.db` (the SQLAlchemy convention)."""
+    if not url.startswith("sqlite:///"):
+        raise ConfigError("a SQLite QA_DATABASE_URL looks like sqlite:////absolute/path/qa.sqlite3")
+    return Path(url[len("sqlite:///"):])
+
+
+def engine_for_url(url: str) -> Engine:
+    if database_kind(url) == "sqlite":
+        path = sqlite_path(url)
+        return SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+    return PostgresEngine(config={"dsn": url})
+
+
+def describe(engine: Engine) -> str:
+    """A human description of the database, without credentials."""
+    if isinstance(engine, SQLiteEngine):
+        return f"sqlite {engine.path}"
+    dsn = engine.config.get("dsn", "")
+    host_part = dsn.split("@")[-1] if "@" in dsn else dsn.split("//")[-1]
+    return f"postgresql {host_part}"
+
+
+def prepare_sqlite_file(path: Path) -> None:
+    """Create the folder and switch the file to WAL mode (a persistent property of the file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.closing(sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)) as conn:
+        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if mode.lower() != "wal":
+            raise ConfigError(f"could not switch {path} to WAL mode (got {mode})")
+
+
+def all_tables() -> list[type]:
+    from piccolo.apps.migrations.tables import Migration
+    from piccolo.conf.apps import Finder
+
+    tables: list[type] = [Migration]
+    for config in Finder().get_app_registry().app_configs.values():
+        tables.extend(config.table_classes)
+    return tables
+
+
+def use_database(url: str) -> Engine:
+    """Make `url` the database of every table in this process and return its engine."""
+    import qa_app.piccolo_conf as conf
+
+    engine = engine_for_url(url)
+    if isinstance(engine, SQLiteEngine):
+        prepare_sqlite_file(Path(engine.path))
+    conf.DB = engine
+    for table in all_tables():
+        table._meta.db = engine
+    return engine
+
+
+def current_engine() -> Engine:
+    import qa_app.piccolo_conf as conf
+
+    return conf.DB
+
+
+def is_sqlite(engine: Engine | None = None) -> bool:
+    return isinstance(engine or current_engine(), SQLiteEngine)
+
+
+async def migrate() -> None:
+    """Apply every pending migration of every app (idempotent)."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    engine = current_engine()
+    if isinstance(engine, SQLiteEngine):
+        prepare_sqlite_file(Path(engine.path))
+    with contextlib.redirect_stdout(_NullWriter()):
+        result = await run_forwards(app_name="all", migration_id="all")
+    if not result.success:
+        raise RuntimeError(f"database migration failed: {result.message}")
+
+
+class _NullWriter:
+    """Piccolo prints a heading per app while migrating; `qa` keeps stdout for its own output."""
+
+    def write(self, _text: str) -> int:
+        return 0
+
+    def flush(self) -> None:
+        pass
+
+
+@contextlib.asynccontextmanager
+async def write_transaction() -> AsyncIterator[Any]:
+    """A transaction for writes: `BEGIN IMMEDIATE` on SQLite, so that two writers queue on the
+    busy timeout instead of failing half-way with "database is locked"."""
+    engine = current_engine()
+    if isinstance(engine, SQLiteEngine):
+        async with engine.transaction(transaction_type=TransactionType.immediate) as tx:
+            yield tx
+    else:
+        async with engine.transaction() as tx:
+            yield tx
+
+
+def placeholders(engine: Engine, count: int, start: int = 1) -> list[str]:
+    if isinstance(engine, SQLiteEngine):
+        return ["?"] * count
+    return [f"${i}" for i in range(start, start + count)]
+
+
+async def executemany(tx: Any, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """Run one statement for many rows on the transaction's own connection.
+
+    Piccolo has no executemany; bulk imports need it (one round trip per batch, not per row).
+    """
+    if rows:
+        await tx.connection.executemany(sql, rows)
+
+
+async def fetch(tx: Any, sql: str, args: Sequence[Any]) -> list[tuple]:
+    """Rows as tuples from the transaction's connection, whichever the engine."""
+    if is_sqlite():
+        async with tx.connection.execute(sql, args) as cursor:
+            return [tuple(row.values()) if isinstance(row, dict) else tuple(row) for row in await cursor.fetchall()]
+    return [tuple(record) for record in await tx.connection.fetch(sql, *args)]
+
+
+async def start_pool() -> None:
+    engine = current_engine()
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=1, max_size=10)
+
+
+async def close_pool() -> None:
+    engine = current_engine()
+    if isinstance(engine, PostgresEngine) and engine.pool is not None:
+        await engine.close_connection_pool()

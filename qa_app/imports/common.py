@@ -1,0 +1,353 @@
+"""What every call import shares: the parsed record, the summary, the recording index and the
+batched writer that upserts calls by external id."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from qa_app import db
+from qa_app.security import caller_hash
+from qa_app.settings import ConfigError
+from qa_app.tables import Agent, Disposition, Service
+
+MAX_REPORTED_ERRORS = 1000
+BATCH_SIZE = 5000
+
+
+class ImportError_(Exception):
+    """A whole file cannot be read (wrong format, missing columns); the message says why."""
+
+
+@dataclass(slots=True)
+class CallRecord:
+    external_id: str
+    offered_at: datetime
+    queue: str = ""
+    agent_ref: str | None = None
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+    wait_seconds: int = 0
+    talk_seconds: int = 0
+    hold_seconds: int | None = None
+    transferred: bool = False
+    disposition: str = Disposition.answered.value
+    caller_number: str | None = None
+    service_ref: str | None = None
+    recording: str | None = None
+    line: int = 0
+
+
+def check_record(record: CallRecord) -> str | None:
+    """The rules every source must satisfy; a reason when broken."""
+    if not record.external_id:
+        return "the call has no id"
+    if len(record.external_id) > 100:
+        return "the call id is longer than 100 characters"
+    for name in ("wait_seconds", "talk_seconds", "hold_seconds"):
+        value = getattr(record, name)
+        if value is not None and value < 0:
+            return f"{name} is negative ({value})"
+    if record.answered_at and record.answered_at < record.offered_at:
+        return "answered before it was offered"
+    if record.ended_at and record.ended_at < (record.answered_at or record.offered_at):
+        return "ended before it was answered or offered"
+    if record.disposition not in Disposition._value2member_map_:
+        return f"unknown disposition {record.disposition!r} (answered, abandoned or transferred)"
+    return None
+
+
+@dataclass
+class ImportSummary:
+    file: str
+    format: str
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    incomplete: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    errors_truncated: bool = False
+    committed: bool = False
+    agents_created: list[str] = field(default_factory=list)
+    database: str = ""
+
+    def reject(self, line: int, reason: str) -> None:
+        self.rejected += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append({"line": line, "reason": reason})
+        else:
+            self.errors_truncated = True
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "format": self.format,
+            "read": self.read,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "incomplete": self.incomplete,
+            "committed": self.committed,
+            "agents_created": self.agents_created,
+            "database": self.database,
+            "errors": self.errors,
+            "errors_truncated": self.errors_truncated,
+        }
+
+    def headline(self) -> str:
+        if self.committed:
+            text = (
+                f"{self.read} read, {self.created} created, {self.updated} updated, "
+                f"{self.unchanged} unchanged, {self.rejected} rejected"
+            )
+            if self.incomplete:
+                text += f", {self.incomplete} unfinished at the end of the file (not imported)"
+            return text
+        first = self.errors[0] if self.errors else {"line": 0, "reason": "?"}
+        return (
+            f"nothing imported: {self.rejected} bad row(s), the first on line {first['line']}: "
+            f"{first['reason']} (fix the file, or import the rest with --skip-invalid)"
+        )
+
+
+AUDIO_SUFFIXES = {".wav", ".mp3", ".gsm", ".ogg", ".opus", ".oga", ".flac", ".wav49", ".sln", ".ulaw", ".alaw", ".m4a"}
+
+
+class RecordingIndex:
+    """Recording files under a folder, found by the call's unique id.
+
+    A file matches a call when its name without extension is the id ("1693526400.17.wav") or ends
+    with "-<id>" / "_<id>" as call recorders name them ("q-support-20260901-1693526400.17.wav").
+    Paths are stored relative to QA_RECORDINGS_DIR, so the folder must lie inside it.
+    """
+
+    def __init__(self, folder: Path, recordings_root: Path):
+        folder = folder.resolve()
+        root = recordings_root.resolve()
+        if not folder.is_dir():
+            raise ConfigError(f"--recordings {folder} is not a folder")
+        if folder != root and root not in folder.parents:
+            raise ConfigError(
+                f"--recordings {folder} must lie inside QA_RECORDINGS_DIR ({root}); recording paths are stored relative to it"
+            )
+        self.by_id: dict[str, str] = {}
+        for dirpath, _dirs, files in os.walk(folder):
+            for name in files:
+                path = Path(dirpath, name)
+                if path.suffix.lower() not in AUDIO_SUFFIXES:
+                    continue
+                relative = str(path.relative_to(root))
+                stem = path.name[: -len(path.suffix)]
+                self.by_id.setdefault(stem, relative)
+                for separator in ("-", "_"):
+                    if separator in stem:
+                        self.by_id.setdefault(stem.rsplit(separator, 1)[1], relative)
+
+    def find(self, external_id: str) -> str | None:
+        return self.by_id.get(external_id)
+
+
+COLUMNS = (
+    "external_id",
+    "queue",
+    "agent",
+    "service",
+    "offered_at",
+    "answered_at",
+    "ended_at",
+    "wait_seconds",
+    "talk_seconds",
+    "hold_seconds",
+    "transferred",
+    "disposition",
+    "caller_hash",
+    "recording_path",
+    "source",
+    "fingerprint",
+)
+# A re-import never erases what was added since: a service set on the call page, a recording.
+KEEP_EXISTING = {"service", "recording_path"}
+
+
+def _upsert_sql(engine: Any) -> str:
+    marks = ", ".join(db.placeholders(engine, len(COLUMNS)))
+    columns = ", ".join(f'"{c}"' for c in COLUMNS)
+    updates = ", ".join(
+        f'"{c}" = COALESCE(excluded."{c}", "call"."{c}")' if c in KEEP_EXISTING else f'"{c}" = excluded."{c}"'
+        for c in COLUMNS
+        if c != "external_id"
+    )
+    return f'INSERT INTO "call" ({columns}) VALUES ({marks}) ON CONFLICT ("external_id") DO UPDATE SET {updates}'
+
+
+def staff_number_from_ref(ref: str) -> str:
+    """'PJSIP/1001' -> '1001'; 'Agent/1001' -> '1001'; a plain name stays as it is."""
+    return ref.rsplit("/", 1)[-1].split("@", 1)[0] if "/" in ref else ref
+
+
+class CallWriter:
+    """Resolves agents and services, hashes caller numbers, links recordings, and upserts calls
+    in batches inside the caller's transaction. Counts created, updated and unchanged calls."""
+
+    def __init__(
+        self,
+        tx: Any,
+        summary: ImportSummary,
+        *,
+        source: str,
+        secret_key: str,
+        create_agents: bool = False,
+        recordings: RecordingIndex | None = None,
+    ):
+        self.tx = tx
+        self.engine = db.current_engine()
+        self.summary = summary
+        self.source = source
+        self.secret_key = secret_key
+        self.create_agents = create_agents
+        self.recordings = recordings
+        self.batch: dict[str, tuple] = {}
+        self.sql = _upsert_sql(self.engine)
+        self.agents: dict[str, int] = {}
+        self.agent_ids_by_key: dict[str, int] = {}
+        self.services: dict[str, int] = {}
+        self.writing = True
+
+    async def load(self) -> None:
+        for row in await Agent.select(Agent.id, Agent.staff_number, Agent.name, Agent.interface):
+            for key in (row["interface"], row["staff_number"], row["name"]):
+                if key:
+                    self.agent_ids_by_key.setdefault(key.lower(), row["id"])
+        for row in await Service.select(Service.id, Service.name):
+            self.services[row["name"].lower()] = row["id"]
+
+    async def agent_id(self, ref: str, first_seen: datetime) -> int | None:
+        if ref in self.agents:
+            return self.agents[ref]
+        key = ref.lower()
+        agent = self.agent_ids_by_key.get(key) or self.agent_ids_by_key.get(staff_number_from_ref(ref).lower())
+        if agent is None and self.create_agents:
+            agent = await self._create_agent(ref, first_seen)
+        if agent is not None:
+            self.agents[ref] = agent
+        return agent
+
+    async def _create_agent(self, ref: str, first_seen: datetime) -> int:
+        staff_number = staff_number_from_ref(ref)
+        if staff_number.lower() in self.agent_ids_by_key:
+            staff_number = ref
+        interface = ref if "/" in ref else None
+        rows = await Agent.insert(
+            Agent(staff_number=staff_number, name=ref, interface=interface, active_from=first_seen.date())
+        ).returning(Agent.id)
+        agent = rows[0]["id"]
+        self.agent_ids_by_key[ref.lower()] = agent
+        self.summary.agents_created.append(ref)
+        return agent
+
+    async def add(self, record: CallRecord) -> None:
+        """Add one call, or reject it with its line and reason."""
+        self.summary.read += 1
+        reason = check_record(record)
+        agent = None
+        if reason is None and record.agent_ref:
+            agent = await self.agent_id(record.agent_ref, record.offered_at)
+            if agent is None:
+                reason = f"unknown agent {record.agent_ref!r}: add the agent with that interface or staff number, or import with --create-agents"
+        service = None
+        if reason is None and record.service_ref:
+            service = self.services.get(record.service_ref.lower())
+            if service is None:
+                reason = f"unknown service {record.service_ref!r}: it is not in the service catalogue"
+        if reason is not None:
+            self.summary.reject(record.line, reason)
+            return
+        recording = record.recording
+        if recording is None and self.recordings is not None:
+            recording = self.recordings.find(record.external_id)
+        values = (
+            record.external_id,
+            record.queue,
+            agent,
+            service,
+            record.offered_at,
+            record.answered_at,
+            record.ended_at,
+            record.wait_seconds,
+            record.talk_seconds,
+            record.hold_seconds,
+            record.transferred,
+            record.disposition,
+            caller_hash(record.caller_number, self.secret_key),
+            recording,
+            self.source,
+        )
+        fingerprint = hashlib.blake2b(repr(values[:13]).encode(), digest_size=16).hexdigest()
+        if self.writing:
+            self.batch[record.external_id] = (*values, fingerprint)
+            if len(self.batch) >= BATCH_SIZE:
+                await self.flush()
+
+    def stop_writing(self) -> None:
+        """After a bad row in an all-or-nothing import: keep reading (to report every bad row),
+        write nothing more; the transaction is rolled back at the end."""
+        self.writing = False
+        self.batch.clear()
+
+    async def flush(self) -> None:
+        if not self.batch:
+            return
+        existing = await self._existing(list(self.batch))
+        rows = []
+        for external_id, values in self.batch.items():
+            if external_id not in existing:
+                self.summary.created += 1
+                rows.append(values)
+                continue
+            old_fingerprint, old_recording = existing[external_id]
+            new_recording = values[13]
+            if old_fingerprint == values[-1] and (new_recording is None or new_recording == old_recording):
+                self.summary.unchanged += 1
+            else:
+                self.summary.updated += 1
+                rows.append(values)
+        await db.executemany(self.tx, self.sql, rows)
+        self.batch.clear()
+
+    async def _existing(self, ids: list[str]) -> dict[str, tuple[str, str | None]]:
+        found: dict[str, tuple[str, str | None]] = {}
+        if db.is_sqlite(self.engine):
+            for start in range(0, len(ids), 900):
+                chunk = ids[start : start + 900]
+                marks = ",".join("?" * len(chunk))
+                sql = f'SELECT external_id, fingerprint, recording_path FROM "call" WHERE external_id IN ({marks})'
+                for external_id, fingerprint, recording in await db.fetch(self.tx, sql, chunk):
+                    found[external_id] = (fingerprint, recording)
+        else:
+            sql = 'SELECT external_id, fingerprint, recording_path FROM "call" WHERE external_id = ANY($1::varchar[])'
+            for external_id, fingerprint, recording in await db.fetch(self.tx, sql, [ids]):
+                found[external_id] = (fingerprint, recording)
+        return found
+
+
+def parse_int(value: str, name: str) -> int:
+    try:
+        number = float(value) if "." in value else int(value)
+    except ValueError:
+        raise ValueError(f"{name} is not a number: {value!r}") from None
+    return int(round(number))
+
+
+def to_date(value: str, name: str = "date") -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"{name} is not a date like 2026-09-01: {value!r}") from None
+

@@ -1,0 +1,229 @@
+"""Running an import: one file, one transaction.
+
+All-or-nothing by default: a bad row means the transaction is rolled back, and the file is still
+read to the end so that every bad row is reported with its line. With `skip_invalid` the good
+rows are kept and the bad ones reported. Files are streamed, never loaded whole.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from qa_app import db
+from qa_app.imports import cdr, csv_calls, queue_log, table_file
+from qa_app.imports.common import (
+    BATCH_SIZE,
+    CallWriter,
+    ImportError_,
+    ImportSummary,
+    RecordingIndex,
+    parse_int,
+    to_date,
+)
+from qa_app.settings import get_settings
+from qa_app.tables import Agent, ImportRun
+
+FORMATS = ("csv", "asterisk-queue-log", "asterisk-cdr")
+
+Progress = Callable[[int, int], None]  # (bytes done, bytes total)
+
+
+class _Rollback(Exception):
+    pass
+
+
+@dataclass
+class _Source:
+    raw: io.BufferedReader
+    total: int
+
+    def done(self) -> int:
+        return self.raw.tell()
+
+
+def _open(path: Path) -> _Source:
+    if not path.is_file():
+        raise ImportError_(f"{path} is not a file")
+    raw = open(path, "rb")  # noqa: SIM115 - closed by the caller
+    return _Source(raw=raw, total=path.stat().st_size)
+
+
+def _text(source: _Source) -> io.TextIOWrapper:
+    return io.TextIOWrapper(source.raw, encoding="utf-8-sig", errors="replace", newline="")
+
+
+async def import_calls(
+    path: Path,
+    fmt: str,
+    *,
+    skip_invalid: bool = False,
+    create_agents: bool = False,
+    recordings_dir: Path | None = None,
+    mapping: list[str] | tuple[str, ...] = (),
+    source_timezone: str | None = None,
+    progress: Progress | None = None,
+    user_id: int | None = None,
+) -> ImportSummary:
+    if fmt not in FORMATS:
+        raise ImportError_(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    settings = get_settings()
+    zone = ZoneInfo(source_timezone) if source_timezone else settings.timezone
+    column_map = table_file.parse_mapping(mapping)
+    recordings = RecordingIndex(recordings_dir, settings.recordings_dir) if recordings_dir else None
+    summary = ImportSummary(file=str(path), format=fmt, database=db.describe(db.current_engine()))
+    source = _open(path)
+    try:
+        try:
+            async with db.write_transaction() as tx:
+                writer = CallWriter(
+                    tx,
+                    summary,
+                    source=fmt,
+                    secret_key=settings.secret_key,
+                    create_agents=create_agents,
+                    recordings=recordings,
+                )
+                await writer.load()
+                parser = queue_log.QueueLogParser() if fmt == "asterisk-queue-log" else None
+                if parser is not None:
+                    items = parser.parse(source.raw)
+                elif fmt == "asterisk-cdr":
+                    items = cdr.parse(_text(source), zone)
+                else:
+                    items = csv_calls.parse(_text(source), zone, column_map)
+                for count, (line, item) in enumerate(items, start=1):
+                    if isinstance(item, str):
+                        summary.read += 1
+                        summary.reject(line, item)
+                    else:
+                        await writer.add(item)
+                    if summary.rejected and not skip_invalid and writer.writing:
+                        writer.stop_writing()
+                    if progress and count % BATCH_SIZE == 0:
+                        progress(source.done(), source.total)
+                if parser is not None:
+                    summary.incomplete = parser.incomplete
+                await writer.flush()
+                if summary.rejected and not skip_invalid:
+                    raise _Rollback
+                await ImportRun.insert(
+                    ImportRun(kind=f"calls:{fmt}", file_name=path.name, summary=_stored(summary), user=user_id)
+                )
+                summary.committed = True
+        except _Rollback:
+            summary.created = summary.updated = summary.unchanged = 0
+            summary.agents_created = []
+    finally:
+        source.raw.close()
+    if progress:
+        progress(source.total, source.total)
+    return summary
+
+
+def _stored(summary: ImportSummary) -> dict[str, Any]:
+    data = summary.as_json()
+    data["errors"] = data["errors"][:50]
+    return data
+
+
+def attendance_upsert_sql() -> str:
+    marks = ", ".join(db.placeholders(db.current_engine(), 6))
+    return (
+        'INSERT INTO "attendance" ("agent", "day", "scheduled_minutes", "worked_minutes", "absence", "minutes_late") '
+        f'VALUES ({marks}) ON CONFLICT ("agent", "day") DO UPDATE SET '
+        '"scheduled_minutes" = excluded."scheduled_minutes", "worked_minutes" = excluded."worked_minutes", '
+        '"absence" = excluded."absence", "minutes_late" = excluded."minutes_late"'
+    )
+
+
+ATTENDANCE_REQUIRED = ("staff_number", "date", "scheduled_minutes", "worked_minutes")
+ATTENDANCE_OPTIONAL = ("absence", "minutes_late")
+MINUTES_IN_DAY = 24 * 60
+
+
+def _attendance_row(row: dict[str, str]) -> tuple[str, Any, int, int, str, int]:
+    day = to_date(row["date"])
+    values = []
+    for name in ("scheduled_minutes", "worked_minutes", "minutes_late"):
+        value = parse_int(row.get(name) or "0", name)
+        if not 0 <= value <= MINUTES_IN_DAY:
+            raise ValueError(f"{name} must be between 0 and {MINUTES_IN_DAY} (got {value})")
+        values.append(value)
+    scheduled, worked, late = values
+    absence = row.get("absence", "").strip().lower()
+    if len(absence) > 50:
+        raise ValueError("absence is longer than 50 characters")
+    return row["staff_number"], day, scheduled, worked, absence, late
+
+
+async def import_attendance(
+    path: Path,
+    *,
+    skip_invalid: bool = False,
+    mapping: list[str] | tuple[str, ...] = (),
+    progress: Progress | None = None,
+    user_id: int | None = None,
+) -> ImportSummary:
+    """The rota's record per agent per day: `staff_number, date, scheduled_minutes,
+    worked_minutes[, absence][, minutes_late]`. One row per agent and day; re-import updates it."""
+    column_map = table_file.parse_mapping(mapping)
+    summary = ImportSummary(file=str(path), format="attendance", database=db.describe(db.current_engine()))
+    source = _open(path)
+    sql = attendance_upsert_sql()
+    try:
+        try:
+            async with db.write_transaction() as tx:
+                agents = {r["staff_number"].lower(): r["id"] for r in await Agent.select(Agent.id, Agent.staff_number)}
+                existing = {
+                    (r[0], str(r[1])): tuple(r[2:])
+                    for r in await db.fetch(
+                        tx,
+                        'SELECT "agent", "day", "scheduled_minutes", "worked_minutes", "absence", "minutes_late" FROM "attendance"',
+                        [],
+                    )
+                }
+                batch: dict[tuple[int, str], tuple] = {}
+                for line, row in table_file.rows(
+                    _text(source), required=ATTENDANCE_REQUIRED, optional=ATTENDANCE_OPTIONAL, mapping=column_map
+                ):
+                    summary.read += 1
+                    try:
+                        if "__error__" in row:
+                            raise ValueError(row["__error__"])
+                        staff, day, scheduled, worked, absence, late = _attendance_row(row)
+                        agent = agents.get(staff.lower())
+                        if agent is None:
+                            raise ValueError(f"unknown staff number {staff!r}")
+                    except ValueError as error:
+                        summary.reject(line, str(error))
+                        continue
+                    key = (agent, day.isoformat())
+                    values = (scheduled, worked, absence, late)
+                    if key in existing or key in batch:
+                        previous = batch.get(key, (None, None) + existing.get(key, ()))[2:]
+                        if tuple(previous) == values:
+                            summary.unchanged += 1
+                            continue
+                        summary.updated += 1
+                    else:
+                        summary.created += 1
+                    batch[key] = (agent, day, *values)
+                if summary.rejected and not skip_invalid:
+                    raise _Rollback
+                await db.executemany(tx, sql, list(batch.values()))
+                await ImportRun.insert(
+                    ImportRun(kind="attendance", file_name=path.name, summary=_stored(summary), user=user_id)
+                )
+                summary.committed = True
+        except _Rollback:
+            summary.created = summary.updated = summary.unchanged = 0
+    finally:
+        source.raw.close()
+    if progress:
+        progress(source.total, source.total)
+    return summary

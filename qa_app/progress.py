@@ -1,0 +1,53 @@
+"""Progress for long commands: a bar on a terminal, plain lines elsewhere (logs, CI), always on
+stderr so that stdout stays clean for `--json`."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+
+class PlainProgress:
+    """One line at most every `every` seconds, and one at the end."""
+
+    def __init__(self, label: str, every: float = 5.0):
+        self.label = label
+        self.every = every
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self.last < self.every:
+            return
+        self.last = now
+        share = 100 * done / total if total else 100
+        print(f"{self.label}: {share:.0f}% ({done:,} of {total:,} bytes)", file=sys.stderr, flush=True)
+
+
+@contextmanager
+def byte_progress(label: str, *, quiet: bool = False) -> Iterator:
+    if quiet:
+        yield lambda done, total: None
+        return
+    if not sys.stderr.isatty():
+        yield PlainProgress(label)
+        return
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        transient=False,
+        console=Console(stderr=True),
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update

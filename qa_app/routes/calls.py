@@ -1,0 +1,101 @@
+"""Calls: the filtered list, one call, its recording."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from litestar import Request, get
+from litestar.exceptions import NotFoundException
+from litestar.response import File, Template
+
+from qa_app import queries
+from qa_app.auth import EVERYONE, agent_scope, ensure_visible, require
+from qa_app.settings import get_settings
+from qa_app.tables import Disposition, Role
+from qa_app.timeutil import day_range
+
+AUDIO_TYPES = {".wav": "audio/wav", ".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".opus": "audio/ogg", ".flac": "audio/flac", ".gsm": "audio/x-gsm"}
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+@get("/calls", name="calls", guards=[require(*EVERYONE)], include_in_schema=False)
+async def calls(
+    request: Request,
+    agent: str | None = None,
+    team: str | None = None,
+    queue: str | None = None,
+    disposition: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    before: str | None = None,
+    after: str | None = None,
+) -> Template:
+    user = request.user
+    scope = await agent_scope(user)
+    zone = get_settings().timezone
+    start_day, end_day = _date(date_from), _date(date_to)
+    start = day_range(start_day, start_day, zone)[0] if start_day else None
+    end = day_range(end_day, end_day, zone)[1] if end_day else None
+    filters = queries.CallFilter(
+        agent_id=_int(agent),
+        team_id=_int(team),
+        queue=queue or None,
+        disposition=disposition if disposition in Disposition._value2member_map_ else None,
+        start=start,
+        end=end,
+    )
+    page = await queries.list_calls(scope, filters, before=before, after=after)
+    params = {
+        k: v
+        for k, v in {"agent": agent, "team": team, "queue": queue, "disposition": disposition, "date_from": date_from, "date_to": date_to}.items()
+        if v
+    }
+    context = {
+        "page": page,
+        "params": params,
+        "agents": [] if user.role == Role.agent else await queries.list_agents(scope),
+        "queues": await queries.queues(),
+        "dispositions": [d.value for d in Disposition],
+        "is_agent": user.role == Role.agent,
+    }
+    template = "_calls_table.html" if request.headers.get("hx-request") and request.headers.get("hx-target") == "calls-table" else "calls.html"
+    return Template(template, context=context)
+
+
+async def _visible_call(request: Request, call_id: int) -> dict:
+    call = await queries.get_call(call_id)
+    if call is None:
+        raise NotFoundException()
+    ensure_visible(await agent_scope(request.user), call["agent"])
+    return call
+
+
+@get("/calls/{call_id:int}", name="call", guards=[require(*EVERYONE)], include_in_schema=False)
+async def call_page(request: Request, call_id: int) -> Template:
+    call = await _visible_call(request, call_id)
+    return Template("call.html", context={"call": call})
+
+
+@get("/calls/{call_id:int}/recording", name="call_recording", guards=[require(*EVERYONE)], include_in_schema=False)
+async def call_recording(request: Request, call_id: int) -> File:
+    call = await _visible_call(request, call_id)
+    if not call["recording_path"]:
+        raise NotFoundException("This call has no recording.")
+    root = get_settings().recordings_dir.resolve()
+    path = (root / call["recording_path"]).resolve()
+    if root not in path.parents or not path.is_file():
+        raise NotFoundException("The recording file is missing.")
+    return File(path=path, media_type=AUDIO_TYPES.get(path.suffix.lower(), "application/octet-stream"), content_disposition_type="inline")

@@ -1,0 +1,69 @@
+"""Login and logout."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlparse
+
+from litestar import Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_400_BAD_REQUEST
+from msgspec import Struct
+
+from qa_app import audit
+from qa_app.users import authenticate
+
+# Per client address: enough for a person who mistypes, too few for guessing passwords.
+login_rate_limit = RateLimitConfig(rate_limit=("minute", 10), store="rate_limit")
+
+
+class LoginForm(Struct):
+    email: str = ""
+    password: str = ""
+    next: str = "/"
+
+
+def safe_next(target: str | None) -> str:
+    """Only paths on this site: never an open redirect to another host."""
+    if not target:
+        return "/"
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+@get("/login", name="login", include_in_schema=False)
+async def login_page(request: Request, next: str = "/") -> Template:
+    if request.session.get("user_id"):
+        return Redirect(safe_next(next))  # type: ignore[return-value]
+    return Template("login.html", context={"next": safe_next(next), "error": None, "email": ""})
+
+
+@post("/login", include_in_schema=False, middleware=[login_rate_limit.middleware])
+async def login_submit(
+    request: Request, data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
+) -> Template | Redirect:
+    user = await authenticate(data.email, data.password)
+    if user is None:
+        return Template(
+            "login.html",
+            context={"next": safe_next(data.next), "error": "That e-mail and password do not match an account.", "email": data.email},
+            status_code=HTTP_400_BAD_REQUEST,
+        )
+    request.scope["state"]["rotate_session"] = True
+    request.set_session({"user_id": user["id"]})
+    await audit.record(user["id"], "login", "user", user["id"])
+    return Redirect(safe_next(data.next))
+
+
+@post("/logout", name="logout", include_in_schema=False)
+async def logout(request: Request) -> Redirect:
+    user = request.scope.get("user")
+    request.clear_session()
+    if user is not None:
+        await audit.record(user.id, "logout", "user", user.id)
+    return Redirect("/login")

@@ -1,0 +1,105 @@
+"""Configuration from environment variables (and a `.env` file), as DESIGN.md lists them.
+
+Settings are read once per process through `get_settings()`; tests call `reset_settings()`
+after changing the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import load_dotenv
+
+
+class ConfigError(Exception):
+    """A setting has a value the app cannot use; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    recordings_dir: Path
+    timezone_name: str
+    vosk_model: str | None
+    queue_url: str | None
+    smtp_url: str | None
+    imap_url: str | None
+    secure_cookies: bool = False
+
+    @property
+    def secret_key(self) -> str:
+        return _secret_key(self.data_dir)
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone_name)
+
+    @property
+    def database_kind(self) -> str:
+        return database_kind(self.database_url)
+
+
+def database_kind(url: str) -> str:
+    if url.startswith("sqlite:"):
+        return "sqlite"
+    if url.startswith(("postgresql:", "postgres:")):
+        return "postgresql"
+    raise ConfigError(
+        f"QA_DATABASE_URL must start with sqlite:/// or postgresql:// (got {url.split(':')[0]!r})"
+    )
+
+
+@lru_cache(maxsize=8)
+def _secret_key(data_dir: Path) -> str:
+    """QA_SECRET_KEY, or a key generated once into the data folder (readable by its owner only)."""
+    if key := os.environ.get("QA_SECRET_KEY"):
+        if len(key) < 32:
+            raise ConfigError("QA_SECRET_KEY must be at least 32 characters long")
+        return key
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    load_dotenv(Path.cwd() / ".env", override=False)
+    data_dir = Path(os.environ.get("QA_DATA_DIR", "./var")).expanduser().resolve()
+    database_url = os.environ.get("QA_DATABASE_URL") or f"sqlite:///{data_dir / 'qa.sqlite3'}"
+    database_kind(database_url)
+    recordings = os.environ.get("QA_RECORDINGS_DIR")
+    recordings_dir = Path(recordings).expanduser().resolve() if recordings else data_dir / "recordings"
+    timezone_name = os.environ.get("QA_TIMEZONE", "UTC")
+    try:
+        ZoneInfo(timezone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"QA_TIMEZONE {timezone_name!r} is not a known time zone (e.g. Europe/Stockholm)")
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        recordings_dir=recordings_dir,
+        timezone_name=timezone_name,
+        vosk_model=os.environ.get("QA_VOSK_MODEL") or None,
+        queue_url=os.environ.get("QA_QUEUE_URL") or None,
+        smtp_url=os.environ.get("QA_SMTP_URL") or None,
+        imap_url=os.environ.get("QA_IMAP_URL") or None,
+        # Behind HTTPS (production), cookies must say so; the local demo runs on plain HTTP.
+        secure_cookies=os.environ.get("QA_SECURE_COOKIES", "").lower() in {"1", "true", "yes"},
+    )
+
+
+def reset_settings() -> None:
+    get_settings.cache_clear()
+    _secret_key.cache_clear()

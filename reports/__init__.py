@@ -1,0 +1,1 @@
+"""Monthly PDF reports, agent scorecards and exports (issue 6)."""

@@ -1,0 +1,1 @@
+"""Scorecards, sampling, marking, calibration and the balanced scorecard (issue 3)."""

@@ -1,0 +1,1 @@
+"""Tables of the `scorecards` package (none yet)."""

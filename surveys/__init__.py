@@ -1,0 +1,1 @@
+"""Post-call surveys and mystery-email audits (issue 4)."""

@@ -1,0 +1,1 @@
+"""Tables of the `surveys` package (none yet)."""

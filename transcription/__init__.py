@@ -1,0 +1,1 @@
+"""Offline transcription of call recordings (issue 8)."""

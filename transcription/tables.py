@@ -1,0 +1,1 @@
+"""Tables of the `transcription` package (none yet)."""

@@ -76,15 +76,24 @@ def all_tables() -> list[type]:
 
 def use_database(url: str) -> Engine:
     """Make `url` the database of every table in this process and return its engine."""
-    import qa_app.piccolo_conf as conf
-
     engine = engine_for_url(url)
     if isinstance(engine, SQLiteEngine):
         prepare_sqlite_file(Path(engine.path))
+    bind(engine)
+    return engine
+
+
+def bind(engine: Engine) -> None:
+    """Point Piccolo's configuration and every table at `engine`."""
+    import qa_app.piccolo_conf as conf
+
     conf.DB = engine
     for table in all_tables():
         table._meta.db = engine
-    return engine
+
+
+def settings_kind(url: str) -> str:
+    return "sqlite" if url.startswith("sqlite") else "postgresql"
 
 
 def current_engine() -> Engine:

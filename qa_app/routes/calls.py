@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from litestar import Request, get
+from litestar.params import FromPath, FromQuery
 from litestar.exceptions import NotFoundException
 from litestar.response import File, Template
 
@@ -34,14 +35,14 @@ def _int(value: str | None) -> int | None:
 @get("/calls", name="calls", guards=[require(*EVERYONE)], include_in_schema=False)
 async def calls(
     request: Request,
-    agent: str | None = None,
-    team: str | None = None,
-    queue: str | None = None,
-    disposition: str | None = None,
-    date_from: str | None = None,
-    date_to: str | None = None,
-    before: str | None = None,
-    after: str | None = None,
+    agent: FromQuery[str | None] = None,
+    team: FromQuery[str | None] = None,
+    queue: FromQuery[str | None] = None,
+    disposition: FromQuery[str | None] = None,
+    date_from: FromQuery[str | None] = None,
+    date_to: FromQuery[str | None] = None,
+    before: FromQuery[str | None] = None,
+    after: FromQuery[str | None] = None,
 ) -> Template:
     user = request.user
     scope = await agent_scope(user)
@@ -84,13 +85,13 @@ async def _visible_call(request: Request, call_id: int) -> dict:
 
 
 @get("/calls/{call_id:int}", name="call", guards=[require(*EVERYONE)], include_in_schema=False)
-async def call_page(request: Request, call_id: int) -> Template:
+async def call_page(request: Request, call_id: FromPath[int]) -> Template:
     call = await _visible_call(request, call_id)
     return Template("call.html", context={"call": call})
 
 
 @get("/calls/{call_id:int}/recording", name="call_recording", guards=[require(*EVERYONE)], include_in_schema=False)
-async def call_recording(request: Request, call_id: int) -> File:
+async def call_recording(request: Request, call_id: FromPath[int]) -> File:
     call = await _visible_call(request, call_id)
     if not call["recording_path"]:
         raise NotFoundException("This call has no recording.")

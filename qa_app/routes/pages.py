@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Request, get
+from litestar.params import FromPath
 from litestar.exceptions import NotFoundException
 from litestar.response import Template
 
@@ -38,7 +39,7 @@ async def agents(request: Request) -> Template:
 
 
 @get("/agents/{agent_id:int}", name="agent", guards=[require(*EVERYONE)], include_in_schema=False)
-async def agent_page(request: Request, agent_id: int) -> Template:
+async def agent_page(request: Request, agent_id: FromPath[int]) -> Template:
     ensure_visible(await agent_scope(request.user), agent_id)
     agent = await queries.get_agent(agent_id)
     if agent is None:
@@ -56,7 +57,7 @@ async def teams(request: Request) -> Template:
 
 
 @get("/teams/{team_id:int}", name="team", guards=[require(*STAFF)], include_in_schema=False)
-async def team_page(request: Request, team_id: int) -> Template:
+async def team_page(request: Request, team_id: FromPath[int]) -> Template:
     allowed = await team_scope(request.user)
     if allowed is not None and team_id not in allowed:
         raise NotFoundException()

@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.params import Body
+from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 from msgspec import Struct
@@ -37,7 +37,7 @@ def safe_next(target: str | None) -> str:
 
 
 @get("/login", name="login", include_in_schema=False)
-async def login_page(request: Request, next: str = "/") -> Template:
+async def login_page(request: Request, next: FromQuery[str] = "/") -> Template:
     if request.session.get("user_id"):
         return Redirect(safe_next(next))  # type: ignore[return-value]
     return Template("login.html", context={"next": safe_next(next), "error": None, "email": ""})

@@ -1,0 +1,120 @@
+"""Test set-up: every database test runs on SQLite, and on PostgreSQL too when one is reachable.
+
+PostgreSQL is found at QA_TEST_POSTGRES_URL (default: the local server with trust auth); the
+suite creates a database of its own there and drops it at the end. Where no PostgreSQL is
+reachable, its tests are skipped with that reason in the report header and summary — unless
+QA_TEST_REQUIRE_POSTGRES=1 (as in CI), when its absence is an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import uuid
+from pathlib import Path
+
+_DATA_DIR = Path(tempfile.mkdtemp(prefix="qa-test-"))
+os.environ["QA_DATA_DIR"] = str(_DATA_DIR)
+os.environ.setdefault("QA_SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
+os.environ.pop("QA_DATABASE_URL", None)
+os.environ.pop("QA_TIMEZONE", None)
+
+import asyncpg  # noqa: E402
+import pytest  # noqa: E402
+from piccolo.table import sort_table_classes  # noqa: E402
+
+from qa_app import db  # noqa: E402
+from qa_app.settings import reset_settings  # noqa: E402
+
+POSTGRES_ADMIN_URL = os.environ.get("QA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REQUIRE_POSTGRES = os.environ.get("QA_TEST_REQUIRE_POSTGRES") == "1"
+_postgres_state: dict[str, str | None] = {"reason": None}
+
+
+def _postgres_reason() -> str | None:
+    """None when PostgreSQL answers, else why not."""
+
+    async def probe() -> None:
+        connection = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=3)
+        await connection.close()
+
+    try:
+        asyncio.run(probe())
+        return None
+    except Exception as error:  # any failure to connect means: not reachable
+        return f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL.split('@')[-1]}: {type(error).__name__}: {error}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _postgres_state["reason"] = _postgres_reason()
+    if _postgres_state["reason"] and REQUIRE_POSTGRES:
+        raise pytest.UsageError(f"QA_TEST_REQUIRE_POSTGRES=1 but {_postgres_state['reason']}")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    if _postgres_state["reason"]:
+        return [f"databases: SQLite only ({_postgres_state['reason']})"]
+    return [f"databases: SQLite and PostgreSQL ({POSTGRES_ADMIN_URL.split('@')[-1]})"]
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    ran = sorted(_ran_on)
+    terminalreporter.write_line(f"database tests ran on: {', '.join(ran) if ran else 'none'}")
+
+
+_ran_on: set[str] = set()
+
+
+def _postgres_url(admin_url: str, name: str) -> str:
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+async def database(request: pytest.FixtureRequest):
+    """A migrated database for the whole session: yields its URL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{_DATA_DIR / 'test.sqlite3'}"
+        engine = db.use_database(url)
+        await db.migrate()
+        yield url
+        return
+    if _postgres_state["reason"]:
+        pytest.skip(_postgres_state["reason"])
+    name = f"qa_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = _postgres_url(POSTGRES_ADMIN_URL, name)
+    try:
+        engine = db.use_database(url)
+        await db.migrate()
+        await db.start_pool()
+        yield url
+    finally:
+        await db.close_pool()
+        del engine
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture
+async def clean_db(database: str, monkeypatch: pytest.MonkeyPatch):
+    """The session's database, emptied, bound to every table; yields the database kind."""
+    monkeypatch.setenv("QA_DATABASE_URL", database)
+    reset_settings()
+    engine = db.current_engine()
+    if db.describe(engine).split()[0] != db.settings_kind(database):
+        raise RuntimeError("the session database is not the bound one")
+    await empty_all_tables()
+    kind = "sqlite" if database.startswith("sqlite") else "postgresql"
+    _ran_on.add(kind)
+    yield kind
+    # A CLI test rebinds the tables to an engine of its own (same database): restore ours.
+    db.bind(engine)
+    reset_settings()
+
+
+async def empty_all_tables() -> None:
+    tables = sort_table_classes([t for t in db.all_tables() if t.__name__ != "Migration"])
+    for table in reversed(tables):
+        await table.delete(force=True)

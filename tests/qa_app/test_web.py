@@ -1,0 +1,265 @@
+"""The web app in-process (real database, real sessions, real CSRF): roles on every route,
+who sees which records, login safety."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import httpx
+
+from qa_app.app import create_app
+from qa_app.security import hash_password
+from qa_app.settings import get_settings
+from qa_app.tables import Agent, AuditLog, Call, Team, User
+
+PASSWORD = "correct horse battery"
+HTML = {"accept": "text/html"}
+
+
+@pytest.fixture
+async def centre(clean_db):
+    """Two teams, three agents, a user per role, and calls for each agent."""
+    hashed = hash_password(PASSWORD)
+    ids = {}
+    for role in ("admin", "manager", "qa", "team_leader", "agent", "other_leader", "agent_b"):
+        db_role = {"other_leader": "team_leader", "agent_b": "agent"}.get(role, role)
+        rows = await User.insert(User(email=f"{role}@test.org", name=role.title(), role=db_role, password_hash=hashed)).returning(User.id)
+        ids[role] = rows[0]["id"]
+    north = (await Team.insert(Team(name="North", leader=ids["team_leader"])).returning(Team.id))[0]["id"]
+    south = (await Team.insert(Team(name="South", leader=ids["other_leader"])).returning(Team.id))[0]["id"]
+    agents = {}
+    for staff, team, user in (("1", north, ids["agent"]), ("2", north, ids["agent_b"]), ("3", south, None)):
+        rows = await Agent.insert(Agent(staff_number=staff, name=f"Agent {staff}", team=team, user=user)).returning(Agent.id)
+        agents[staff] = rows[0]["id"]
+    start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=1)
+    calls = []
+    for index in range(120):
+        staff = "123"[index % 3]
+        calls.append(
+            Call(
+                external_id=f"x{index}",
+                queue="general",
+                agent=agents[staff],
+                offered_at=start + timedelta(seconds=30 * (index // 2)),  # pairs share a second: the keyset needs the id too
+                answered_at=start + timedelta(seconds=30 * (index // 2) + 10),
+                wait_seconds=10,
+                talk_seconds=100,
+                disposition="answered",
+            )
+        )
+    await Call.insert(*calls)
+    call_ids = {}
+    for row in await Call.select(Call.id, Call.agent):
+        call_ids.setdefault(row["agent"], []).append(row["id"])
+    return {"users": ids, "teams": {"north": north, "south": south}, "agents": agents, "calls": call_ids}
+
+
+@pytest.fixture
+async def client(centre):
+    # httpx over ASGI runs the app on the test's own event loop (the database pool's loop).
+    app = create_app(manage_database=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as test_client:
+        yield test_client
+
+
+def csrf_from(html: str) -> str:
+    return re.search(r'name="_csrf_token" value="([^"]+)"', html).group(1)
+
+
+async def login(client: httpx.AsyncClient, email: str, password: str = PASSWORD, next_: str = "/"):
+    page = await client.get("/login", headers=HTML)
+    return await client.post(
+        "/login",
+        data={"email": email, "password": password, "next": next_, "_csrf_token": csrf_from(page.text)},
+        headers=HTML,
+        follow_redirects=False,
+    )
+
+
+ROUTES = ["/", "/calls", "/agents", "/teams", "/services", "/admin/users", "/admin/audit", "/admin/imports"]
+ALLOWED = {
+    "admin": set(ROUTES),
+    "manager": {"/", "/calls", "/agents", "/teams", "/services", "/admin/imports"},
+    "qa": {"/", "/calls", "/agents", "/teams", "/services"},
+    "team_leader": {"/", "/calls", "/agents", "/teams", "/services"},
+    "agent": {"/", "/calls"},
+}
+
+
+@pytest.mark.parametrize("role", sorted(ALLOWED))
+async def test_each_role_sees_its_pages_and_nothing_else(client, role):
+    response = await login(client, f"{role}@test.org")
+    assert response.status_code == 302
+    home = await client.get("/", headers=HTML)
+    nav = re.search(r'<nav aria-label="Main">(.*?)</nav>', home.text, re.S).group(1)
+    for route in ROUTES:
+        status = (await client.get(route, headers=HTML)).status_code
+        assert status == (200 if route in ALLOWED[role] else 403), (role, route, status)
+        assert (f'href="{route}"' in nav) == (route in ALLOWED[role]), (role, route)
+
+
+async def test_anonymous_visitors_are_sent_to_login(client):
+    response = await client.get("/calls?agent=1", headers=HTML, follow_redirects=False)
+    assert response.status_code == 302
+    assert response.headers["location"] == "/login?next=/calls%3Fagent%3D1"
+    assert (await client.get("/calls", headers={"accept": "application/json"})).status_code == 401
+
+
+async def test_agent_sees_only_own_calls_and_404_for_others(client, centre):
+    await login(client, "agent@test.org")
+    own, other = centre["agents"]["1"], centre["agents"]["2"]
+    listing = await client.get("/calls", headers=HTML)
+    ids = {int(i) for i in re.findall(r'href="/calls/(\d+)"', listing.text)}
+    assert ids and ids <= set(centre["calls"][own])
+    assert "Agent 2" not in listing.text
+    # Even asking for another agent's calls by filter gives only their own.
+    filtered = await client.get(f"/calls?agent={other}", headers=HTML)
+    assert not set(map(int, re.findall(r'href="/calls/(\d+)"', filtered.text))) - set(centre["calls"][own])
+    assert (await client.get(f"/calls/{centre['calls'][own][0]}", headers=HTML)).status_code == 200
+    assert (await client.get(f"/calls/{centre['calls'][other][0]}", headers=HTML)).status_code == 404
+    assert (await client.get(f"/calls/{centre['calls'][other][0]}/recording")).status_code == 404
+    assert (await client.get(f"/agents/{own}", headers=HTML)).status_code == 200
+    assert (await client.get(f"/agents/{other}", headers=HTML)).status_code == 404
+    assert (await client.get("/calls/999999", headers=HTML)).status_code == 404
+
+
+async def test_team_leader_sees_own_team_only(client, centre):
+    await login(client, "team_leader@test.org")
+    south_agent = centre["agents"]["3"]
+    assert (await client.get(f"/agents/{centre['agents']['2']}", headers=HTML)).status_code == 200
+    assert (await client.get(f"/agents/{south_agent}", headers=HTML)).status_code == 404
+    assert (await client.get(f"/calls/{centre['calls'][south_agent][0]}", headers=HTML)).status_code == 404
+    assert (await client.get(f"/teams/{centre['teams']['south']}", headers=HTML)).status_code == 404
+    assert (await client.get(f"/teams/{centre['teams']['north']}", headers=HTML)).status_code == 200
+    agents_page = await client.get("/agents", headers=HTML)
+    assert "Agent 1" in agents_page.text and "Agent 3" not in agents_page.text
+
+
+async def test_call_list_pages_cover_every_call_once(client, centre):
+    await login(client, "qa@test.org")
+    seen: list[int] = []
+    url = "/calls"
+    pages = 0
+    while url:
+        page = await client.get(url, headers=HTML)
+        seen.extend(int(i) for i in re.findall(r'<td><a href="/calls/(\d+)"', page.text))
+        older = re.search(r'href="(/calls\?[^"]*before=[^"]+)"', page.text)
+        url = older.group(1).replace("&amp;", "&") if older else None
+        pages += 1
+    assert pages == 3
+    assert len(seen) == len(set(seen)) == 120
+
+
+async def test_newer_link_returns_to_the_previous_page(client):
+    await login(client, "qa@test.org")
+    first = await client.get("/calls", headers=HTML)
+    first_ids = re.findall(r'<td><a href="/calls/(\d+)"', first.text)
+    older = re.search(r'href="(/calls\?[^"]*before=[^"]+)"', first.text).group(1).replace("&amp;", "&")
+    second = await client.get(older, headers=HTML)
+    newer = re.search(r'href="(/calls\?[^"]*after=[^"]+)"', second.text).group(1).replace("&amp;", "&")
+    back = await client.get(newer, headers=HTML)
+    assert re.findall(r'<td><a href="/calls/(\d+)"', back.text) == first_ids
+
+
+async def test_htmx_filter_returns_only_the_table(client, centre):
+    await login(client, "qa@test.org")
+    response = await client.get(
+        f"/calls?agent={centre['agents']['3']}", headers={**HTML, "hx-request": "true", "hx-target": "calls-table"}
+    )
+    assert response.text.lstrip().startswith('<div id="calls-table">')
+    assert "<html" not in response.text
+    assert set(re.findall(r"<td>Agent (\d)</td>", response.text)) == {"3"}
+
+
+async def test_login_without_csrf_token_is_refused(client):
+    await client.get("/login", headers=HTML)
+    response = await client.post("/login", data={"email": "admin@test.org", "password": PASSWORD}, headers=HTML)
+    assert response.status_code == 403
+    assert (await client.get("/", headers=HTML, follow_redirects=False)).status_code == 302
+
+
+async def test_wrong_password_says_so_without_saying_which(client):
+    wrong = await login(client, "admin@test.org", "not the password")
+    unknown = await login(client, "nobody@test.org", "not the password")
+    assert wrong.status_code == unknown.status_code == 400
+    assert "do not match an account" in wrong.text and "do not match an account" in unknown.text
+    assert 'aria-describedby="login-error"' in wrong.text
+
+
+async def test_login_is_rate_limited(client):
+    statuses = [(await login(client, "admin@test.org", "guess-guess-guess")).status_code for _ in range(12)]
+    assert statuses[:10] == [400] * 10
+    assert statuses[10] == 429
+
+
+async def test_next_never_leaves_the_site(client):
+    response = await login(client, "admin@test.org", next_="https://evil.example/steal")
+    assert response.headers["location"] == "/"
+    await client.post("/logout", data={"_csrf_token": csrf_from((await client.get("/", headers=HTML)).text)})
+    response = await login(client, "admin@test.org", next_="//evil.example")
+    assert response.headers["location"] == "/"
+
+
+async def test_session_id_is_renewed_at_login_and_cleared_at_logout(client):
+    client.cookies.set("qa_session", "a" * 64)
+    response = await login(client, "admin@test.org")
+    new_session = response.cookies.get("qa_session")
+    assert new_session and new_session != "a" * 64
+    home = await client.get("/", headers=HTML)
+    assert home.status_code == 200
+    await client.post("/logout", data={"_csrf_token": csrf_from(home.text)}, headers=HTML)
+    assert (await client.get("/", headers=HTML, follow_redirects=False)).status_code == 302
+    actions = [r["action"] for r in await AuditLog.select(AuditLog.action).order_by(AuditLog.id)]
+    assert actions == ["login", "logout"]
+
+
+async def test_admin_creates_users_through_the_form(client, centre):
+    await login(client, "admin@test.org")
+    page = await client.get("/admin/users", headers=HTML)
+    token = csrf_from(page.text)
+    created = await client.post(
+        "/admin/users",
+        data={"email": "New.Marker@Test.org", "name": "New Marker", "role": "qa", "agent": "", "password": "long enough pw", "_csrf_token": token},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert created.status_code == 302
+    assert await User.exists().where(User.email == "new.marker@test.org")
+    duplicate = await client.post(
+        "/admin/users",
+        data={"email": "new.marker@test.org", "name": "", "role": "qa", "agent": "", "password": "long enough pw", "_csrf_token": token},
+        headers=HTML,
+    )
+    assert duplicate.status_code == 400 and "exists already" in duplicate.text
+    agent_without_staff = await client.post(
+        "/admin/users",
+        data={"email": "a@test.org", "name": "", "role": "agent", "agent": "", "password": "long enough pw", "_csrf_token": token},
+        headers=HTML,
+    )
+    assert agent_without_staff.status_code == 400 and "needs --agent" in agent_without_staff.text
+
+
+async def test_recordings_are_served_to_those_who_may_hear_them(client, centre):
+    root = get_settings().recordings_dir
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "x0.wav").write_bytes(b"RIFF0000WAVE")
+    (root.parent / "secret.txt").write_text("not for you")
+    own_call, other_call = centre["calls"][centre["agents"]["1"]][:2]
+    await Call.update({Call.recording_path: "x0.wav"}).where(Call.id == own_call)
+    await Call.update({Call.recording_path: "../secret.txt"}).where(Call.id == other_call)
+    await login(client, "agent@test.org")
+    audio = await client.get(f"/calls/{own_call}/recording")
+    assert audio.status_code == 200 and audio.content == b"RIFF0000WAVE"
+    assert audio.headers["content-type"] == "audio/wav"
+    assert (await client.get(f"/calls/{other_call}/recording")).status_code == 404
+
+
+async def test_health_and_openapi(client, clean_db):
+    health = await client.get("/health")
+    assert health.status_code == 200
+    assert health.json() == {"status": "ok", "database": clean_db}
+    schema = await client.get("/schema/openapi.json")
+    assert schema.status_code == 200 and "/health" in schema.json()["paths"]

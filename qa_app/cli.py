@@ -101,6 +101,29 @@ def serve(host: str, port: int) -> None:
     uvicorn.run("qa_app.app:create_app", factory=True, host=host, port=port, log_level="info", proxy_headers=True)
 
 
+@main.command(help="Run queued jobs from QA_QUEUE_URL (PostgreSQL or Redis); start as many as you like.")
+@click.option("--concurrency", default=4, show_default=True, type=int, help="Jobs at once in this process.")
+@click.option("--burst", is_flag=True, help="Process what is queued now, then exit.")
+@handles_config_errors
+def worker(concurrency: int, burst: bool) -> None:
+    import logging
+
+    from qa_app import jobs
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    job_worker = jobs.worker(concurrency=concurrency, burst=burst)
+    click.echo(f"worker on queue {jobs.QUEUE_NAME!r}: {', '.join(f.__name__ for f in jobs.FUNCTIONS)}", err=True)
+
+    async def run() -> None:
+        await job_worker.queue.connect()
+        try:
+            await job_worker.start()
+        finally:
+            await job_worker.queue.disconnect()
+
+    asyncio.run(run())
+
+
 @main.group(help="Users and their roles.")
 def users() -> None:
     pass

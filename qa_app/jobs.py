@@ -1,0 +1,63 @@
+"""Queued work on SAQ, shared by `qa worker` processes on any number of machines.
+
+With QA_QUEUE_URL unset (the embedded default) there is no queue: work runs in-process.
+Packages add their job functions to `FUNCTIONS` (transcription does, issue 8); the shell's own
+job keeps the session table small.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from saq import CronJob, Queue, Worker
+
+from qa_app import db
+from qa_app.session_store import DatabaseStore
+from qa_app.settings import ConfigError, get_settings
+
+QUEUE_NAME = "qa"
+log = logging.getLogger("qa.jobs")
+
+
+async def purge_expired_sessions(ctx: dict[str, Any]) -> int:
+    deleted = await DatabaseStore().delete_expired()
+    log.info("purged %d expired web sessions", deleted)
+    return deleted
+
+
+FUNCTIONS = [purge_expired_sessions]
+CRON_JOBS = [CronJob(purge_expired_sessions, cron="17 * * * *")]
+
+
+def queue() -> Queue:
+    url = get_settings().queue_url
+    if not url:
+        raise ConfigError("QA_QUEUE_URL is not set: there is no shared queue, work runs inside `qa serve` and the commands")
+    if url.startswith("postgresql://"):
+        url = "postgres://" + url[len("postgresql://"):]
+    return Queue.from_url(url, name=QUEUE_NAME)
+
+
+async def _startup(ctx: dict[str, Any]) -> None:
+    db.use_database(get_settings().database_url)
+    await db.migrate()
+    await db.start_pool()
+
+
+async def _shutdown(ctx: dict[str, Any]) -> None:
+    await db.close_pool()
+
+
+def worker(*, concurrency: int = 4, burst: bool = False) -> Worker:
+    return Worker(
+        queue(),
+        functions=FUNCTIONS,
+        cron_jobs=[] if burst else CRON_JOBS,
+        concurrency=concurrency,
+        startup=_startup,
+        shutdown=_shutdown,
+        burst=burst,
+        # In burst mode, wait this long for more work before exiting.
+        dequeue_timeout=2.0 if burst else 0.0,
+    )

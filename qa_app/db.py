@@ -157,6 +157,43 @@ async def executemany(tx: Any, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         await tx.connection.executemany(sql, rows)
 
 
+SQLITE_ROWS_PER_STATEMENT = 500
+
+
+async def insert_many(tx: Any, head: str, tail: str, rows: Sequence[Sequence[Any]]) -> None:
+    """`head` VALUES (...), (...) `tail` for many rows: the bulk write of imports.
+
+    On SQLite, several hundred rows go in one multi-row statement: sqlite3's executemany takes
+    the GIL back for every row, which starves a parser running beside it; one statement per
+    chunk runs with the GIL released throughout. PostgreSQL uses asyncpg's pipelined
+    executemany.
+    """
+    if not rows:
+        return
+    width = len(rows[0])
+    if not is_sqlite():
+        marks = ", ".join(f"${i}" for i in range(1, width + 1))
+        await tx.connection.executemany(f"{head} VALUES ({marks}) {tail}", rows)
+        return
+    one = "(" + ", ".join("?" * width) + ")"
+    step = SQLITE_ROWS_PER_STATEMENT
+    full_sql = f"{head} VALUES {', '.join([one] * step)} {tail}"
+    for start in range(0, len(rows), step):
+        chunk = rows[start : start + step]
+        sql = full_sql if len(chunk) == step else f"{head} VALUES {', '.join([one] * len(chunk))} {tail}"
+        await tx.connection.execute(sql, [value for row in chunk for value in row])
+
+
+BULK_CACHE_KIB = 64 * 1024
+
+
+async def tune_for_bulk_writes(tx: Any) -> None:
+    """A larger page cache for this connection only (SQLite's default is 2 MiB): a bulk import
+    touches several indexes at once. Bounded, so memory stays flat however large the file."""
+    if is_sqlite():
+        await tx.connection.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+
+
 async def fetch(tx: Any, sql: str, args: Sequence[Any]) -> list[tuple]:
     """Rows as tuples from the transaction's connection, whichever the engine."""
     if is_sqlite():

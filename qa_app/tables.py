@@ -87,17 +87,17 @@ class Call(Table):
     """One handled or abandoned call. Times are UTC."""
 
     external_id = Varchar(length=100, unique=True)
-    queue = Varchar(length=100, default="", index=True)
+    queue = Varchar(length=100, default="")
     agent = ForeignKey(references=Agent, on_delete=OnDelete.set_null, null=True)
     service = ForeignKey(references=Service, on_delete=OnDelete.set_null, null=True)
-    offered_at = Timestamptz(index=True)
+    offered_at = Timestamptz()  # indexed with the id, see the second migration
     answered_at = Timestamptz(null=True, default=None)
     ended_at = Timestamptz(null=True, default=None)
     wait_seconds = Integer(default=0)
     talk_seconds = Integer(default=0)
     hold_seconds = Integer(null=True, default=None)  # None: the source does not record hold
     transferred = Boolean(default=False)
-    disposition = Varchar(length=20, choices=Disposition, index=True)
+    disposition = Varchar(length=20, choices=Disposition)
     caller_hash = Varchar(length=64, null=True, default=None, index=True)
     recording_path = Varchar(length=500, null=True, default=None)
     source = Varchar(length=30, default="")

@@ -6,12 +6,13 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from qa_app import db
-from qa_app.security import caller_hash
+from qa_app.security import CallerHasher
 from qa_app.settings import ConfigError
 from qa_app.tables import Agent, Disposition, Service
 
@@ -176,15 +177,46 @@ COLUMNS = (
 KEEP_EXISTING = {"service", "recording_path"}
 
 
-def _upsert_sql(engine: Any) -> str:
-    marks = ", ".join(db.placeholders(engine, len(COLUMNS)))
-    columns = ", ".join(f'"{c}"' for c in COLUMNS)
-    updates = ", ".join(
-        f'"{c}" = COALESCE(excluded."{c}", "call"."{c}")' if c in KEEP_EXISTING else f'"{c}" = excluded."{c}"'
-        for c in COLUMNS
-        if c != "external_id"
+UPSERT_HEAD = 'INSERT INTO "call" (' + ", ".join(f'"{c}"' for c in COLUMNS) + ")"
+UPSERT_TAIL = 'ON CONFLICT ("external_id") DO UPDATE SET ' + ", ".join(
+    f'"{c}" = COALESCE(excluded."{c}", "call"."{c}")' if c in KEEP_EXISTING else f'"{c}" = excluded."{c}"'
+    for c in COLUMNS
+    if c != "external_id"
+)
+
+
+_TIMES_OF_DAY = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}+00:00" for s in range(86400)]
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
+
+
+@lru_cache(maxsize=4096)
+def _day_prefix(day_number: int) -> str:
+    return date.fromordinal(_EPOCH_DAY + day_number).isoformat() + " "
+
+
+def _utc_text(value: datetime | None) -> str | None:
+    """The text Piccolo's SQLite adapter stores for a time (`str()` of it in UTC); whole
+    seconds, the usual case, come from two table look-ups rather than formatting."""
+    if value is None:
+        return None
+    if value.tzinfo is not timezone.utc:
+        value = value.astimezone(timezone.utc)
+    if value.microsecond:
+        return str(value)
+    stamp = int(value.timestamp())
+    return _day_prefix(stamp // 86400) + _TIMES_OF_DAY[stamp % 86400]
+
+
+def _fingerprint(values: tuple, times: tuple) -> str:
+    """A digest of what the source says about the call (not the recording, which is compared
+    separately): equal digests mean a re-imported row changes nothing."""
+    (external_id, queue, agent, service, _o, _a, _e, wait, talk, hold, transferred, disposition, caller) = values[:13]
+    offered, answered, ended = times
+    text = (
+        f"{external_id}|{queue}|{agent}|{service}|{offered}|{answered}|{ended}|"
+        f"{wait}|{talk}|{hold}|{transferred:d}|{disposition}|{caller}"
     )
-    return f'INSERT INTO "call" ({columns}) VALUES ({marks}) ON CONFLICT ("external_id") DO UPDATE SET {updates}'
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def staff_number_from_ref(ref: str) -> str:
@@ -210,11 +242,13 @@ class CallWriter:
         self.engine = db.current_engine()
         self.summary = summary
         self.source = source
-        self.secret_key = secret_key
+        self.caller_hash = CallerHasher(secret_key)
         self.create_agents = create_agents
         self.recordings = recordings
         self.batch: dict[str, tuple] = {}
-        self.sql = _upsert_sql(self.engine)
+        # SQLite gets times as the text Piccolo stores (str of the UTC datetime) ready-made:
+        # the driver's per-value adapter would otherwise run in Python for every time of every row.
+        self.sqlite = db.is_sqlite(self.engine)
         self.agents: dict[str, int] = {}
         self.agent_ids_by_key: dict[str, int] = {}
         self.services: dict[str, int] = {}
@@ -285,13 +319,15 @@ class CallWriter:
             record.hold_seconds,
             record.transferred,
             record.disposition,
-            caller_hash(record.caller_number, self.secret_key),
+            self.caller_hash(record.caller_number),
             recording,
             self.source,
         )
-        fingerprint = hashlib.blake2b(repr(values[:13]).encode(), digest_size=16).hexdigest()
+        times = (_utc_text(record.offered_at), _utc_text(record.answered_at), _utc_text(record.ended_at))
+        fingerprint = _fingerprint(values, times)
         if self.writing:
-            self.batch[record.external_id] = (*values, fingerprint)
+            stored_times = times if self.sqlite else values[4:7]
+            self.batch[record.external_id] = (*values[:4], *stored_times, *values[7:], fingerprint)
             if len(self.batch) >= BATCH_SIZE:
                 await self.flush()
 
@@ -318,8 +354,8 @@ class CallWriter:
             else:
                 self.summary.updated += 1
                 rows.append(values)
-        await db.executemany(self.tx, self.sql, rows)
-        self.batch.clear()
+        self.batch = {}
+        await db.insert_many(self.tx, UPSERT_HEAD, UPSERT_TAIL, rows)
 
     async def _existing(self, ids: list[str]) -> dict[str, tuple[str, str | None]]:
         found: dict[str, tuple[str, str | None]] = {}

@@ -8,8 +8,9 @@ progress when the file ends is counted as unfinished and not imported.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import BinaryIO
 
 from qa_app.imports.common import CallRecord, parse_int
@@ -20,13 +21,22 @@ TRANSFER_END = {"TRANSFER", "BLINDTRANSFER", "ATTENDEDTRANSFER"}
 # event -> position of the wait (seconds) among its data fields
 ABANDON_END = {"ABANDON": 2, "EXITWITHTIMEOUT": 2, "EXITEMPTY": 2, "EXITWITHKEY": 3}
 NOT_A_CALL = {"NONE", "MANAGER", ""}
+# Events that say nothing about a call's outcome: skipped before any parsing.
+IGNORED = {"RINGNOANSWER", "RINGCANCELED", "ENTERQUEUE_IGNORED", "DID", "INFO", "HOLD", "UNHOLD"}
 
 
-def _time(value: str) -> datetime:
+def _time(value: str) -> int:
     try:
-        return datetime.fromtimestamp(int(float(value)), tz=timezone.utc)
-    except (ValueError, OverflowError, OSError):
+        return int(value) if value.isdigit() else int(float(value))
+    except (ValueError, OverflowError):
         raise ValueError(f"the time is not a Unix timestamp: {value!r}") from None
+
+
+def _utc(stamp: int) -> datetime:
+    try:
+        return datetime.fromtimestamp(stamp, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        raise ValueError(f"the time is out of range: {stamp}") from None
 
 
 def _field(data: list[str], index: int, name: str, event: str) -> int:
@@ -39,7 +49,7 @@ def _field(data: list[str], index: int, name: str, event: str) -> int:
 
 class QueueLogParser:
     def __init__(self) -> None:
-        # callid -> [offered_at, queue, caller, answered_at, agent, wait]
+        # callid -> [offered (epoch s), queue, caller, answered (epoch s), agent, wait]
         self.open: dict[str, list] = {}
         self.lines = 0
 
@@ -48,38 +58,41 @@ class QueueLogParser:
         return len(self.open)
 
     def parse(self, handle: BinaryIO) -> Iterator[tuple[int, CallRecord | str]]:
-        for number, raw in enumerate(handle, start=1):
-            self.lines = number
-            try:
-                line = raw.decode("utf-8").rstrip("\r\n")
-            except UnicodeDecodeError:
-                line = raw.decode("latin-1").rstrip("\r\n")
-            if not line.strip():
+        # Text-mode iteration decodes in C; a byte that is not UTF-8 becomes U+FFFD rather
+        # than stopping the import (queue_log holds caller names in whatever the PBX wrote).
+        text = io.TextIOWrapper(handle, encoding="utf-8", errors="replace", newline=None)
+        event = self._event
+        number = 0
+        for number, line in enumerate(text, start=1):
+            parts = line.rstrip("\n").split("|")
+            if len(parts) < 5 or parts[1] in NOT_A_CALL or parts[4] in IGNORED:
+                if len(parts) >= 5 or line.strip():
+                    if len(parts) < 5:
+                        yield number, f"expected time|callid|queue|agent|event|data..., found {len(parts)} field(s)"
                 continue
             try:
-                record = self._event(line, number)
+                record = event(parts, number)
             except ValueError as error:
                 yield number, str(error)
                 continue
             if record is not None:
                 yield number, record
+        self.lines = number
+        text.detach()
 
-    def _event(self, line: str, number: int) -> CallRecord | None:
-        parts = line.split("|")
+    def _event(self, parts: list[str], number: int) -> CallRecord | None:
         if len(parts) < 5:
             raise ValueError(f"expected time|callid|queue|agent|event|data..., found {len(parts)} field(s)")
         when = _time(parts[0])
         callid, queue, agent, event = parts[1], parts[2], parts[3], parts[4]
         data = parts[5:]
-        if callid in NOT_A_CALL:
-            return None
         if event == "ENTERQUEUE":
             caller = data[1] if len(data) > 1 else None
             self.open[callid] = [when, queue, caller or None, None, None, None]
             return None
         if event == "CONNECT":
             wait = _field(data, 0, "holdtime", event)
-            state = self.open.setdefault(callid, [when - timedelta(seconds=wait), queue, None, None, None, None])
+            state = self.open.setdefault(callid, [when - wait, queue, None, None, None, None])
             state[3], state[4], state[5] = when, agent, wait
             return None
         if event in ANSWERED_END or event in TRANSFER_END:
@@ -88,16 +101,16 @@ class QueueLogParser:
             else:
                 wait, talk = _field(data, -3, "holdtime", event), _field(data, -2, "calltime", event)
             state = self.open.pop(callid, None)
-            answered = state[3] if state and state[3] else when - timedelta(seconds=talk)
-            offered = state[0] if state else answered - timedelta(seconds=wait)
+            answered = state[3] if state and state[3] else when - talk
+            offered = state[0] if state else answered - wait
             transferred = event in TRANSFER_END
             return CallRecord(
                 external_id=callid,
-                offered_at=offered,
+                offered_at=_utc(offered),
                 queue=(state[1] if state else queue) or queue,
                 agent_ref=(state[4] if state and state[4] else agent) or None,
-                answered_at=answered,
-                ended_at=when,
+                answered_at=_utc(answered),
+                ended_at=_utc(when),
                 wait_seconds=wait,
                 talk_seconds=talk,
                 transferred=transferred,
@@ -110,9 +123,9 @@ class QueueLogParser:
             state = self.open.pop(callid, None)
             return CallRecord(
                 external_id=callid,
-                offered_at=state[0] if state else when - timedelta(seconds=wait),
+                offered_at=_utc(state[0] if state else when - wait),
                 queue=(state[1] if state else queue) or queue,
-                ended_at=when,
+                ended_at=_utc(when),
                 wait_seconds=wait,
                 disposition=Disposition.abandoned.value,
                 caller_number=state[2] if state else None,

@@ -89,6 +89,7 @@ async def import_calls(
                     recordings=recordings,
                 )
                 await writer.load()
+                await db.tune_for_bulk_writes(tx)
                 parser = queue_log.QueueLogParser() if fmt == "asterisk-queue-log" else None
                 if parser is not None:
                     items = parser.parse(source.raw)

@@ -1,5 +1,5 @@
 """Indexes Piccolo's column options cannot express: the call list's keyset pagination
-(newest first, filtered by agent or queue) and one attendance row per agent and day."""
+(newest first, filtered by agent, queue or outcome) and one attendance row per agent and day."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
@@ -12,6 +12,7 @@ INDEXES = (
     'CREATE INDEX IF NOT EXISTS call_agent_offered ON "call" ("agent", "offered_at", "id")',
     'CREATE INDEX IF NOT EXISTS call_offered_id ON "call" ("offered_at", "id")',
     'CREATE INDEX IF NOT EXISTS call_queue_offered ON "call" ("queue", "offered_at", "id")',
+    'CREATE INDEX IF NOT EXISTS call_disposition_offered ON "call" ("disposition", "offered_at", "id")',
     'CREATE UNIQUE INDEX IF NOT EXISTS attendance_agent_day ON "attendance" ("agent", "day")',
 )
 

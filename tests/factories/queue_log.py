@@ -59,7 +59,6 @@ def generate(
     members = interfaces(agents)
     queues = ["general", "waste", "tax", "housing"]
     days = list(_days(year, month))
-    per_day = calls / len(days)
     truth: list[TrueCall] = []
     pending: list[tuple[int, int, str]] = []  # (time, order, line)
     order = 0
@@ -76,7 +75,7 @@ def generate(
         heapq.heappush(pending, (when, order, line))
 
     for index, day in enumerate(days):
-        target = int(per_day * (index + 1)) - written
+        target = calls * (index + 1) // len(days) - written
         opening = int(datetime.combine(day, time(8, 0), tzinfo=timezone.utc).timestamp())
         seconds_open = 10 * 3600
         arrivals = sorted(opening + rng.randrange(seconds_open) for _ in range(target))

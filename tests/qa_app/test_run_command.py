@@ -1,0 +1,105 @@
+"""The README's run command, for real: `scripts/demo` on a fresh data folder serves the demo
+centre over HTTP on the SQLite default; each printed login shows its role's pages."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HTML = {"accept": "text/html"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    data = tmp_path_factory.mktemp("demo-data")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
+    env.update(QA_DATA_DIR=str(data), PORT=str(port))
+    log = data / "run.log"
+    with open(log, "w") as handle:
+        process = subprocess.Popen([str(ROOT / "scripts" / "demo")], cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f"scripts/demo exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        else:
+            pytest.fail(f"the app did not answer within 240 s:\n{log.read_text()[-3000:]}")
+        logins = re.findall(r"^\s+(\w+)\s+(\S+@\S+)\s+(\S+)$", log.read_text(), re.M)
+        yield f"http://127.0.0.1:{port}", dict((role, (email, password)) for role, email, password in logins), log
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def logged_in(base: str, email: str, password: str) -> httpx.Client:
+    client = httpx.Client(base_url=base, headers=HTML)
+    page = client.get("/login")
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
+    response = client.post("/login", data={"email": email, "password": password, "_csrf_token": token, "next": "/"})
+    assert response.status_code == 302, response.text[:500]
+    return client
+
+
+EXPECTED_NAV = {
+    "admin": ["Home", "Calls", "Agents", "Teams", "Services", "Imports", "Users", "Audit log"],
+    "manager": ["Home", "Calls", "Agents", "Teams", "Services", "Imports"],
+    "qa": ["Home", "Calls", "Agents", "Teams", "Services"],
+    "team_leader": ["Home", "Calls", "Agents", "Teams", "Services"],
+    "agent": ["Home", "My calls", "My page"],
+}
+
+
+def test_health_reports_sqlite(served):
+    base, _logins, _log = served
+    assert httpx.get(f"{base}/health").json() == {"status": "ok", "database": "sqlite"}
+
+
+@pytest.mark.parametrize("role", sorted(EXPECTED_NAV))
+def test_each_demo_login_shows_its_pages(served, role):
+    base, logins, _log = served
+    assert sorted(logins) == sorted(EXPECTED_NAV)
+    client = logged_in(base, *logins[role])
+    home = client.get("/")
+    nav = re.findall(r'<li><a href="[^"]+"[^>]*>([^<]+)</a></li>', home.text)
+    assert nav == EXPECTED_NAV[role]
+    figures = re.search(r"Calls offered</dt><dd>([^<]+)</dd>", home.text).group(1)
+    assert int(figures.replace("\u202f", "")) > 0  # the demo month has calls
+    for label in EXPECTED_NAV[role]:
+        href = re.search(rf'<a href="([^"]+)"[^>]*>{label}</a>', home.text).group(1)
+        assert client.get(href).status_code == 200, (role, href)
+
+
+def test_agent_gets_404_for_another_agents_call(served):
+    base, logins, _log = served
+    qa = logged_in(base, *logins["qa"])
+    agent = logged_in(base, *logins["agent"])
+    own = re.findall(r'<td><a href="/calls/(\d+)"', agent.get("/calls").text)
+    assert own
+    everyone = re.findall(r'<td><a href="/calls/(\d+)"', qa.get("/calls").text)
+    others = [c for c in everyone if c not in own]
+    assert others
+    for call in others[:5]:
+        assert qa.get(f"/calls/{call}").status_code == 200
+        assert agent.get(f"/calls/{call}").status_code == 404
+    assert agent.get(f"/calls/{own[0]}").status_code == 200

@@ -78,12 +78,16 @@ async def main() -> None:
     started = time.perf_counter()
     with open(log_path, "w") as handle:
         factory.generate(handle, calls=args.calls, agents=args.agents, keep_truth=False, seed=1)
-    print(f"generated {args.calls:,} calls ({log_path.stat().st_size / 2**20:.0f} MiB, "
-          f"{sum(1 for _ in open(log_path)):,} lines) in {time.perf_counter() - started:.1f} s")
+    print(
+        f"generated {args.calls:,} calls ({log_path.stat().st_size / 2**20:.0f} MiB, "
+        f"{sum(1 for _ in open(log_path)):,} lines) in {time.perf_counter() - started:.1f} s"
+    )
 
     db.use_database(get_settings().database_url)
     await db.migrate()
-    await Agent.insert(*[Agent(staff_number=i.split("/")[1], name=i, interface=i) for i in factory.interfaces(args.agents)])
+    await Agent.insert(
+        *[Agent(staff_number=i.split("/")[1], name=i, interface=i) for i in factory.interfaces(args.agents)]
+    )
 
     sampler = MemorySampler()
     baseline = rss_mb()
@@ -110,7 +114,9 @@ async def main() -> None:
         "one queue": dict(filters=queries.CallFilter(queue="tax")),
         "abandoned only": dict(filters=queries.CallFilter(disposition="abandoned")),
         "one day": dict(filters=queries.CallFilter(start=start_day, end=start_day + timedelta(days=1))),
-        "a page deep in the past": dict(filters=queries.CallFilter(), before=f"{int(datetime(2026, 9, 3, tzinfo=timezone.utc).timestamp())}_1"),
+        "a page deep in the past": dict(
+            filters=queries.CallFilter(), before=f"{int(datetime(2026, 9, 3, tzinfo=timezone.utc).timestamp())}_1"
+        ),
         "team leader's scope (100 agents)": dict(filters=queries.CallFilter(), scope=list(range(1, 101))),
     }
     for label, case in cases.items():

@@ -9,9 +9,9 @@ from urllib.parse import quote
 
 from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.openapi import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.stores.memory import MemoryStore
@@ -109,7 +109,11 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response:
         status = exc.status_code
         return Template(
             "error.html",
-            context={"title": titles.get(status, "Something went wrong"), "message": messages.get(status, exc.detail), "status": status},
+            context={
+                "title": titles.get(status, "Something went wrong"),
+                "message": messages.get(status, exc.detail),
+                "status": status,
+            },
             status_code=status,
             headers=getattr(exc, "headers", None) or {},
         )

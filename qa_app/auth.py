@@ -45,7 +45,9 @@ async def load_user(user_id: int) -> CurrentUser | None:
     if role == Role.agent:
         agent = await Agent.select(Agent.id).where(Agent.user == user_id).first()
         agent_id = agent["id"] if agent else None
-    led = [t["id"] for t in await Team.select(Team.id).where(Team.leader == user_id)] if role == Role.team_leader else []
+    led = (
+        [t["id"] for t in await Team.select(Team.id).where(Team.leader == user_id)] if role == Role.team_leader else []
+    )
     return CurrentUser(
         id=row["id"], email=row["email"], name=row["name"], role=role, agent_id=agent_id, led_team_ids=led
     )

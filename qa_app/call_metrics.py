@@ -47,7 +47,7 @@ class CallFigures:
 
 
 def _in_list(column: str, ids: list[int]) -> str:
-    return f'{column} IN ({", ".join(str(int(i)) for i in ids)})'
+    return f"{column} IN ({', '.join(str(int(i)) for i in ids)})"
 
 
 async def call_figures(

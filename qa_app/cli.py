@@ -174,14 +174,20 @@ def _print_summary(summary: Any, as_json: bool) -> None:
         sys.exit(1)
 
 
-@import_group.command(name="calls", help="Import calls from a file, streaming it; re-importing updates, never duplicates.")
+@import_group.command(
+    name="calls", help="Import calls from a file, streaming it; re-importing updates, never duplicates."
+)
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", required=True, type=click.Choice(["csv", "asterisk-queue-log", "asterisk-cdr"]))
-@click.option("--recordings", type=click.Path(path_type=Path), help="Folder of recordings, matched by the call's unique id.")
+@click.option(
+    "--recordings", type=click.Path(path_type=Path), help="Folder of recordings, matched by the call's unique id."
+)
 @click.option("--skip-invalid", is_flag=True, help="Import the good rows and report the bad ones.")
 @click.option("--create-agents", is_flag=True, help="Create agents the file names that are not known yet.")
 @click.option("--map", "mapping", multiple=True, metavar="OURS=THEIRS", help="CSV: our column name = the file's.")
-@click.option("--timezone", "source_timezone", default=None, help="Time zone of times without an offset (default QA_TIMEZONE).")
+@click.option(
+    "--timezone", "source_timezone", default=None, help="Time zone of times without an offset (default QA_TIMEZONE)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 @handles_config_errors
 def import_calls_command(
@@ -213,7 +219,10 @@ def import_calls_command(
     _print_summary(summary, as_json)
 
 
-@import_group.command(name="attendance", help="Import the rota: staff_number, date, scheduled_minutes, worked_minutes, absence, minutes_late.")
+@import_group.command(
+    name="attendance",
+    help="Import the rota: staff_number, date, scheduled_minutes, worked_minutes, absence, minutes_late.",
+)
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--skip-invalid", is_flag=True)
 @click.option("--map", "mapping", multiple=True, metavar="OURS=THEIRS")

@@ -36,7 +36,7 @@ def sqlite_path(url: str) -> Path:
     """`sqlite:////abs/path.db` or `sqlite:///relative.db` (the SQLAlchemy convention)."""
     if not url.startswith("sqlite:///"):
         raise ConfigError("a SQLite QA_DATABASE_URL looks like sqlite:////absolute/path/qa.sqlite3")
-    return Path(url[len("sqlite:///"):])
+    return Path(url[len("sqlite:///") :])
 
 
 def engine_for_url(url: str) -> Engine:
@@ -50,9 +50,13 @@ def describe(engine: Engine) -> str:
     """A human description of the database, without credentials."""
     if isinstance(engine, SQLiteEngine):
         return f"sqlite {engine.path}"
-    dsn = engine.config.get("dsn", "")
-    host_part = dsn.split("@")[-1] if "@" in dsn else dsn.split("//")[-1]
-    return f"postgresql {host_part}"
+    return describe_url(engine.config.get("dsn", ""))
+
+
+def describe_url(url: str) -> str:
+    if database_kind(url) == "sqlite":
+        return f"sqlite {sqlite_path(url)}"
+    return "postgresql " + (url.split("@")[-1] if "@" in url else url.split("//")[-1])
 
 
 def prepare_sqlite_file(path: Path) -> None:

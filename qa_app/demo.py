@@ -17,7 +17,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 from qa_app import db
-from qa_app.imports.common import CallRecord, CallWriter, ImportSummary
+from qa_app.imports.common import CallRecord, CallStore, ImportSummary
+from qa_app.imports.prepare import records_batches
 from qa_app.imports.run import attendance_upsert_sql
 from qa_app.security import hash_password, verify_password
 from qa_app.settings import get_settings
@@ -86,11 +87,36 @@ SERVICES = [
 TEAMS = ["Team Castle", "Team Harbour", "Team Meadow"]
 
 AGENT_NAMES = [
-    "Aisha Khan", "Lars Eriksson", "Fiona MacLeod", "Pieter Vermeulen", "Sofia Lindqvist", "Callum Reid",
-    "Emma de Smet", "Jonas Berg", "Priya Sharma", "Hannah Janssens", "Oskar Nilsson", "Grace Murray",
-    "Thomas Claes", "Maja Andersson", "Ruairidh Fraser", "Noor El Amrani", "Erik Johansson", "Isla Campbell",
-    "Lotte Peeters", "Ahmed Hassan", "Karin Svensson", "Jamie Robertson", "Elif Yilmaz", "Wout Maes",
-    "Linnea Holm", "Ewan Stewart", "Julia Nowak", "Sander Wouters", "Freya Douglas", "Mateo García",
+    "Aisha Khan",
+    "Lars Eriksson",
+    "Fiona MacLeod",
+    "Pieter Vermeulen",
+    "Sofia Lindqvist",
+    "Callum Reid",
+    "Emma de Smet",
+    "Jonas Berg",
+    "Priya Sharma",
+    "Hannah Janssens",
+    "Oskar Nilsson",
+    "Grace Murray",
+    "Thomas Claes",
+    "Maja Andersson",
+    "Ruairidh Fraser",
+    "Noor El Amrani",
+    "Erik Johansson",
+    "Isla Campbell",
+    "Lotte Peeters",
+    "Ahmed Hassan",
+    "Karin Svensson",
+    "Jamie Robertson",
+    "Elif Yilmaz",
+    "Wout Maes",
+    "Linnea Holm",
+    "Ewan Stewart",
+    "Julia Nowak",
+    "Sander Wouters",
+    "Freya Douglas",
+    "Mateo García",
 ]
 
 LEADERS = [("Morag Henderson", TEAMS[0]), ("Bram Willems", TEAMS[1]), ("Ingrid Larsson", TEAMS[2])]
@@ -122,14 +148,18 @@ def demo_period(today: date, zone) -> tuple[date, date]:
     return start, today - timedelta(days=1)
 
 
-async def load_demo(*, seed: int = 2026, echo: Callable[[str], None] = print, today: date | None = None) -> list[tuple[str, str, str]]:
+async def load_demo(
+    *, seed: int = 2026, echo: Callable[[str], None] = print, today: date | None = None
+) -> list[tuple[str, str, str]]:
     settings = get_settings()
     zone = settings.timezone
     if await Team.exists().where(Team.name == TEAMS[0]):
         echo("the demo centre is loaded already; checking the demo logins")
     else:
         if await Agent.count() or await Team.count():
-            raise RuntimeError("this database holds data that is not the demo; run `qa demo` with an empty QA_DATA_DIR or database")
+            raise RuntimeError(
+                "this database holds data that is not the demo; run `qa demo` with an empty QA_DATA_DIR or database"
+            )
         rng = random.Random(seed)
         start, end = demo_period(today or datetime.now(zone).date(), zone)
         echo(f"building the demo centre: calls from {start} to {end} ({settings.timezone_name})")
@@ -142,16 +172,23 @@ async def _build(rng: random.Random, start: date, end: date, zone, echo: Callabl
         departments = {}
         for name in DEPARTMENTS:
             slug = name.lower().split()[0]
-            rows = await Department.insert(Department(name=name, email=f"{slug}@{DEMO_DOMAIN}")).returning(Department.id)
+            rows = await Department.insert(Department(name=name, email=f"{slug}@{DEMO_DOMAIN}")).returning(
+                Department.id
+            )
             departments[name] = rows[0]["id"]
         await Service.insert(
-            *[Service(name=n, department=departments[d], service_class=c, keywords=n.lower()) for n, d, c, _ in SERVICES]
+            *[
+                Service(name=n, department=departments[d], service_class=c, keywords=n.lower())
+                for n, d, c, _ in SERVICES
+            ]
         )
         leaders = {}
         placeholder = hash_password(os.urandom(16).hex())
         for index, (name, team) in enumerate(LEADERS):
             email = f"leader@{DEMO_DOMAIN}" if index == 0 else f"leader{index + 1}@{DEMO_DOMAIN}"
-            rows = await User.insert(User(email=email, name=name, role=Role.team_leader, password_hash=placeholder)).returning(User.id)
+            rows = await User.insert(
+                User(email=email, name=name, role=Role.team_leader, password_hash=placeholder)
+            ).returning(User.id)
             leaders[team] = rows[0]["id"]
         team_ids = {}
         for team in TEAMS:
@@ -181,7 +218,14 @@ async def _build(rng: random.Random, start: date, end: date, zone, echo: Callabl
             )
         await Agent.insert(
             *[
-                Agent(staff_number=a["staff"], name=a["name"], team=a["team"], interface=a["interface"], active_from=a["from"], active_to=a["to"])
+                Agent(
+                    staff_number=a["staff"],
+                    name=a["name"],
+                    team=a["team"],
+                    interface=a["interface"],
+                    active_from=a["from"],
+                    active_to=a["to"],
+                )
                 for a in agents
             ]
         )
@@ -189,11 +233,13 @@ async def _build(rng: random.Random, start: date, end: date, zone, echo: Callabl
         present = await _attendance(tx, rng, agents, ids, start, end)
         echo("generating calls")
         summary = ImportSummary(file="demo", format="demo", database=db.describe(db.current_engine()))
-        writer = CallWriter(tx, summary, source="demo", secret_key=get_settings().secret_key)
-        await writer.load()
-        for record in _calls(rng, agents, present, start, end, zone):
-            await writer.add(record)
-        await writer.flush()
+        store = CallStore(tx, summary)
+        lookups = await store.lookups(secret_key=get_settings().secret_key, source="demo")
+        for batch in records_batches(_calls(rng, agents, present, start, end, zone), lookups):
+            summary.read += batch.read
+            for line, reason in batch.errors:
+                summary.reject(line, reason)
+            await store.write(batch.rows, batch.new_agents)
         if summary.rejected:
             raise RuntimeError(f"demo data was rejected: {summary.errors[:3]}")
         await ImportRun.insert(ImportRun(kind="demo", file_name="qa demo", summary=summary.as_json()))
@@ -207,7 +253,9 @@ def _working_days(start: date, end: date):
         day += timedelta(days=1)
 
 
-async def _attendance(tx, rng: random.Random, agents: list[dict], ids: dict[str, int], start: date, end: date) -> dict[date, list[dict]]:
+async def _attendance(
+    tx, rng: random.Random, agents: list[dict], ids: dict[str, int], start: date, end: date
+) -> dict[date, list[dict]]:
     """The rota: who was at work each day. Returns the agents present per day."""
     rows = []
     present: dict[date, list[dict]] = {}
@@ -262,7 +310,11 @@ def _calls(rng: random.Random, agents: list[dict], present: dict[date, list[dict
                 name, department, klass = service[0], service[1], service[2]
                 queue = DEPARTMENTS[department]
                 # Zipf-like: a few residents call again and again.
-                caller = callers[min(len(callers) - 1, int(rng.paretovariate(1.2)) - 1)] if rng.random() < 0.3 else rng.choice(callers)
+                caller = (
+                    callers[min(len(callers) - 1, int(rng.paretovariate(1.2)) - 1)]
+                    if rng.random() < 0.3
+                    else rng.choice(callers)
+                )
                 patience = rng.expovariate(1 / 360)
                 wait = int(rng.expovariate(1 / mean_wait))
                 external_id = f"{int(offered.timestamp())}.{sequence}"
@@ -323,7 +375,9 @@ async def _ensure_logins() -> list[tuple[str, str, str]]:
         password = saved.get(email)
         if user is None:
             password = password or os.urandom(9).hex()
-            rows = await User.insert(User(email=email, name=name, role=role, password_hash=hash_password(password))).returning(User.id)
+            rows = await User.insert(
+                User(email=email, name=name, role=role, password_hash=hash_password(password))
+            ).returning(User.id)
             user_id = rows[0]["id"]
         else:
             user_id = user["id"]

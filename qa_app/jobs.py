@@ -33,9 +33,11 @@ CRON_JOBS = [CronJob(purge_expired_sessions, cron="17 * * * *")]
 def queue() -> Queue:
     url = get_settings().queue_url
     if not url:
-        raise ConfigError("QA_QUEUE_URL is not set: there is no shared queue, work runs inside `qa serve` and the commands")
+        raise ConfigError(
+            "QA_QUEUE_URL is not set: there is no shared queue, work runs inside `qa serve` and the commands"
+        )
     if url.startswith("postgresql://"):
-        url = "postgres://" + url[len("postgresql://"):]
+        url = "postgres://" + url[len("postgresql://") :]
     return Queue.from_url(url, name=QUEUE_NAME)
 
 

@@ -44,7 +44,7 @@ def decode_cursor(value: str | None) -> tuple[datetime, int] | None:
 
 
 def _in(column: str, ids: list[int]) -> str:
-    return f'{column} IN ({", ".join(str(int(i)) for i in ids) or "NULL"})'
+    return f"{column} IN ({', '.join(str(int(i)) for i in ids) or 'NULL'})"
 
 
 async def list_calls(
@@ -182,19 +182,25 @@ async def list_teams(team_ids: list[int] | None) -> list[dict[str, Any]]:
 
 async def get_team(team_id: int) -> dict[str, Any] | None:
     return (
-        await Team.select(Team.id, Team.name, Team.leader.name.as_alias("leader_name"), Team.leader.email.as_alias("leader_email"))
+        await Team.select(
+            Team.id, Team.name, Team.leader.name.as_alias("leader_name"), Team.leader.email.as_alias("leader_email")
+        )
         .where(Team.id == team_id)
         .first()
     )
 
 
 async def list_services() -> list[dict[str, Any]]:
-    return await Service.select(
-        Service.id,
-        Service.name,
-        Service.service_class,
-        Service.department.name.as_alias("department_name"),
-    ).order_by(Service.department.name).order_by(Service.name)
+    return (
+        await Service.select(
+            Service.id,
+            Service.name,
+            Service.service_class,
+            Service.department.name.as_alias("department_name"),
+        )
+        .order_by(Service.department.name)
+        .order_by(Service.name)
+    )
 
 
 async def list_departments() -> list[dict[str, Any]]:
@@ -202,4 +208,6 @@ async def list_departments() -> list[dict[str, Any]]:
 
 
 async def list_users() -> list[dict[str, Any]]:
-    return await User.select(User.id, User.email, User.name, User.role, User.active, User.last_login_at).order_by(User.email)
+    return await User.select(User.id, User.email, User.name, User.role, User.active, User.last_login_at).order_by(
+        User.email
+    )

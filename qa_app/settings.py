@@ -50,9 +50,7 @@ def database_kind(url: str) -> str:
         return "sqlite"
     if url.startswith(("postgresql:", "postgres:")):
         return "postgresql"
-    raise ConfigError(
-        f"QA_DATABASE_URL must start with sqlite:/// or postgresql:// (got {url.split(':')[0]!r})"
-    )
+    raise ConfigError(f"QA_DATABASE_URL must start with sqlite:/// or postgresql:// (got {url.split(':')[0]!r})")
 
 
 @lru_cache(maxsize=8)
@@ -85,7 +83,7 @@ def get_settings() -> Settings:
     try:
         ZoneInfo(timezone_name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"QA_TIMEZONE {timezone_name!r} is not a known time zone (e.g. Europe/Stockholm)")
+        raise ConfigError(f"QA_TIMEZONE {timezone_name!r} is not a known time zone (e.g. Europe/Stockholm)") from None
     return Settings(
         data_dir=data_dir,
         database_url=database_url,

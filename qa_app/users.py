@@ -46,13 +46,22 @@ async def create_user(
             raise UserError(f"a user with e-mail {email} exists already")
         agent = None
         if agent_staff_number:
-            agent = await Agent.select(Agent.id, Agent.name, Agent.user).where(Agent.staff_number == agent_staff_number).first()
+            agent = (
+                await Agent.select(Agent.id, Agent.name, Agent.user)
+                .where(Agent.staff_number == agent_staff_number)
+                .first()
+            )
             if agent is None:
                 raise UserError(f"no agent with staff number {agent_staff_number}")
             if agent["user"] is not None:
                 raise UserError(f"agent {agent_staff_number} has a login already")
         rows = await User.insert(
-            User(email=email, name=name or (agent["name"] if agent else email.split("@")[0]), password_hash=password_hash, role=role)
+            User(
+                email=email,
+                name=name or (agent["name"] if agent else email.split("@")[0]),
+                password_hash=password_hash,
+                role=role,
+            )
         ).returning(User.id)
         user_id = rows[0]["id"]
         if agent:

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from qa_app import db
-from qa_app.security import CallerHasher
 from qa_app.settings import ConfigError
 from qa_app.tables import Agent, Disposition, Service
 
@@ -194,7 +193,7 @@ def _day_prefix(day_number: int) -> str:
     return date.fromordinal(_EPOCH_DAY + day_number).isoformat() + " "
 
 
-def _utc_text(value: datetime | None) -> str | None:
+def utc_text(value: datetime | None) -> str | None:
     """The text Piccolo's SQLite adapter stores for a time (`str()` of it in UTC); whole
     seconds, the usual case, come from two table look-ups rather than formatting."""
     if value is None:
@@ -207,13 +206,27 @@ def _utc_text(value: datetime | None) -> str | None:
     return _day_prefix(stamp // 86400) + _TIMES_OF_DAY[stamp % 86400]
 
 
-def _fingerprint(values: tuple, times: tuple) -> str:
-    """A digest of what the source says about the call (not the recording, which is compared
-    separately): equal digests mean a re-imported row changes nothing."""
-    (external_id, queue, agent, service, _o, _a, _e, wait, talk, hold, transferred, disposition, caller) = values[:13]
-    offered, answered, ended = times
+def fingerprint(values: tuple, agent_ref: str | None) -> str:
+    """A digest of what the source says about the call (times as canonical UTC text; the agent
+    as the source names it; not the recording, which is compared on its own): equal digests
+    mean a re-imported row changes nothing."""
+    (
+        external_id,
+        queue,
+        _agent,
+        service,
+        offered,
+        answered,
+        ended,
+        wait,
+        talk,
+        hold,
+        transferred,
+        disposition,
+        caller,
+    ) = values[:13]
     text = (
-        f"{external_id}|{queue}|{agent}|{service}|{offered}|{answered}|{ended}|"
+        f"{external_id}|{queue}|{agent_ref}|{service}|{offered}|{answered}|{ended}|"
         f"{wait}|{talk}|{hold}|{transferred:d}|{disposition}|{caller}"
     )
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
@@ -224,125 +237,70 @@ def staff_number_from_ref(ref: str) -> str:
     return ref.rsplit("/", 1)[-1].split("@", 1)[0] if "/" in ref else ref
 
 
-class CallWriter:
-    """Resolves agents and services, hashes caller numbers, links recordings, and upserts calls
-    in batches inside the caller's transaction. Counts created, updated and unchanged calls."""
+class CallStore:
+    """Writes prepared rows (see `prepare.Preparer`) inside the caller's transaction: creates
+    agents the file names when asked to, and upserts calls by external id, counting created,
+    updated and unchanged calls in the summary."""
 
-    def __init__(
-        self,
-        tx: Any,
-        summary: ImportSummary,
-        *,
-        source: str,
-        secret_key: str,
-        create_agents: bool = False,
-        recordings: RecordingIndex | None = None,
-    ):
+    def __init__(self, tx: Any, summary: ImportSummary):
         self.tx = tx
-        self.engine = db.current_engine()
         self.summary = summary
-        self.source = source
-        self.caller_hash = CallerHasher(secret_key)
-        self.create_agents = create_agents
-        self.recordings = recordings
-        self.batch: dict[str, tuple] = {}
-        # SQLite gets times as the text Piccolo stores (str of the UTC datetime) ready-made:
-        # the driver's per-value adapter would otherwise run in Python for every time of every row.
-        self.sqlite = db.is_sqlite(self.engine)
-        self.agents: dict[str, int] = {}
-        self.agent_ids_by_key: dict[str, int] = {}
-        self.services: dict[str, int] = {}
-        self.writing = True
+        # SQLite takes the times as the text Piccolo stores; asyncpg wants datetimes.
+        self.sqlite = db.is_sqlite(db.current_engine())
+        self.agent_keys: dict[str, int] = {}
+        self.created_agents: dict[str, int] = {}
 
-    async def load(self) -> None:
+    async def lookups(
+        self, *, secret_key: str, source: str, create_agents: bool = False, recordings: RecordingIndex | None = None
+    ) -> Any:
+        from qa_app.imports.prepare import Lookups
+
         for row in await Agent.select(Agent.id, Agent.staff_number, Agent.name, Agent.interface):
             for key in (row["interface"], row["staff_number"], row["name"]):
                 if key:
-                    self.agent_ids_by_key.setdefault(key.lower(), row["id"])
-        for row in await Service.select(Service.id, Service.name):
-            self.services[row["name"].lower()] = row["id"]
+                    self.agent_keys.setdefault(key.lower(), row["id"])
+        services = {row["name"].lower(): row["id"] for row in await Service.select(Service.id, Service.name)}
+        return Lookups(
+            agents=dict(self.agent_keys),
+            services=services,
+            secret_key=secret_key,
+            source=source,
+            create_agents=create_agents,
+            recordings=recordings.by_id if recordings else None,
+        )
 
-    async def agent_id(self, ref: str, first_seen: datetime) -> int | None:
-        if ref in self.agents:
-            return self.agents[ref]
-        key = ref.lower()
-        agent = self.agent_ids_by_key.get(key) or self.agent_ids_by_key.get(staff_number_from_ref(ref).lower())
-        if agent is None and self.create_agents:
-            agent = await self._create_agent(ref, first_seen)
-        if agent is not None:
-            self.agents[ref] = agent
-        return agent
-
-    async def _create_agent(self, ref: str, first_seen: datetime) -> int:
+    async def _agent_for(self, ref: str, offered: str) -> int:
+        if ref in self.created_agents:
+            return self.created_agents[ref]
         staff_number = staff_number_from_ref(ref)
-        if staff_number.lower() in self.agent_ids_by_key:
+        if staff_number.lower() in self.agent_keys:
             staff_number = ref
-        interface = ref if "/" in ref else None
         rows = await Agent.insert(
-            Agent(staff_number=staff_number, name=ref, interface=interface, active_from=first_seen.date())
+            Agent(
+                staff_number=staff_number,
+                name=ref,
+                interface=ref if "/" in ref else None,
+                active_from=date.fromisoformat(offered[:10]),
+            )
         ).returning(Agent.id)
-        agent = rows[0]["id"]
-        self.agent_ids_by_key[ref.lower()] = agent
+        agent = self.created_agents[ref] = self.agent_keys[staff_number.lower()] = rows[0]["id"]
         self.summary.agents_created.append(ref)
         return agent
 
-    async def add(self, record: CallRecord) -> None:
-        """Add one call, or reject it with its line and reason."""
-        self.summary.read += 1
-        reason = check_record(record)
-        agent = None
-        if reason is None and record.agent_ref:
-            agent = await self.agent_id(record.agent_ref, record.offered_at)
-            if agent is None:
-                reason = f"unknown agent {record.agent_ref!r}: add the agent with that interface or staff number, or import with --create-agents"
-        service = None
-        if reason is None and record.service_ref:
-            service = self.services.get(record.service_ref.lower())
-            if service is None:
-                reason = f"unknown service {record.service_ref!r}: it is not in the service catalogue"
-        if reason is not None:
-            self.summary.reject(record.line, reason)
+    async def write(self, prepared: list[tuple], new_agents: dict[int, str] | None = None) -> None:
+        """Store rows in the order of COLUMNS; `new_agents` maps a row's index to an agent to
+        create first (--create-agents)."""
+        for index, ref in (new_agents or {}).items():
+            row = prepared[index]
+            prepared[index] = (*row[:2], await self._agent_for(ref, row[4]), *row[3:])
+        if not self.sqlite:
+            prepared = [(*r[:4], *(datetime.fromisoformat(t) if t else None for t in r[4:7]), *r[7:]) for r in prepared]
+        batch = {row[0]: row for row in prepared}  # a call repeated in a file: its last row wins
+        if not batch:
             return
-        recording = record.recording
-        if recording is None and self.recordings is not None:
-            recording = self.recordings.find(record.external_id)
-        values = (
-            record.external_id,
-            record.queue,
-            agent,
-            service,
-            record.offered_at,
-            record.answered_at,
-            record.ended_at,
-            record.wait_seconds,
-            record.talk_seconds,
-            record.hold_seconds,
-            record.transferred,
-            record.disposition,
-            self.caller_hash(record.caller_number),
-            recording,
-            self.source,
-        )
-        times = (_utc_text(record.offered_at), _utc_text(record.answered_at), _utc_text(record.ended_at))
-        fingerprint = _fingerprint(values, times)
-        if self.writing:
-            stored_times = times if self.sqlite else values[4:7]
-            self.batch[record.external_id] = (*values[:4], *stored_times, *values[7:], fingerprint)
-            if len(self.batch) >= BATCH_SIZE:
-                await self.flush()
-
-    def stop_writing(self) -> None:
-        """After a bad row in an all-or-nothing import: keep reading (to report every bad row),
-        write nothing more; the transaction is rolled back at the end."""
-        self.writing = False
-        self.batch.clear()
-
-    async def flush(self) -> None:
-        if not self.batch:
-            return
-        existing = await self._existing(list(self.batch))
+        existing = await self._existing(list(batch))
         rows = []
-        for external_id, values in self.batch.items():
+        for external_id, values in batch.items():
             if external_id not in existing:
                 self.summary.created += 1
                 rows.append(values)
@@ -354,22 +312,21 @@ class CallWriter:
             else:
                 self.summary.updated += 1
                 rows.append(values)
-        self.batch = {}
         await db.insert_many(self.tx, UPSERT_HEAD, UPSERT_TAIL, rows)
 
     async def _existing(self, ids: list[str]) -> dict[str, tuple[str, str | None]]:
         found: dict[str, tuple[str, str | None]] = {}
-        if db.is_sqlite(self.engine):
+        if self.sqlite:
             for start in range(0, len(ids), 900):
                 chunk = ids[start : start + 900]
                 marks = ",".join("?" * len(chunk))
                 sql = f'SELECT external_id, fingerprint, recording_path FROM "call" WHERE external_id IN ({marks})'
-                for external_id, fingerprint, recording in await db.fetch(self.tx, sql, chunk):
-                    found[external_id] = (fingerprint, recording)
+                for external_id, fingerprint_, recording in await db.fetch(self.tx, sql, chunk):
+                    found[external_id] = (fingerprint_, recording)
         else:
             sql = 'SELECT external_id, fingerprint, recording_path FROM "call" WHERE external_id = ANY($1::varchar[])'
-            for external_id, fingerprint, recording in await db.fetch(self.tx, sql, [ids]):
-                found[external_id] = (fingerprint, recording)
+            for external_id, fingerprint_, recording in await db.fetch(self.tx, sql, [ids]):
+                found[external_id] = (fingerprint_, recording)
         return found
 
 
@@ -386,4 +343,3 @@ def to_date(value: str, name: str = "date") -> date:
         return date.fromisoformat(value.strip())
     except ValueError:
         raise ValueError(f"{name} is not a date like 2026-09-01: {value!r}") from None
-

@@ -15,10 +15,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from qa_app import db
-from qa_app.imports import cdr, csv_calls, queue_log, table_file
+from qa_app.imports import prepare, table_file
 from qa_app.imports.common import (
-    BATCH_SIZE,
-    CallWriter,
+    CallStore,
     ImportError_,
     ImportSummary,
     RecordingIndex,
@@ -76,53 +75,35 @@ async def import_calls(
     column_map = table_file.parse_mapping(mapping)
     recordings = RecordingIndex(recordings_dir, settings.recordings_dir) if recordings_dir else None
     summary = ImportSummary(file=str(path), format=fmt, database=db.describe(db.current_engine()))
-    source = _open(path)
+    if not path.is_file():
+        raise ImportError_(f"{path} is not a file")
+    total = path.stat().st_size
     try:
-        try:
-            async with db.write_transaction() as tx:
-                writer = CallWriter(
-                    tx,
-                    summary,
-                    source=fmt,
-                    secret_key=settings.secret_key,
-                    create_agents=create_agents,
-                    recordings=recordings,
-                )
-                await writer.load()
-                await db.tune_for_bulk_writes(tx)
-                parser = queue_log.QueueLogParser() if fmt == "asterisk-queue-log" else None
-                if parser is not None:
-                    items = parser.parse(source.raw)
-                elif fmt == "asterisk-cdr":
-                    items = cdr.parse(_text(source), zone)
-                else:
-                    items = csv_calls.parse(_text(source), zone, column_map)
-                for count, (line, item) in enumerate(items, start=1):
-                    if isinstance(item, str):
-                        summary.read += 1
-                        summary.reject(line, item)
-                    else:
-                        await writer.add(item)
-                    if summary.rejected and not skip_invalid and writer.writing:
-                        writer.stop_writing()
-                    if progress and count % BATCH_SIZE == 0:
-                        progress(source.done(), source.total)
-                if parser is not None:
-                    summary.incomplete = parser.incomplete
-                await writer.flush()
-                if summary.rejected and not skip_invalid:
-                    raise _Rollback
-                await ImportRun.insert(
-                    ImportRun(kind=f"calls:{fmt}", file_name=path.name, summary=_stored(summary), user=user_id)
-                )
-                summary.committed = True
-        except _Rollback:
-            summary.created = summary.updated = summary.unchanged = 0
-            summary.agents_created = []
-    finally:
-        source.raw.close()
-    if progress:
-        progress(source.total, source.total)
+        async with db.write_transaction() as tx:
+            store = CallStore(tx, summary)
+            lookups = await store.lookups(
+                secret_key=settings.secret_key, source=fmt, create_agents=create_agents, recordings=recordings
+            )
+            await db.tune_for_bulk_writes(tx)
+            for batch in prepare.prepared_batches(path, fmt, zone.key, column_map, lookups):
+                summary.read += batch.read
+                summary.incomplete = batch.incomplete
+                for line, reason in batch.errors:
+                    summary.reject(line, reason)
+                # All or nothing: after a bad row, read on to report every bad row, write nothing.
+                if skip_invalid or not summary.rejected:
+                    await store.write(batch.rows, batch.new_agents)
+                if progress:
+                    progress(batch.bytes_done, total)
+            if summary.rejected and not skip_invalid:
+                raise _Rollback
+            await ImportRun.insert(
+                ImportRun(kind=f"calls:{fmt}", file_name=path.name, summary=_stored(summary), user=user_id)
+            )
+            summary.committed = True
+    except _Rollback:
+        summary.created = summary.updated = summary.unchanged = 0
+        summary.agents_created = []
     return summary
 
 

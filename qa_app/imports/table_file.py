@@ -34,7 +34,9 @@ def rows(
     mapping = mapping or {}
     known = set(required) | set(optional)
     if unknown := set(mapping) - known:
-        raise ImportError_(f"--map names unknown column(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
+        raise ImportError_(
+            f"--map names unknown column(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}"
+        )
     sample = handle.read(SAMPLE_BYTES)
     handle.seek(0)
     if not sample.strip():

@@ -26,8 +26,15 @@ class NewUser(Struct):
 
 
 async def _users_context(**extra) -> dict:
-    agents_without_login = await Agent.select(Agent.staff_number, Agent.name).where(Agent.user.is_null()).order_by(Agent.name)
-    return {"users": await queries.list_users(), "roles": [r.value for r in Role], "free_agents": agents_without_login, **extra}
+    agents_without_login = (
+        await Agent.select(Agent.staff_number, Agent.name).where(Agent.user.is_null()).order_by(Agent.name)
+    )
+    return {
+        "users": await queries.list_users(),
+        "roles": [r.value for r in Role],
+        "free_agents": agents_without_login,
+        **extra,
+    }
 
 
 @get("/admin/users", name="users", guards=[require(Role.admin)], include_in_schema=False)
@@ -50,7 +57,9 @@ async def users_create(
         )
     except UserError as error:
         form = {"email": data.email, "name": data.name, "role": data.role, "agent": data.agent}
-        return Template("users.html", context=await _users_context(error=str(error), form=form), status_code=HTTP_400_BAD_REQUEST)
+        return Template(
+            "users.html", context=await _users_context(error=str(error), form=form), status_code=HTTP_400_BAD_REQUEST
+        )
     return Redirect("/admin/users")
 
 

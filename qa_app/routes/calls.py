@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from litestar import Request, get
-from litestar.params import FromPath, FromQuery
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
 from litestar.response import File, Template
 
 from qa_app import queries
@@ -15,7 +15,14 @@ from qa_app.settings import get_settings
 from qa_app.tables import Disposition, Role
 from qa_app.timeutil import day_range
 
-AUDIO_TYPES = {".wav": "audio/wav", ".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".opus": "audio/ogg", ".flac": "audio/flac", ".gsm": "audio/x-gsm"}
+AUDIO_TYPES = {
+    ".wav": "audio/wav",
+    ".mp3": "audio/mpeg",
+    ".ogg": "audio/ogg",
+    ".opus": "audio/ogg",
+    ".flac": "audio/flac",
+    ".gsm": "audio/x-gsm",
+}
 
 
 def _date(value: str | None) -> date | None:
@@ -61,7 +68,14 @@ async def calls(
     page = await queries.list_calls(scope, filters, before=before, after=after)
     params = {
         k: v
-        for k, v in {"agent": agent, "team": team, "queue": queue, "disposition": disposition, "date_from": date_from, "date_to": date_to}.items()
+        for k, v in {
+            "agent": agent,
+            "team": team,
+            "queue": queue,
+            "disposition": disposition,
+            "date_from": date_from,
+            "date_to": date_to,
+        }.items()
         if v
     }
     context = {
@@ -72,7 +86,11 @@ async def calls(
         "dispositions": [d.value for d in Disposition],
         "is_agent": user.role == Role.agent,
     }
-    template = "_calls_table.html" if request.headers.get("hx-request") and request.headers.get("hx-target") == "calls-table" else "calls.html"
+    template = (
+        "_calls_table.html"
+        if request.headers.get("hx-request") and request.headers.get("hx-target") == "calls-table"
+        else "calls.html"
+    )
     return Template(template, context=context)
 
 
@@ -99,4 +117,8 @@ async def call_recording(request: Request, call_id: FromPath[int]) -> File:
     path = (root / call["recording_path"]).resolve()
     if root not in path.parents or not path.is_file():
         raise NotFoundException("The recording file is missing.")
-    return File(path=path, media_type=AUDIO_TYPES.get(path.suffix.lower(), "application/octet-stream"), content_disposition_type="inline")
+    return File(
+        path=path,
+        media_type=AUDIO_TYPES.get(path.suffix.lower(), "application/octet-stream"),
+        content_disposition_type="inline",
+    )

@@ -17,5 +17,8 @@ async def health() -> Response[dict]:
     try:
         await User.count()
     except Exception as error:  # the point of a health check is to report, not raise
-        return Response({"status": "error", "database": kind, "reason": type(error).__name__}, status_code=HTTP_503_SERVICE_UNAVAILABLE)
+        return Response(
+            {"status": "error", "database": kind, "reason": type(error).__name__},
+            status_code=HTTP_503_SERVICE_UNAVAILABLE,
+        )
     return Response({"status": "ok", "database": kind})

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from litestar import Request, get
-from litestar.params import FromPath
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Template
 
 from qa_app import queries
@@ -29,7 +29,9 @@ async def home(request: Request) -> Template:
     user = request.user
     scope = await agent_scope(user)
     month, this, last = await _month_figures(scope)
-    return Template("home.html", context={"month": month, "this": this, "last": last, "is_agent": user.role == Role.agent})
+    return Template(
+        "home.html", context={"month": month, "this": this, "last": last, "is_agent": user.role == Role.agent}
+    )
 
 
 @get("/agents", name="agents", guards=[require(*STAFF)], include_in_schema=False)

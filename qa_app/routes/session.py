@@ -51,7 +51,11 @@ async def login_submit(
     if user is None:
         return Template(
             "login.html",
-            context={"next": safe_next(data.next), "error": "That e-mail and password do not match an account.", "email": data.email},
+            context={
+                "next": safe_next(data.next),
+                "error": "That e-mail and password do not match an account.",
+                "email": data.email,
+            },
             status_code=HTTP_400_BAD_REQUEST,
         )
     request.scope["state"]["rotate_session"] = True

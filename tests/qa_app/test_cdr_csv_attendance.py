@@ -15,11 +15,17 @@ from qa_app.security import caller_hash
 from qa_app.settings import get_settings
 from qa_app.tables import Agent, Attendance, Call, Department, Service
 
-CDR = """\
-"","0701112233","600","from-queue","""+'"'+"""Anna <0701112233>"""+'"'+""","PJSIP/trunk-00000001","PJSIP/1001-0000000a","Queue","support","2026-09-01 09:00:00","2026-09-01 09:00:42","2026-09-01 09:05:42",342,300,"ANSWERED","DOCUMENTATION","1788253200.1",""
+CDR = (
+    """\
+"","0701112233","600","from-queue","""
+    + '"'
+    + """Anna <0701112233>"""
+    + '"'
+    + ""","PJSIP/trunk-00000001","PJSIP/1001-0000000a","Queue","support","2026-09-01 09:00:00","2026-09-01 09:00:42","2026-09-01 09:05:42",342,300,"ANSWERED","DOCUMENTATION","1788253200.1",""
 "","0704445566","600","from-queue","","PJSIP/trunk-00000002","","Queue","support","2026-09-01 09:10:00","","2026-09-01 09:11:30",90,0,"NO ANSWER","DOCUMENTATION","1788253800.2",""
 "","","600","from-queue","","PJSIP/trunk-00000003","Local/1002@agents-00000003;1","Transfer","2100","2026-09-01 10:00:00","2026-09-01 10:00:05","2026-09-01 10:02:05",125,120,"ANSWERED","DOCUMENTATION","1788256800.3",""
 """
+)
 
 
 async def _agents() -> None:
@@ -43,16 +49,33 @@ async def test_cdr_import_in_the_pbx_time_zone(clean_db, tmp_path: Path):
     summary = await import_calls(path, "asterisk-cdr", source_timezone="Europe/Stockholm")
     assert summary.committed, summary.errors
     assert (summary.created, summary.rejected) == (3, 0)
-    rows = {r["external_id"]: r for r in await Call.select(Call.all_columns(), Call.agent.staff_number.as_alias("staff"))}
+    rows = {
+        r["external_id"]: r for r in await Call.select(Call.all_columns(), Call.agent.staff_number.as_alias("staff"))
+    }
     first = rows["1788253200.1"]
     # 09:00 in Stockholm (summer time, UTC+2) is 07:00 UTC.
     assert first["offered_at"] == datetime(2026, 9, 1, 7, 0, tzinfo=timezone.utc)
-    assert (first["wait_seconds"], first["talk_seconds"], first["disposition"], first["staff"]) == (42, 300, "answered", "1001")
+    assert (first["wait_seconds"], first["talk_seconds"], first["disposition"], first["staff"]) == (
+        42,
+        300,
+        "answered",
+        "1001",
+    )
     assert first["caller_hash"] == caller_hash("0701112233", get_settings().secret_key)
     second = rows["1788253800.2"]
-    assert (second["disposition"], second["wait_seconds"], second["agent"], second["answered_at"]) == ("abandoned", 90, None, None)
+    assert (second["disposition"], second["wait_seconds"], second["agent"], second["answered_at"]) == (
+        "abandoned",
+        90,
+        None,
+        None,
+    )
     third = rows["1788256800.3"]
-    assert (third["disposition"], third["transferred"], third["staff"], third["caller_hash"]) == ("transferred", True, "1002", None)
+    assert (third["disposition"], third["transferred"], third["staff"], third["caller_hash"]) == (
+        "transferred",
+        True,
+        "1002",
+        None,
+    )
 
 
 async def test_cdr_short_row_is_named(clean_db, tmp_path: Path):
@@ -75,10 +98,19 @@ async def test_csv_with_semicolons_mapping_and_services(clean_db, tmp_path: Path
         "k1;2026-09-01 10:00:00;2026-09-01 10:00:20;2026-09-01 10:04:20;1001;Missed bin collection;waste;15;+46 70 111 22 33\n"
         "k2;2026-09-01T10:05:00+00:00;;2026-09-01T10:06:00+00:00;;;waste;;\n"
     )
-    mapping = ["external_id=CallID", "offered_at=Start", "answered_at=Answered", "ended_at=End", "hold_seconds=Hold", "caller_number=Caller"]
+    mapping = [
+        "external_id=CallID",
+        "offered_at=Start",
+        "answered_at=Answered",
+        "ended_at=End",
+        "hold_seconds=Hold",
+        "caller_number=Caller",
+    ]
     summary = await import_calls(path, "csv", mapping=mapping, source_timezone="UTC")
     assert summary.committed, summary.errors
-    rows = {r["external_id"]: r for r in await Call.select(Call.all_columns(), Call.service.name.as_alias("service_name"))}
+    rows = {
+        r["external_id"]: r for r in await Call.select(Call.all_columns(), Call.service.name.as_alias("service_name"))
+    }
     k1 = rows["k1"]
     assert (k1["wait_seconds"], k1["talk_seconds"], k1["hold_seconds"], k1["disposition"]) == (20, 240, 15, "answered")
     assert k1["service_name"] == "Missed bin collection"
@@ -103,7 +135,10 @@ async def test_csv_errors_carry_physical_line_numbers(clean_db, tmp_path: Path):
     assert summary.created == 1
     assert summary.errors == [
         {"line": 4, "reason": "offered_at is not an ISO 8601 time like 2026-09-01 08:15:00: 'not a time'"},
-        {"line": 5, "reason": "unknown agent '9999': add the agent with that interface or staff number, or import with --create-agents"},
+        {
+            "line": 5,
+            "reason": "unknown agent '9999': add the agent with that interface or staff number, or import with --create-agents",
+        },
         {"line": 6, "reason": "expected 4 columns as in the header, found 3"},
     ]
 
@@ -128,7 +163,13 @@ async def test_attendance_import_update_and_errors(clean_db, tmp_path: Path):
     )
     summary = await import_attendance(path)
     assert (summary.committed, summary.created) == (True, 2)
-    rows = await Attendance.select(Attendance.agent.staff_number.as_alias("staff"), Attendance.day, Attendance.worked_minutes, Attendance.absence, Attendance.minutes_late).order_by(Attendance.agent)
+    rows = await Attendance.select(
+        Attendance.agent.staff_number.as_alias("staff"),
+        Attendance.day,
+        Attendance.worked_minutes,
+        Attendance.absence,
+        Attendance.minutes_late,
+    ).order_by(Attendance.agent)
     assert rows == [
         {"staff": "1001", "day": date(2026, 9, 1), "worked_minutes": 440, "absence": "", "minutes_late": 10},
         {"staff": "1002", "day": date(2026, 9, 1), "worked_minutes": 0, "absence": "sick", "minutes_late": 0},

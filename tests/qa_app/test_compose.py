@@ -120,7 +120,9 @@ def test_app_and_worker_share_a_declared_named_volume_at_the_data_dir():
 
     for name, svc, mounts in (("app", app, app_volumes), ("worker", worker, worker_volumes)):
         data_dir = environment(svc).get("QA_DATA_DIR")
-        assert data_dir in {mounts[volume] for volume in shared}, f"{name}: QA_DATA_DIR {data_dir!r} is not on the shared volume"
+        assert data_dir in {mounts[volume] for volume in shared}, (
+            f"{name}: QA_DATA_DIR {data_dir!r} is not on the shared volume"
+        )
 
 
 def test_app_depends_on_postgres():

@@ -19,7 +19,7 @@ def test_database_urls():
     with pytest.raises(ConfigError, match="must start with sqlite:/// or postgresql://"):
         database_kind("mysql://u@h/d")
     assert str(db.sqlite_path("sqlite:////var/lib/qa/qa.sqlite3")) == "/var/lib/qa/qa.sqlite3"
-    assert db.describe(db.engine_for_url("postgresql://qa:secret@db:5432/qa")) == "postgresql db:5432/qa"
+    assert db.describe_url("postgresql://qa:secret@db:5432/qa") == "postgresql db:5432/qa"  # no password
 
 
 async def test_sqlite_is_in_wal_mode_with_a_busy_timeout(clean_db, database):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from collections import Counter
+from datetime import date
 
 from qa_app.demo import credentials_path, load_demo
 from qa_app.security import verify_password

@@ -112,7 +112,9 @@ async def test_month_of_30000_calls_imports_exactly(clean_db, tmp_path: Path):
     abandoned = sum(1 for t in truth if t.outcome in ("abandoned", "timeout"))
     assert await Call.count().where(Call.disposition != "abandoned") == answered
     assert await Call.count().where(Call.disposition == "abandoned") == abandoned
-    assert await Call.count().where(Call.disposition == "transferred") == sum(1 for t in truth if t.outcome == "transferred")
+    assert await Call.count().where(Call.disposition == "transferred") == sum(
+        1 for t in truth if t.outcome == "transferred"
+    )
 
     rows = await Call.select(
         Call.external_id,
@@ -157,7 +159,9 @@ async def test_bad_line_imports_nothing_then_skip_invalid_imports_the_rest(clean
     summary = await import_calls(bad, "asterisk-queue-log")
     assert not summary.committed
     assert await Call.count() == 0
-    assert summary.errors == [{"line": bad_line_number, "reason": "expected time|callid|queue|agent|event|data..., found 1 field(s)"}]
+    assert summary.errors == [
+        {"line": bad_line_number, "reason": "expected time|callid|queue|agent|event|data..., found 1 field(s)"}
+    ]
     assert "line 150" in summary.headline()
 
     summary = await import_calls(bad, "asterisk-queue-log", skip_invalid=True)
@@ -215,26 +219,39 @@ async def test_recordings_are_linked_by_unique_id(clean_db, tmp_path: Path):
     summary = await import_calls(path, "asterisk-queue-log", recordings_dir=folder)
     assert summary.committed
     paths = {r["external_id"]: r["recording_path"] for r in await Call.select(Call.external_id, Call.recording_path)}
-    assert paths == {"c1": "2026/09/c1.wav", "c2": None, "c3": "2026/09/q-waste-20260901-c3.mp3", "c4": None, "c5": None}
+    assert paths == {
+        "c1": "2026/09/c1.wav",
+        "c2": None,
+        "c3": "2026/09/q-waste-20260901-c3.mp3",
+        "c4": None,
+        "c5": None,
+    }
     # Re-importing without --recordings keeps the links.
     await import_calls(path, "asterisk-queue-log")
-    assert (await Call.select(Call.recording_path).where(Call.external_id == "c1").first())["recording_path"] == "2026/09/c1.wav"
+    assert (await Call.select(Call.recording_path).where(Call.external_id == "c1").first())[
+        "recording_path"
+    ] == "2026/09/c1.wav"
 
 
 def test_cli_json_summary_and_exit_codes(clean_db, tmp_path: Path):
     path = tmp_path / "queue_log"
     path.write_text(HAND_WORKED + "broken line\n")
     runner = CliRunner()
-    result = runner.invoke(main, ["import", "calls", str(path), "--format", "asterisk-queue-log", "--create-agents", "--json"])
+    result = runner.invoke(
+        main, ["import", "calls", str(path), "--format", "asterisk-queue-log", "--create-agents", "--json"]
+    )
     assert result.exit_code == 1
     report = json.loads(result.stdout)
     assert {"read", "created", "updated", "rejected", "errors"} <= report.keys()
     assert report["rejected"] == 1 and report["created"] == 0
-    assert report["errors"] == [{"line": 17, "reason": "expected time|callid|queue|agent|event|data..., found 1 field(s)"}]
+    assert report["errors"] == [
+        {"line": 17, "reason": "expected time|callid|queue|agent|event|data..., found 1 field(s)"}
+    ]
     assert "nothing imported" in result.stderr and "line 17" in result.stderr
 
     result = runner.invoke(
-        main, ["import", "calls", str(path), "--format", "asterisk-queue-log", "--create-agents", "--skip-invalid", "--json"]
+        main,
+        ["import", "calls", str(path), "--format", "asterisk-queue-log", "--create-agents", "--skip-invalid", "--json"],
     )
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)

@@ -32,7 +32,14 @@ def served(tmp_path_factory):
     env.update(QA_DATA_DIR=str(data), PORT=str(port))
     log = data / "run.log"
     with open(log, "w") as handle:
-        process = subprocess.Popen([str(ROOT / "scripts" / "demo")], cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            [str(ROOT / "scripts" / "demo")],
+            cwd=ROOT,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline:

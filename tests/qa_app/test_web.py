@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-import pytest
 import httpx
+import pytest
 
 from qa_app.app import create_app
 from qa_app.security import hash_password
@@ -25,13 +25,17 @@ async def centre(clean_db):
     ids = {}
     for role in ("admin", "manager", "qa", "team_leader", "agent", "other_leader", "agent_b"):
         db_role = {"other_leader": "team_leader", "agent_b": "agent"}.get(role, role)
-        rows = await User.insert(User(email=f"{role}@test.org", name=role.title(), role=db_role, password_hash=hashed)).returning(User.id)
+        rows = await User.insert(
+            User(email=f"{role}@test.org", name=role.title(), role=db_role, password_hash=hashed)
+        ).returning(User.id)
         ids[role] = rows[0]["id"]
     north = (await Team.insert(Team(name="North", leader=ids["team_leader"])).returning(Team.id))[0]["id"]
     south = (await Team.insert(Team(name="South", leader=ids["other_leader"])).returning(Team.id))[0]["id"]
     agents = {}
     for staff, team, user in (("1", north, ids["agent"]), ("2", north, ids["agent_b"]), ("3", south, None)):
-        rows = await Agent.insert(Agent(staff_number=staff, name=f"Agent {staff}", team=team, user=user)).returning(Agent.id)
+        rows = await Agent.insert(Agent(staff_number=staff, name=f"Agent {staff}", team=team, user=user)).returning(
+            Agent.id
+        )
         agents[staff] = rows[0]["id"]
     start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=1)
     calls = []
@@ -42,7 +46,8 @@ async def centre(clean_db):
                 external_id=f"x{index}",
                 queue="general",
                 agent=agents[staff],
-                offered_at=start + timedelta(seconds=30 * (index // 2)),  # pairs share a second: the keyset needs the id too
+                offered_at=start
+                + timedelta(seconds=30 * (index // 2)),  # pairs share a second: the keyset needs the id too
                 answered_at=start + timedelta(seconds=30 * (index // 2) + 10),
                 wait_seconds=10,
                 talk_seconds=100,
@@ -222,7 +227,14 @@ async def test_admin_creates_users_through_the_form(client, centre):
     token = csrf_from(page.text)
     created = await client.post(
         "/admin/users",
-        data={"email": "New.Marker@Test.org", "name": "New Marker", "role": "qa", "agent": "", "password": "long enough pw", "_csrf_token": token},
+        data={
+            "email": "New.Marker@Test.org",
+            "name": "New Marker",
+            "role": "qa",
+            "agent": "",
+            "password": "long enough pw",
+            "_csrf_token": token,
+        },
         headers=HTML,
         follow_redirects=False,
     )
@@ -230,13 +242,27 @@ async def test_admin_creates_users_through_the_form(client, centre):
     assert await User.exists().where(User.email == "new.marker@test.org")
     duplicate = await client.post(
         "/admin/users",
-        data={"email": "new.marker@test.org", "name": "", "role": "qa", "agent": "", "password": "long enough pw", "_csrf_token": token},
+        data={
+            "email": "new.marker@test.org",
+            "name": "",
+            "role": "qa",
+            "agent": "",
+            "password": "long enough pw",
+            "_csrf_token": token,
+        },
         headers=HTML,
     )
     assert duplicate.status_code == 400 and "exists already" in duplicate.text
     agent_without_staff = await client.post(
         "/admin/users",
-        data={"email": "a@test.org", "name": "", "role": "agent", "agent": "", "password": "long enough pw", "_csrf_token": token},
+        data={
+            "email": "a@test.org",
+            "name": "",
+            "role": "agent",
+            "agent": "",
+            "password": "long enough pw",
+            "_csrf_token": token,
+        },
         headers=HTML,
     )
     assert agent_without_staff.status_code == 400 and "needs --agent" in agent_without_staff.text

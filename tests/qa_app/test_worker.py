@@ -19,7 +19,9 @@ async def test_worker_process_runs_a_queued_job(clean_db, database, monkeypatch)
         pytest.skip("the shared queue lives in PostgreSQL (or Redis); on the SQLite default work runs in-process")
     past = datetime.now(timezone.utc) - timedelta(hours=1)
     future = datetime.now(timezone.utc) + timedelta(hours=1)
-    await WebSession.insert(WebSession(key="old", data=b"{}", expires_at=past), WebSession(key="live", data=b"{}", expires_at=future))
+    await WebSession.insert(
+        WebSession(key="old", data=b"{}", expires_at=past), WebSession(key="live", data=b"{}", expires_at=future)
+    )
     monkeypatch.setenv("QA_QUEUE_URL", database)
     reset_settings()
     queue = jobs.queue()
@@ -28,8 +30,14 @@ async def test_worker_process_runs_a_queued_job(clean_db, database, monkeypatch)
         job = await queue.enqueue("purge_expired_sessions")
         env = {**os.environ, "QA_DATABASE_URL": database, "QA_QUEUE_URL": database}
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "qa_app.cli", "worker", "--burst", env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-m",
+            "qa_app.cli",
+            "worker",
+            "--burst",
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         _out, err = await asyncio.wait_for(process.communicate(), timeout=60)
         assert process.returncode == 0, err.decode()

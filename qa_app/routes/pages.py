@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from litestar import Request, get
-from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
-from litestar.response import Template
+from typing import Annotated
 
-from qa_app import queries
+import msgspec
+from litestar import Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.params import Body, FromPath
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_400_BAD_REQUEST
+from msgspec import Struct
+
+from qa_app import organisation, queries
 from qa_app.auth import EVERYONE, STAFF, agent_scope, ensure_visible, require, team_scope
 from qa_app.call_metrics import call_figures
 from qa_app.settings import get_settings
-from qa_app.tables import Role
+from qa_app.tables import Role, User
 from qa_app.timeutil import current_month, month_range, previous_month
 
 
@@ -36,8 +42,7 @@ async def home(request: Request) -> Template:
 
 @get("/agents", name="agents", guards=[require(*STAFF)], include_in_schema=False)
 async def agents(request: Request) -> Template:
-    scope = await agent_scope(request.user)
-    return Template("agents.html", context={"agents": await queries.list_agents(scope)})
+    return Template("agents.html", context=await _agents_context(request))
 
 
 @get("/agents/{agent_id:int}", name="agent", guards=[require(*EVERYONE)], include_in_schema=False)
@@ -48,14 +53,15 @@ async def agent_page(request: Request, agent_id: FromPath[int]) -> Template:
         raise NotFoundException()
     month, this, last = await _month_figures(None, [agent_id])
     recent = await queries.list_calls(None, queries.CallFilter(agent_id=agent_id), page_size=10)
-    return Template(
-        "agent.html", context={"agent": agent, "month": month, "this": this, "last": last, "recent": recent.rows}
-    )
+    context = {"agent": agent, "month": month, "this": this, "last": last, "recent": recent.rows}
+    if request.user.role in ORGANISERS:
+        context.update(can_organise=True, teams=await queries.list_teams(None))
+    return Template("agent.html", context=context)
 
 
 @get("/teams", name="teams", guards=[require(*STAFF)], include_in_schema=False)
 async def teams(request: Request) -> Template:
-    return Template("teams.html", context={"teams": await queries.list_teams(await team_scope(request.user))})
+    return Template("teams.html", context=await _teams_context(request))
 
 
 @get("/teams/{team_id:int}", name="team", guards=[require(*STAFF)], include_in_schema=False)
@@ -74,3 +80,110 @@ async def team_page(request: Request, team_id: FromPath[int]) -> Template:
 @get("/services", name="services", guards=[require(*STAFF)], include_in_schema=False)
 async def services() -> Template:
     return Template("services.html", context={"services": await queries.list_services()})
+
+
+ORGANISERS = (Role.admin, Role.manager)
+
+
+class AgentForm(Struct):
+    staff_number: str = ""
+    name: str = ""
+    team: str = ""
+    interface: str = ""
+    active_from: str = ""
+    active_to: str = ""
+
+
+class TeamForm(Struct):
+    name: str = ""
+    leader: str = ""
+
+
+def _optional_int(value: str) -> int | None:
+    return int(value) if value.strip().isdigit() else None
+
+
+async def _agents_context(request: Request, **extra) -> dict:
+    scope = await agent_scope(request.user)
+    return {
+        "agents": await queries.list_agents(scope),
+        "teams": await queries.list_teams(None),
+        "can_organise": request.user.role in ORGANISERS,
+        "form": {},
+        "error": None,
+        **extra,
+    }
+
+
+@post("/agents", guards=[require(*ORGANISERS)], include_in_schema=False)
+async def agent_create(
+    request: Request, data: Annotated[AgentForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
+) -> Template | Redirect:
+    try:
+        agent_id = await organisation.save_agent(
+            staff_number=data.staff_number,
+            name=data.name,
+            team_id=_optional_int(data.team),
+            interface=data.interface,
+            active_from=data.active_from,
+            active_to=data.active_to,
+            by_user=request.user.id,
+        )
+    except organisation.OrganisationError as error:
+        context = await _agents_context(request, form=msgspec.structs.asdict(data), error=str(error))
+        return Template("agents.html", context=context, status_code=HTTP_400_BAD_REQUEST)
+    return Redirect(f"/agents/{agent_id}")
+
+
+@post("/agents/{agent_id:int}", guards=[require(*ORGANISERS)], include_in_schema=False)
+async def agent_update(
+    request: Request,
+    agent_id: FromPath[int],
+    data: Annotated[AgentForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Redirect | Template:
+    if await queries.get_agent(agent_id) is None:
+        raise NotFoundException()
+    try:
+        await organisation.save_agent(
+            agent_id=agent_id,
+            staff_number=data.staff_number,
+            name=data.name,
+            team_id=_optional_int(data.team),
+            interface=data.interface,
+            active_from=data.active_from,
+            active_to=data.active_to,
+            by_user=request.user.id,
+        )
+    except organisation.OrganisationError as error:
+        return Template(
+            "error.html",
+            context={"title": "Not saved", "message": str(error), "status": 400},
+            status_code=HTTP_400_BAD_REQUEST,
+        )
+    return Redirect(f"/agents/{agent_id}")
+
+
+@post("/teams", guards=[require(*ORGANISERS)], include_in_schema=False)
+async def team_create(
+    request: Request, data: Annotated[TeamForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
+) -> Template | Redirect:
+    try:
+        team_id = await organisation.create_team(
+            name=data.name, leader_id=_optional_int(data.leader), by_user=request.user.id
+        )
+    except organisation.OrganisationError as error:
+        context = await _teams_context(request, form=msgspec.structs.asdict(data), error=str(error))
+        return Template("teams.html", context=context, status_code=HTTP_400_BAD_REQUEST)
+    return Redirect(f"/teams/{team_id}")
+
+
+async def _teams_context(request: Request, **extra) -> dict:
+    leaders = await User.select(User.id, User.name).where(User.role == Role.team_leader.value).order_by(User.name)
+    return {
+        "teams": await queries.list_teams(await team_scope(request.user)),
+        "leaders": leaders,
+        "can_organise": request.user.role in ORGANISERS,
+        "form": {},
+        "error": None,
+        **extra,
+    }

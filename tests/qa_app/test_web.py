@@ -289,3 +289,69 @@ async def test_health_and_openapi(client, clean_db):
     assert health.json() == {"status": "ok", "database": clean_db}
     schema = await client.get("/schema/openapi.json")
     assert schema.status_code == 200 and "/health" in schema.json()["paths"]
+
+
+async def test_managers_add_teams_and_agents_and_each_change_is_audited(client, centre):
+    await login(client, "manager@test.org")
+    token = csrf_from((await client.get("/teams", headers=HTML)).text)
+    created = await client.post(
+        "/teams",
+        data={"name": "East", "leader": str(centre["users"]["other_leader"]), "_csrf_token": token},
+        headers=HTML,
+    )
+    assert created.status_code == 302
+    east = int(created.headers["location"].rsplit("/", 1)[1])
+    not_a_leader = await client.post(
+        "/teams", data={"name": "West", "leader": str(centre["users"]["qa"]), "_csrf_token": token}, headers=HTML
+    )
+    assert not_a_leader.status_code == 400 and "role team leader" in not_a_leader.text
+
+    fields = {
+        "staff_number": "77",
+        "name": "New Starter",
+        "team": str(east),
+        "interface": "PJSIP/7777",
+        "active_from": "2026-10-01",
+        "active_to": "",
+    }
+    added = await client.post("/agents", data={**fields, "_csrf_token": token}, headers=HTML)
+    assert added.status_code == 302
+    agent_id = int(added.headers["location"].rsplit("/", 1)[1])
+    clash = await client.post("/agents", data={**fields, "name": "Someone Else", "_csrf_token": token}, headers=HTML)
+    assert clash.status_code == 400 and "staff number 77 belongs to another agent" in clash.text
+    assert 'value="Someone Else"' in clash.text  # what was typed is kept
+
+    leaving = await client.post(
+        f"/agents/{agent_id}", data={**fields, "active_to": "2026-12-31", "_csrf_token": token}, headers=HTML
+    )
+    assert leaving.status_code == 302
+    stored = await Agent.select(Agent.team, Agent.interface, Agent.active_to).where(Agent.id == agent_id).first()
+    assert (stored["team"], stored["interface"], str(stored["active_to"])) == (east, "PJSIP/7777", "2026-12-31")
+    backwards = await client.post(
+        f"/agents/{agent_id}", data={**fields, "active_to": "2026-01-01", "_csrf_token": token}, headers=HTML
+    )
+    assert backwards.status_code == 400 and "before active from" in backwards.text
+
+    log = [
+        (r["action"], r["entity"], r["detail"])
+        for r in await AuditLog.select(AuditLog.action, AuditLog.entity, AuditLog.detail)
+        .where(AuditLog.entity != "user")
+        .order_by(AuditLog.id)
+        .output(load_json=True)
+    ]
+    assert [(a, e) for a, e, _ in log] == [("create", "team"), ("create", "agent"), ("update", "agent")]
+    assert log[2][2] == {"active_to": [None, "2026-12-31"]}
+
+
+@pytest.mark.parametrize("role", ["qa", "team_leader", "agent"])
+async def test_only_administrators_and_managers_change_the_organisation(client, centre, role):
+    await login(client, f"{role}@test.org")
+    token = csrf_from((await client.get("/", headers=HTML)).text)
+    for path, data in (
+        ("/teams", {"name": "X"}),
+        ("/agents", {"staff_number": "9", "name": "X"}),
+        (f"/agents/{centre['agents']['1']}", {"staff_number": "1", "name": "X"}),
+    ):
+        response = await client.post(path, data={**data, "_csrf_token": token}, headers=HTML)
+        assert response.status_code == 403, (role, path)
+    assert await Team.count() == 2 and await Agent.count() == 3

@@ -124,6 +124,8 @@ async def on_startup(app: Litestar) -> None:
     if app.state.get("manage_database", True):
         db.use_database(get_settings().database_url)
         await db.start_pool()
+        # Without a shared queue there is no hourly purge job (see jobs.py): purge at start.
+        await DatabaseStore().delete_expired()
 
 
 async def on_shutdown(app: Litestar) -> None:

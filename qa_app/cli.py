@@ -235,5 +235,14 @@ def import_attendance_command(file: Path, skip_invalid: bool, mapping: tuple[str
     _print_summary(summary, as_json)
 
 
+def _mount_package_commands() -> None:
+    from transcription.cli import transcribe
+
+    main.add_command(transcribe)
+
+
+_mount_package_commands()
+
+
 if __name__ == "__main__":
     main()

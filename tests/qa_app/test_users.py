@@ -21,7 +21,9 @@ def test_users_create_with_roles_and_agent_link(clean_db):
     assert missing_agent.exit_code == 2
     assert missing_agent.stderr.strip() == "qa: an agent user needs --agent STAFF_NUMBER, and only agent users have one"
 
-    unknown = run(["--email", "a@city.example", "--role", "agent", "--agent", "404", "--password-stdin"], "a long password\n")
+    unknown = run(
+        ["--email", "a@city.example", "--role", "agent", "--agent", "404", "--password-stdin"], "a long password\n"
+    )
     assert unknown.exit_code == 2 and "no agent with staff number 404" in unknown.stderr
 
     short = run(["--email", "b@city.example", "--role", "qa", "--password-stdin"], "short\n")

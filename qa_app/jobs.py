@@ -26,7 +26,13 @@ async def purge_expired_sessions(ctx: dict[str, Any]) -> int:
     return deleted
 
 
-FUNCTIONS = [purge_expired_sessions]
+def _functions() -> list:
+    from transcription.batch import transcribe_job
+
+    return [purge_expired_sessions, transcribe_job]
+
+
+FUNCTIONS = _functions()
 CRON_JOBS = [CronJob(purge_expired_sessions, cron="17 * * * *")]
 
 

@@ -51,3 +51,36 @@ def byte_progress(label: str, *, quiet: bool = False) -> Iterator:
             bar.update(task, completed=done, total=total)
 
         yield update
+
+
+class PlainItems:
+    def __init__(self, label: str, every: float = 5.0):
+        self.label, self.every, self.last = label, every, 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self.last < self.every:
+            return
+        self.last = now
+        print(f"{self.label}: {done} of {total}", file=sys.stderr, flush=True)
+
+
+@contextmanager
+def item_progress(label: str) -> Iterator:
+    """Progress in items (recordings, jobs): a bar on a terminal, plain lines elsewhere."""
+    if not sys.stderr.isatty():
+        yield PlainItems(label)
+        return
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update

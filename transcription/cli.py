@@ -16,9 +16,47 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
-@click.group(help="Offline transcription of call recordings with Vosk.")
-def transcribe() -> None:
-    pass
+@click.group(invoke_without_command=True, help="Transcribe the pending call recordings (offline, with Vosk).")
+@click.option("--month", default=None, metavar="YYYY-MM", help="Only calls of this month.")
+@click.option(
+    "--workers", default=2, show_default=True, type=int, help="Recordings at once (threads sharing one model)."
+)
+@click.option("--agent-channel", type=click.Choice(sorted(AGENT_CHANNELS)), default="left", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_context
+def transcribe(ctx: click.Context, month: str | None, workers: int, agent_channel: str, as_json: bool) -> None:
+    if ctx.invoked_subcommand is not None:
+        return
+    from qa_app.cli import run_with_database
+    from qa_app.progress import item_progress
+    from qa_app.settings import get_settings
+    from qa_app.timeutil import parse_month
+    from transcription import batch
+    from transcription.model import ModelError
+
+    try:
+        first = parse_month(month) if month else None
+    except ValueError as error:
+        _fail(str(error))
+    if workers < 1:
+        _fail("--workers must be at least 1")
+    if get_settings().queue_url:
+        queued = run_with_database(lambda: batch.enqueue_pending(first))
+        click.echo(f"queued {queued} recordings for the qa workers", err=True)
+        return
+    try:
+        with item_progress("transcribing") as progress:
+            summary = run_with_database(
+                lambda: batch.run_batch(month=first, workers=workers, on_finished=progress, agent_channel=agent_channel)
+            )
+    except ModelError as error:
+        _fail(str(error))
+    line = f"{summary.done} transcribed, {summary.failed} failed"
+    if summary.recovered:
+        line += f", {summary.recovered} taken back from an interrupted run"
+    click.echo(line, err=True)
+    if as_json:
+        click.echo(json.dumps(summary.__dict__))
 
 
 @transcribe.command(name="file", help="Transcribe one recording and print the transcript as JSON.")

@@ -1,13 +1,15 @@
-"""The Piccolo app of the `transcription` package; its tables arrive with its issue."""
+"""The Piccolo app of the `transcription` package."""
 
 from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
+from transcription.tables import Transcription
+
 APP_CONFIG = AppConfig(
     app_name="transcription",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[],
+    table_classes=[Transcription],
     migration_dependencies=["qa_app.piccolo_app"],
     commands=[],
 )

@@ -1,1 +1,37 @@
-"""Tables of the `transcription` package (none yet)."""
+"""Tables of the `transcription` package."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from piccolo.columns import JSON, Boolean, ForeignKey, Integer, OnDelete, Real, Text, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from qa_app.tables import Call
+
+
+class Status(str, Enum):
+    pending = "pending"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+class Transcription(Table):
+    """The transcript of one call's recording, and where its work stands."""
+
+    call = ForeignKey(references=Call, on_delete=OnDelete.cascade, unique=True)
+    status = Varchar(length=10, choices=Status, default=Status.pending, index=True)
+    reason = Text(default="")  # why it failed, in words a QA user understands
+    attempts = Integer(default=0)
+    claimed_by = Varchar(length=200, default="")  # host:pid of the process working on it
+    claimed_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    finished_at = Timestamptz(null=True, default=None)
+    model = Varchar(length=200, default="")
+    duration = Real(null=True, default=None)
+    text = Text(default="")
+    transcript = JSON(default="{}")  # the design's JSON: text, duration, turns with words
+    metrics = JSON(default="{}")
+    scripted = Boolean(default=False)  # demo text written by hand, not heard by the engine

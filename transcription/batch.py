@@ -1,0 +1,256 @@
+"""Transcribing the pending recordings: in this process with a pool of threads, or as jobs on
+the shared SAQ queue for `qa worker`s on other machines.
+
+Each call has at most one transcription row (unique), so nothing is ever transcribed twice into
+two rows. A process claims a row by turning it from pending to running under its own name
+(host:pid); only the claim holder can save the result. A process killed at any moment leaves
+its rows running; the next run gives rows of dead processes (or of claims older than the lease)
+back to pending, so nothing is lost either.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from qa_app import db
+from qa_app.settings import get_settings
+from qa_app.tables import Call
+from qa_app.timeutil import month_range
+from transcription.audio import AudioError, decode
+from transcription.engine import Engine
+from transcription.metrics import talk_metrics
+from transcription.tables import Status, Transcription
+
+LEASE = timedelta(minutes=30)  # a claim this old is given back, whoever holds it
+AGENT_CHANNEL = {"left": 0, "right": 1}
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive_here(claimed_by: str) -> bool:
+    host, _, pid = claimed_by.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True  # another machine's process: only the lease can tell
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+async def add_pending(month: date | None = None) -> int:
+    """A pending row for every call with a recording and no transcription yet."""
+    where = 'c."recording_path" IS NOT NULL AND t."id" IS NULL'
+    args: list = []
+    if month is not None:
+        start, end = month_range(month, get_settings().timezone)
+        where += ' AND c."offered_at" >= {} AND c."offered_at" < {}'
+        args += [start, end]
+    rows = await Call.raw(
+        f'SELECT c."id" FROM "call" c LEFT JOIN "transcription" t ON t."call" = c."id" WHERE {where} ORDER BY c."id"',
+        *args,
+    )
+    ids = [r["id"] for r in rows]
+    for start in range(0, len(ids), 500):
+        await Transcription.insert(*[Transcription(call=i) for i in ids[start : start + 500]]).on_conflict(
+            action="DO NOTHING"
+        )
+    return len(ids)
+
+
+async def recover_abandoned() -> int:
+    """Give back rows claimed by processes that died, or whose claim outlived the lease."""
+    cutoff = datetime.now(timezone.utc) - LEASE
+    running = await Transcription.select(Transcription.id, Transcription.claimed_by, Transcription.claimed_at).where(
+        Transcription.status == Status.running
+    )
+    stale = [
+        r["id"] for r in running if not _alive_here(r["claimed_by"]) or (r["claimed_at"] and r["claimed_at"] < cutoff)
+    ]
+    if stale:
+        await Transcription.update({Transcription.status: Status.pending, Transcription.claimed_by: ""}).where(
+            Transcription.id.is_in(stale) & (Transcription.status == Status.running)
+        )
+    return len(stale)
+
+
+async def claim(me: str, transcription_id: int | None = None) -> dict | None:
+    """Take one pending row (or the given one) for `me`; None when there is none left.
+    Two processes may pick the same row; the guarded update lets one win, the other tries again."""
+    while True:
+        found, taken = await _try_claim(me, transcription_id)
+        if not found:
+            return None
+        if taken is not None:
+            return taken
+        if transcription_id is not None:
+            return None  # someone else holds that very row
+
+
+async def _try_claim(me: str, transcription_id: int | None) -> tuple[bool, dict | None]:
+    async with db.write_transaction():
+        query = Transcription.select(Transcription.id).where(Transcription.status == Status.pending)
+        if transcription_id is not None:
+            query = query.where(Transcription.id == transcription_id)
+        row = await query.order_by(Transcription.id).first()
+        if row is None:
+            return False, None
+        taken = await (
+            Transcription.update(
+                {
+                    Transcription.status: Status.running,
+                    Transcription.claimed_by: me,
+                    Transcription.claimed_at: datetime.now(timezone.utc),
+                    Transcription.attempts: Transcription.attempts + 1,
+                }
+            )
+            .where((Transcription.id == row["id"]) & (Transcription.status == Status.pending))
+            .returning(Transcription.id, Transcription.call)
+        )
+    if not taken:
+        return True, None
+    call = await Call.select(Call.recording_path).where(Call.id == taken[0]["call"]).first()
+    return True, {"id": taken[0]["id"], "call": taken[0]["call"], "recording_path": call["recording_path"]}
+
+
+def transcribe_recording(engine: Engine, path: Path, agent_channel: int) -> dict:
+    """Runs in a pool thread: the transcript and its measures, or the reason it failed."""
+    try:
+        audio = decode(path, engine.sample_rate)
+    except AudioError as error:
+        return {"failed": str(error)}
+    transcript = engine.transcribe_audio(audio, agent_channel)
+    return {
+        "transcript": transcript.as_json(),
+        "text": transcript.text,
+        "duration": audio.duration,
+        "metrics": talk_metrics(transcript).as_json(),
+    }
+
+
+async def save(me: str, transcription_id: int, result: dict, model_name: str) -> bool:
+    """Store the result if `me` still holds the claim; False when the claim was taken back."""
+    now = datetime.now(timezone.utc)
+    if "failed" in result:
+        values = {
+            Transcription.status: Status.failed,
+            Transcription.reason: result["failed"],
+            Transcription.finished_at: now,
+        }
+    else:
+        values = {
+            Transcription.status: Status.done,
+            Transcription.reason: "",
+            Transcription.transcript: result["transcript"],
+            Transcription.text: result["text"],
+            Transcription.duration: result["duration"],
+            Transcription.metrics: result["metrics"],
+            Transcription.model: model_name,
+            Transcription.finished_at: now,
+        }
+    async with db.write_transaction():
+        updated = await (
+            Transcription.update(values)
+            .where(
+                (Transcription.id == transcription_id)
+                & (Transcription.claimed_by == me)
+                & (Transcription.status == Status.running)
+            )
+            .returning(Transcription.id)
+        )
+    return bool(updated)
+
+
+@dataclass
+class BatchSummary:
+    done: int = 0
+    failed: int = 0
+    recovered: int = 0
+    added: int = 0
+
+
+async def run_batch(
+    *,
+    month: date | None = None,
+    workers: int = 2,
+    engine: Engine | None = None,
+    on_finished: Callable[[int, int], None] | None = None,
+    agent_channel: str = "left",
+) -> BatchSummary:
+    """Transcribe every pending recording here, `workers` at a time; returns what happened."""
+    summary = BatchSummary()
+    summary.recovered = await recover_abandoned()
+    summary.added = await add_pending(month)
+    total = await Transcription.count().where(Transcription.status == Status.pending)
+    engine = engine or Engine()
+    me = worker_name()
+    root = get_settings().recordings_dir
+    loop = asyncio.get_running_loop()
+    finished = 0
+
+    async def work(pool: ThreadPoolExecutor) -> None:
+        nonlocal finished
+        while (job := await claim(me)) is not None:
+            path = root / (job["recording_path"] or "")
+            result = await loop.run_in_executor(pool, transcribe_recording, engine, path, AGENT_CHANNEL[agent_channel])
+            if await save(me, job["id"], result, engine.info.name):
+                if "failed" in result:
+                    summary.failed += 1
+                else:
+                    summary.done += 1
+            finished += 1
+            if on_finished:
+                on_finished(finished, total)
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vosk") as pool:
+        await asyncio.gather(*(work(pool) for _ in range(workers)))
+    return summary
+
+
+_engine: Engine | None = None
+
+
+async def transcribe_job(ctx: dict, transcription_id: int) -> str:
+    """The SAQ job `qa worker` runs: one recording, claimed like the in-process batch does."""
+    global _engine
+    if _engine is None:
+        _engine = await asyncio.get_running_loop().run_in_executor(None, Engine)
+    me = worker_name()
+    job = await claim(me, transcription_id)
+    if job is None:
+        return "not pending"
+    path = get_settings().recordings_dir / (job["recording_path"] or "")
+    result = await asyncio.get_running_loop().run_in_executor(None, transcribe_recording, _engine, path, 0)
+    await save(me, job["id"], result, _engine.info.name)
+    return "failed" if "failed" in result else "done"
+
+
+async def enqueue_pending(month: date | None = None) -> int:
+    """With a shared queue: one SAQ job per pending recording, for `qa worker`s to take."""
+    from qa_app.jobs import queue
+
+    await recover_abandoned()
+    await add_pending(month)
+    pending = await Transcription.select(Transcription.id).where(Transcription.status == Status.pending)
+    shared = queue()
+    await shared.connect()
+    try:
+        for row in pending:
+            # The key makes a second `qa transcribe` before the workers finish add nothing.
+            await shared.enqueue(
+                "transcribe_job", transcription_id=row["id"], key=f"transcribe-{row['id']}", timeout=3600
+            )
+    finally:
+        await shared.disconnect()
+    return len(pending)

@@ -95,3 +95,74 @@ def transcribe_file(audio: Path, agent_channel: str, model_path: Path | None, me
     if metrics:
         document["metrics"] = talk_metrics(transcript).as_json()
     click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+
+
+@transcribe.command(name="evaluate", help="Transcribe a folder of recordings with references; print WER and CER.")
+@click.argument("refs", type=click.Path(path_type=Path))
+@click.option("--workers", default=2, show_default=True, type=int)
+@click.option("--model", "model_path", type=click.Path(path_type=Path), default=None)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def evaluate(refs: Path, workers: int, model_path: Path | None, as_json: bool) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from transcription.accuracy import pooled, references, score
+    from transcription.audio import AudioError
+    from transcription.engine import Engine
+    from transcription.model import ModelError
+
+    try:
+        pairs = references(refs)
+        engine = Engine(model_path)
+    except (ValueError, ModelError) as error:
+        _fail(str(error))
+
+    def one(path: Path) -> tuple[Path, str | None, str]:
+        try:
+            return path, engine.transcribe(path).text, ""
+        except AudioError as error:
+            return path, None, str(error)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        results = list(pool.map(one, pairs))
+    rows, scores = [], []
+    for path, hypothesis, problem in results:
+        if hypothesis is None:
+            rows.append({"file": path.name, "error": problem})
+            continue
+        result = score(pairs[path], hypothesis)
+        scores.append(result)
+        rows.append(
+            {
+                "file": path.name,
+                "wer": result.wer,
+                "cer": result.cer,
+                "words": result.ref_words,
+                "hypothesis": hypothesis,
+            }
+        )
+    total = pooled(scores)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "model": engine.info.name,
+                    "files": rows,
+                    "wer": total.wer,
+                    "cer": total.cer,
+                    "words": total.ref_words,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        for row in rows:
+            if "error" in row:
+                click.echo(f"{row['file']:<40} failed: {row['error']}")
+            else:
+                click.echo(f"{row['file']:<40} WER {row['wer']:6.1%}  CER {row['cer']:6.1%}  ({row['words']} words)")
+        click.echo(
+            f"{'overall':<40} WER {total.wer or 0:6.1%}  CER {total.cer or 0:6.1%}  ({total.ref_words} words, model {engine.info.name})"
+        )
+    if any("error" in row for row in rows):
+        sys.exit(1)

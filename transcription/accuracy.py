@@ -79,7 +79,7 @@ def references(folder: Path) -> dict[Path, str]:
             if utterance not in audio:
                 raise ValueError(f"{kaldi}, line {number}: no audio file named {utterance}.*")
             found[audio[utterance]] = text.strip()
-    for stem, path in audio.items():
+    for path in audio.values():
         reference = path.with_suffix(".txt")
         if path not in found and reference.is_file():
             found[path] = reference.read_text(encoding="utf-8").strip()

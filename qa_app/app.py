@@ -23,8 +23,11 @@ from qa_app.routes import admin, calls, health, pages, session
 from qa_app.session_store import DatabaseStore
 from qa_app.settings import get_settings
 from qa_app.tables import Role
+from transcription import routes as transcription_routes
 
 HERE = Path(__file__).parent
+# The domain packages' templates; each keeps its own in a folder named after it.
+PACKAGE_TEMPLATES = [HERE.parent / "transcription" / "templates"]
 
 NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
     ("Home", "/", tuple(Role)),
@@ -32,6 +35,7 @@ NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
     ("Agents", "/agents", (Role.admin, Role.manager, Role.qa, Role.team_leader)),
     ("Teams", "/teams", (Role.admin, Role.manager, Role.qa, Role.team_leader)),
     ("Services", "/services", (Role.admin, Role.manager, Role.qa, Role.team_leader)),
+    ("Transcripts", "/transcription/accuracy", (Role.admin, Role.manager, Role.qa)),
     ("Imports", "/admin/imports", (Role.admin, Role.manager)),
     ("Users", "/admin/users", (Role.admin,)),
     ("Audit log", "/admin/audit", (Role.admin,)),
@@ -161,10 +165,13 @@ def create_app(*, manage_database: bool = True, secure_cookies: bool | None = No
             admin.audit_page,
             admin.imports_page,
             health.health,
+            *transcription_routes.ROUTES,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],
         template_config=TemplateConfig(
-            directory=[HERE / "templates"], engine=JinjaTemplateEngine, engine_callback=_configure_templates
+            directory=[HERE / "templates", *PACKAGE_TEMPLATES],
+            engine=JinjaTemplateEngine,
+            engine_callback=_configure_templates,
         ),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

@@ -8,7 +8,7 @@ from piccolo.columns import JSON, Boolean, ForeignKey, Integer, OnDelete, Real, 
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from qa_app.tables import Call
+from qa_app.tables import Call, User
 
 
 class Status(str, Enum):
@@ -35,3 +35,11 @@ class Transcription(Table):
     transcript = JSON(default="{}")  # the design's JSON: text, duration, turns with words
     metrics = JSON(default="{}")
     scripted = Boolean(default=False)  # demo text written by hand, not heard by the engine
+    # A QA user's correction, kept beside the machine text, and how far the machine was off.
+    corrected_text = Text(null=True, default=None)
+    corrected_by = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True)
+    corrected_at = Timestamptz(null=True, default=None)
+    word_errors = Integer(null=True, default=None)
+    ref_words = Integer(null=True, default=None)
+    char_errors = Integer(null=True, default=None)
+    ref_chars = Integer(null=True, default=None)

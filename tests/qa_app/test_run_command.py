@@ -69,9 +69,9 @@ def logged_in(base: str, email: str, password: str) -> httpx.Client:
 
 
 EXPECTED_NAV = {
-    "admin": ["Home", "Calls", "Agents", "Teams", "Services", "Imports", "Users", "Audit log"],
-    "manager": ["Home", "Calls", "Agents", "Teams", "Services", "Imports"],
-    "qa": ["Home", "Calls", "Agents", "Teams", "Services"],
+    "admin": ["Home", "Calls", "Agents", "Teams", "Services", "Transcripts", "Imports", "Users", "Audit log"],
+    "manager": ["Home", "Calls", "Agents", "Teams", "Services", "Transcripts", "Imports"],
+    "qa": ["Home", "Calls", "Agents", "Teams", "Services", "Transcripts"],
     "team_leader": ["Home", "Calls", "Agents", "Teams", "Services"],
     "agent": ["Home", "My calls", "My page"],
 }

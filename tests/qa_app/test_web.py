@@ -84,11 +84,21 @@ async def login(client: httpx.AsyncClient, email: str, password: str = PASSWORD,
     )
 
 
-ROUTES = ["/", "/calls", "/agents", "/teams", "/services", "/admin/users", "/admin/audit", "/admin/imports"]
+ROUTES = [
+    "/",
+    "/calls",
+    "/agents",
+    "/teams",
+    "/services",
+    "/transcription/accuracy",
+    "/admin/users",
+    "/admin/audit",
+    "/admin/imports",
+]
 ALLOWED = {
     "admin": set(ROUTES),
-    "manager": {"/", "/calls", "/agents", "/teams", "/services", "/admin/imports"},
-    "qa": {"/", "/calls", "/agents", "/teams", "/services"},
+    "manager": {"/", "/calls", "/agents", "/teams", "/services", "/transcription/accuracy", "/admin/imports"},
+    "qa": {"/", "/calls", "/agents", "/teams", "/services", "/transcription/accuracy"},
     "team_leader": {"/", "/calls", "/agents", "/teams", "/services"},
     "agent": {"/", "/calls"},
 }

@@ -1,0 +1,89 @@
+"""Transcript pages: the panel on the call page, corrections, accuracy figures."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.params import Body, FromPath
+from litestar.response import Template
+from litestar.status_codes import HTTP_400_BAD_REQUEST
+from msgspec import Struct
+
+from qa_app import queries as call_queries
+from qa_app.auth import EVERYONE, agent_scope, ensure_visible, require
+from qa_app.tables import Role
+from transcription import queries
+from transcription.accuracy import Score
+
+CORRECTORS = (Role.admin, Role.qa)
+
+
+class Correction(Struct):
+    text: str = ""
+
+
+async def _visible(request: Request, call_id: int) -> dict:
+    call = await call_queries.get_call(call_id)
+    if call is None:
+        raise NotFoundException()
+    ensure_visible(await agent_scope(request.user), call["agent"])
+    return call
+
+
+def _panel_context(request: Request, call: dict, transcription: dict | None, **extra) -> dict:
+    machine = None
+    if transcription and transcription["ref_words"] is not None:
+        machine = Score(
+            transcription["word_errors"],
+            transcription["ref_words"],
+            transcription["char_errors"],
+            transcription["ref_chars"],
+        )
+    return {
+        "call": call,
+        "t": transcription,
+        "accuracy": machine,
+        "can_correct": request.user.role in CORRECTORS,
+        "error": None,
+        **extra,
+    }
+
+
+@get("/calls/{call_id:int}/transcript", guards=[require(*EVERYONE)], include_in_schema=False)
+async def transcript_panel(request: Request, call_id: FromPath[int]) -> Template:
+    call = await _visible(request, call_id)
+    return Template("transcription/panel.html", context=_panel_context(request, call, await queries.for_call(call_id)))
+
+
+@post("/calls/{call_id:int}/transcript", guards=[require(*CORRECTORS)], include_in_schema=False)
+async def correct_transcript(
+    request: Request,
+    call_id: FromPath[int],
+    data: Annotated[Correction, Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Template:
+    call = await _visible(request, call_id)
+    try:
+        await queries.save_correction(call_id, data.text, request.user.id)
+    except queries.CorrectionError as error:
+        context = _panel_context(request, call, await queries.for_call(call_id), error=str(error))
+        return Template("transcription/panel.html", context=context, status_code=HTTP_400_BAD_REQUEST)
+    return Template("transcription/panel.html", context=_panel_context(request, call, await queries.for_call(call_id)))
+
+
+@get(
+    "/transcription/accuracy",
+    name="accuracy",
+    guards=[require(Role.admin, Role.manager, Role.qa)],
+    include_in_schema=False,
+)
+async def accuracy_page() -> Template:
+    return Template(
+        "transcription/accuracy.html",
+        context={"rows": await queries.accuracy_by_model_and_month(), "counts": await queries.status_counts()},
+    )
+
+
+ROUTES = [transcript_panel, correct_transcript, accuracy_page]

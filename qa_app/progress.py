@@ -15,35 +15,32 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 class PlainProgress:
     """One line at most every `every` seconds, and one at the end."""
 
-    def __init__(self, label: str, every: float = 5.0):
-        self.label = label
-        self.every = every
-        self.last = 0.0
+    def __init__(self, label: str, unit: str, every: float = 5.0):
+        self.label, self.unit, self.every, self.last = label, unit, every, 0.0
 
     def __call__(self, done: int, total: int) -> None:
         now = time.monotonic()
         if done < total and now - self.last < self.every:
             return
         self.last = now
-        share = 100 * done / total if total else 100
-        print(f"{self.label}: {share:.0f}% ({done:,} of {total:,} bytes)", file=sys.stderr, flush=True)
+        if self.unit == "bytes":
+            share = 100 * done / total if total else 100
+            print(f"{self.label}: {share:.0f}% ({done:,} of {total:,} bytes)", file=sys.stderr, flush=True)
+        else:
+            print(f"{self.label}: {done} of {total}", file=sys.stderr, flush=True)
 
 
 @contextmanager
-def byte_progress(label: str, *, quiet: bool = False) -> Iterator:
+def _progress(label: str, unit: str, quiet: bool = False) -> Iterator:
     if quiet:
         yield lambda done, total: None
         return
     if not sys.stderr.isatty():
-        yield PlainProgress(label)
+        yield PlainProgress(label, unit)
         return
+    count = DownloadColumn() if unit == "bytes" else TextColumn("{task.completed}/{task.total}")
     with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TimeRemainingColumn(),
-        transient=False,
-        console=Console(stderr=True),
+        TextColumn("{task.description}"), BarColumn(), count, TimeRemainingColumn(), console=Console(stderr=True)
     ) as bar:
         task = bar.add_task(label, total=None)
 
@@ -53,34 +50,11 @@ def byte_progress(label: str, *, quiet: bool = False) -> Iterator:
         yield update
 
 
-class PlainItems:
-    def __init__(self, label: str, every: float = 5.0):
-        self.label, self.every, self.last = label, every, 0.0
-
-    def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if done < total and now - self.last < self.every:
-            return
-        self.last = now
-        print(f"{self.label}: {done} of {total}", file=sys.stderr, flush=True)
+def byte_progress(label: str, *, quiet: bool = False):
+    """Progress through a file, in bytes."""
+    return _progress(label, "bytes", quiet)
 
 
-@contextmanager
-def item_progress(label: str) -> Iterator:
-    """Progress in items (recordings, jobs): a bar on a terminal, plain lines elsewhere."""
-    if not sys.stderr.isatty():
-        yield PlainItems(label)
-        return
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-    ) as bar:
-        task = bar.add_task(label, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
+def item_progress(label: str):
+    """Progress in items (recordings, jobs)."""
+    return _progress(label, "items")

@@ -103,6 +103,19 @@ def _optional_int(value: str) -> int | None:
     return int(value) if value.strip().isdigit() else None
 
 
+async def _save_agent(request: Request, data: AgentForm, agent_id: int | None = None) -> int:
+    return await organisation.save_agent(
+        agent_id=agent_id,
+        staff_number=data.staff_number,
+        name=data.name,
+        team_id=_optional_int(data.team),
+        interface=data.interface,
+        active_from=data.active_from,
+        active_to=data.active_to,
+        by_user=request.user.id,
+    )
+
+
 async def _agents_context(request: Request, **extra) -> dict:
     scope = await agent_scope(request.user)
     return {
@@ -120,15 +133,7 @@ async def agent_create(
     request: Request, data: Annotated[AgentForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
 ) -> Template | Redirect:
     try:
-        agent_id = await organisation.save_agent(
-            staff_number=data.staff_number,
-            name=data.name,
-            team_id=_optional_int(data.team),
-            interface=data.interface,
-            active_from=data.active_from,
-            active_to=data.active_to,
-            by_user=request.user.id,
-        )
+        agent_id = await _save_agent(request, data)
     except organisation.OrganisationError as error:
         context = await _agents_context(request, form=msgspec.structs.asdict(data), error=str(error))
         return Template("agents.html", context=context, status_code=HTTP_400_BAD_REQUEST)
@@ -144,16 +149,7 @@ async def agent_update(
     if await queries.get_agent(agent_id) is None:
         raise NotFoundException()
     try:
-        await organisation.save_agent(
-            agent_id=agent_id,
-            staff_number=data.staff_number,
-            name=data.name,
-            team_id=_optional_int(data.team),
-            interface=data.interface,
-            active_from=data.active_from,
-            active_to=data.active_to,
-            by_user=request.user.id,
-        )
+        await _save_agent(request, data, agent_id)
     except organisation.OrganisationError as error:
         return Template(
             "error.html",

@@ -87,11 +87,17 @@ def test_every_format_decodes_and_timings_lie_inside_the_audio(engine, speech, n
     assert all(0 <= w.conf <= 1 for w in words)
 
 
-def test_telephone_audio_is_upsampled_like_sox_does(engine, speech):
-    """8 kHz mu-law up-sampled by our pipeline against the same file up-sampled by sox: the
-    samples agree closely (measured: 40 dB), in step and of the same length. The words agree
-    within a small edit distance; this small model on espeak's Korean turns the slightest
-    difference into other words, so the bound is on characters (measured: CER 0.24)."""
+def test_telephone_audio_is_upsampled_like_sox_does(deterministic_model, speech):
+    """8 kHz mu-law up-sampled by our pipeline against the same file up-sampled by sox.
+
+    The samples must agree closely: measured 40 dB, asserted 30 dB, same length, in step. That is
+    the precise check of the resampler. The words agree within a small edit distance, but this
+    small model turns the slightest difference in espeak's Korean into other words (CER between
+    the two measured 0.24 and 0.40 in two runs), so the word check is a bound with a control:
+    the caller's different sentence must be much further away."""
+    from transcription.engine import Engine
+
+    engine = Engine(deterministic_model)  # fresh: no other test's decoding before it
     ours = decode(speech["agent8_mulaw.wav"], 16000)
     soxs = decode(speech["agent8_sox16.wav"], 16000)
     assert ours.source_rate == 8000 and ours.source_codec == "pcm_mulaw"
@@ -103,8 +109,12 @@ def test_telephone_audio_is_upsampled_like_sox_does(engine, speech):
     assert snr >= 30, snr
     our_words = engine.transcribe_audio(ours).text
     sox_words = engine.transcribe_audio(soxs).text
-    assert our_words and sox_words
-    assert jiwer.cer(sox_words, our_words) <= 0.35, (sox_words, our_words)
+    other_words = engine.transcribe(speech["caller16.wav"]).text
+    assert our_words and sox_words and other_words
+    same_audio = jiwer.cer(sox_words, our_words)
+    other_audio = jiwer.cer(sox_words, other_words)
+    assert same_audio <= 0.5, (sox_words, our_words)
+    assert other_audio >= same_audio + 0.3, (same_audio, other_audio)
 
 
 def test_broken_recordings_fail_with_a_reason(engine, speech, tmp_path):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -186,11 +186,5 @@ def create_app(*, manage_database: bool = True, secure_cookies: bool | None = No
         openapi_config=OpenAPIConfig(title="Municipal contact-centre QA", version="0.1.0", path="/schema"),
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
-        state=_state(manage_database),
+        state=State({"manage_database": manage_database}),
     )
-
-
-def _state(manage_database: bool) -> Any:
-    from litestar.datastructures import State
-
-    return State({"manage_database": manage_database})

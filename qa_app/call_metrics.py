@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from qa_app import db
 from qa_app.tables import Call
 
 DEFAULT_THRESHOLD_SECONDS = 60
@@ -46,10 +47,6 @@ class CallFigures:
         return self.total_handle / self.answered if self.answered else None
 
 
-def _in_list(column: str, ids: list[int]) -> str:
-    return f"{column} IN ({', '.join(str(int(i)) for i in ids)})"
-
-
 async def call_figures(
     start: datetime,
     end: datetime,
@@ -60,9 +57,7 @@ async def call_figures(
     """Figures for calls offered in [start, end), optionally only those of some agents."""
     where = '"offered_at" >= {} AND "offered_at" < {}'
     if agent_ids is not None:
-        if not agent_ids:
-            return CallFigures(0, 0, 0, 0, 0, threshold_seconds, 0, 0)
-        where += " AND " + _in_list('"agent"', agent_ids)
+        where += " AND " + db.sql_in('"agent"', agent_ids)
     sql = f"""
         SELECT COUNT(*) AS offered,
                COALESCE(SUM(CASE WHEN "disposition" <> 'abandoned' THEN 1 ELSE 0 END), 0) AS answered,

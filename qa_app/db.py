@@ -96,10 +96,6 @@ def bind(engine: Engine) -> None:
         table._meta.db = engine
 
 
-def settings_kind(url: str) -> str:
-    return "sqlite" if url.startswith("sqlite") else "postgresql"
-
-
 def current_engine() -> Engine:
     import qa_app.piccolo_conf as conf
 
@@ -144,6 +140,12 @@ async def write_transaction() -> AsyncIterator[Any]:
     else:
         async with engine.transaction() as tx:
             yield tx
+
+
+def sql_in(column: str, ids: list[int]) -> str:
+    """`column IN (1, 2, 3)` for ids we hold as integers (never user text); an empty list
+    matches nothing."""
+    return f"{column} IN ({', '.join(str(int(i)) for i in ids) or 'NULL'})"
 
 
 def placeholders(engine: Engine, count: int, start: int = 1) -> list[str]:

@@ -246,7 +246,7 @@ async def _build(rng: random.Random, start: date, end: date, zone, echo: Callabl
         echo(f"demo centre: {len(agents)} agents, {len(SERVICES)} services, {summary.created} calls")
 
 
-def _working_days(start: date, end: date):
+def _days(start: date, end: date):
     day = start
     while day <= end:
         yield day
@@ -262,8 +262,9 @@ async def _attendance(
     for agent in agents:
         leave_start = start + timedelta(days=rng.randrange(0, max(1, (end - start).days - 10)))
         leave = {leave_start + timedelta(days=i) for i in range(rng.choice([0, 5, 5, 10]))}
-        for day in _working_days(start, end):
-            if day.weekday() >= 5 and not (day.weekday() == 5 and hash((agent["staff"], day)) % 4 == 0):
+        for day in _days(start, end):
+            # A quarter of the agents work a Saturday morning; nobody works on Sunday.
+            if day.weekday() == 6 or (day.weekday() == 5 and rng.random() >= 0.25):
                 continue
             if day < agent["from"] or (agent["to"] and day > agent["to"]):
                 continue
@@ -289,7 +290,7 @@ def _calls(rng: random.Random, agents: list[dict], present: dict[date, list[dict
     weights = [s[3] for s in SERVICES]
     callers = [f"+46 70 {rng.randint(1000000, 9999999)}" for _ in range(15000)]
     sequence = 0
-    for day in _working_days(start, end):
+    for day in _days(start, end):
         factor = WEEKDAY_FACTOR[day.weekday()]
         on_duty = present.get(day, [])
         if factor == 0 or not on_duty:

@@ -31,10 +31,7 @@ class PlainProgress:
 
 
 @contextmanager
-def _progress(label: str, unit: str, quiet: bool = False) -> Iterator:
-    if quiet:
-        yield lambda done, total: None
-        return
+def _progress(label: str, unit: str) -> Iterator:
     if not sys.stderr.isatty():
         yield PlainProgress(label, unit)
         return
@@ -50,9 +47,9 @@ def _progress(label: str, unit: str, quiet: bool = False) -> Iterator:
         yield update
 
 
-def byte_progress(label: str, *, quiet: bool = False):
+def byte_progress(label: str):
     """Progress through a file, in bytes."""
-    return _progress(label, "bytes", quiet)
+    return _progress(label, "bytes")
 
 
 def item_progress(label: str):

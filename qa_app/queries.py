@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from qa_app import db
 from qa_app.tables import Agent, Call, Department, Service, Team, User
 
 PAGE_SIZE = 50
@@ -43,10 +44,6 @@ def decode_cursor(value: str | None) -> tuple[datetime, int] | None:
         return None
 
 
-def _in(column: str, ids: list[int]) -> str:
-    return f"{column} IN ({', '.join(str(int(i)) for i in ids) or 'NULL'})"
-
-
 async def list_calls(
     scope: list[int] | None,
     filters: CallFilter,
@@ -62,7 +59,7 @@ async def list_calls(
     if scope is not None:
         # For a team's scope, walking the time index and filtering is far cheaper than merging
         # one index range per agent and sorting them; the unary plus tells SQLite so.
-        where.append(_in('c."agent"' if len(scope) <= 1 else '+c."agent"', scope))
+        where.append(db.sql_in('c."agent"' if len(scope) <= 1 else '+c."agent"', scope))
     if filters.agent_id is not None:
         where.append('c."agent" = {}')
         args.append(filters.agent_id)
@@ -139,7 +136,7 @@ async def queues() -> list[str]:
     return [r["queue"] for r in rows if r["queue"]]
 
 
-async def list_agents(scope: list[int] | None) -> list[dict[str, Any]]:
+async def list_agents(scope: list[int] | None, team_id: int | None = None) -> list[dict[str, Any]]:
     query = Agent.select(
         Agent.id,
         Agent.staff_number,
@@ -153,6 +150,8 @@ async def list_agents(scope: list[int] | None) -> list[dict[str, Any]]:
     ).order_by(Agent.name)
     if scope is not None:
         query = query.where(Agent.id.is_in(scope or [-1]))
+    if team_id is not None:
+        query = query.where(Agent.team == team_id)
     return await query
 
 

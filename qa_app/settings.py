@@ -15,6 +15,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import load_dotenv
 
+# In a stereo recording (a call recorder's), which channel carries the agent.
+AGENT_CHANNELS = {"left": 0, "right": 1}
+
 
 class ConfigError(Exception):
     """A setting has a value the app cannot use; the message says which and why."""
@@ -31,6 +34,7 @@ class Settings:
     smtp_url: str | None
     imap_url: str | None
     secure_cookies: bool = False
+    agent_channel: int = 0  # QA_AGENT_CHANNEL: left (0) or right (1)
 
     @property
     def secret_key(self) -> str:
@@ -71,6 +75,12 @@ def _secret_key(data_dir: Path) -> str:
     return key
 
 
+def _agent_channel(name: str) -> int:
+    if name.lower() not in AGENT_CHANNELS:
+        raise ConfigError(f"QA_AGENT_CHANNEL must be left or right (got {name!r})")
+    return AGENT_CHANNELS[name.lower()]
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     load_dotenv(Path.cwd() / ".env", override=False)
@@ -95,6 +105,7 @@ def get_settings() -> Settings:
         imap_url=os.environ.get("QA_IMAP_URL") or None,
         # Behind HTTPS (production), cookies must say so; the local demo runs on plain HTTP.
         secure_cookies=os.environ.get("QA_SECURE_COOKIES", "").lower() in {"1", "true", "yes"},
+        agent_channel=_agent_channel(os.environ.get("QA_AGENT_CHANNEL", "left")),
     )
 
 

@@ -25,7 +25,7 @@ import pytest  # noqa: E402
 from piccolo.table import sort_table_classes  # noqa: E402
 
 from qa_app import db  # noqa: E402
-from qa_app.settings import reset_settings  # noqa: E402
+from qa_app.settings import database_kind, reset_settings  # noqa: E402
 
 POSTGRES_ADMIN_URL = os.environ.get("QA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("QA_TEST_REQUIRE_POSTGRES") == "1"
@@ -103,10 +103,10 @@ async def clean_db(database: str, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("QA_DATABASE_URL", database)
     reset_settings()
     engine = db.current_engine()
-    if db.describe(engine).split()[0] != db.settings_kind(database):
+    if db.describe(engine).split()[0] != database_kind(database):
         raise RuntimeError("the session database is not the bound one")
     await empty_all_tables()
-    kind = "sqlite" if database.startswith("sqlite") else "postgresql"
+    kind = database_kind(database)
     _ran_on.add(kind)
     yield kind
     # A CLI test rebinds the tables to an engine of its own (same database): restore ours.

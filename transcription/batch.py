@@ -29,7 +29,6 @@ from transcription.metrics import talk_metrics
 from transcription.tables import Status, Transcription
 
 LEASE = timedelta(minutes=30)  # a claim this old is given back, whoever holds it
-AGENT_CHANNEL = {"left": 0, "right": 1}
 
 
 def worker_name() -> str:
@@ -186,7 +185,7 @@ async def run_batch(
     workers: int = 2,
     engine: Engine | None = None,
     on_finished: Callable[[int, int], None] | None = None,
-    agent_channel: str = "left",
+    agent_channel: int | None = None,
 ) -> BatchSummary:
     """Transcribe every pending recording here, `workers` at a time; returns what happened."""
     summary = BatchSummary()
@@ -196,6 +195,7 @@ async def run_batch(
     engine = engine or Engine()
     me = worker_name()
     root = get_settings().recordings_dir
+    channel = get_settings().agent_channel if agent_channel is None else agent_channel
     loop = asyncio.get_running_loop()
     finished = 0
 
@@ -203,7 +203,7 @@ async def run_batch(
         nonlocal finished
         while (job := await claim(me)) is not None:
             path = root / (job["recording_path"] or "")
-            result = await loop.run_in_executor(pool, transcribe_recording, engine, path, AGENT_CHANNEL[agent_channel])
+            result = await loop.run_in_executor(pool, transcribe_recording, engine, path, channel)
             if await save(me, job["id"], result, engine.info.name):
                 if "failed" in result:
                     summary.failed += 1
@@ -231,7 +231,8 @@ async def transcribe_job(ctx: dict, transcription_id: int) -> str:
     if job is None:
         return "not pending"
     path = get_settings().recordings_dir / (job["recording_path"] or "")
-    result = await asyncio.get_running_loop().run_in_executor(None, transcribe_recording, _engine, path, 0)
+    channel = get_settings().agent_channel
+    result = await asyncio.get_running_loop().run_in_executor(None, transcribe_recording, _engine, path, channel)
     await save(me, job["id"], result, _engine.info.name)
     return "failed" if "failed" in result else "done"
 

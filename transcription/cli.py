@@ -8,7 +8,9 @@ from pathlib import Path
 
 import click
 
-AGENT_CHANNELS = {"left": 0, "right": 1}
+from qa_app.settings import AGENT_CHANNELS, get_settings
+
+CHANNEL_HELP = "In a stereo recording, the channel that carries the agent (default QA_AGENT_CHANNEL, else left)."
 
 
 def _fail(message: str) -> None:
@@ -21,7 +23,7 @@ def _fail(message: str) -> None:
 @click.option(
     "--workers", default=2, show_default=True, type=int, help="Recordings at once (threads sharing one model)."
 )
-@click.option("--agent-channel", type=click.Choice(sorted(AGENT_CHANNELS)), default="left", show_default=True)
+@click.option("--agent-channel", type=click.Choice(sorted(AGENT_CHANNELS)), default=None, help=CHANNEL_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_context
 def transcribe(ctx: click.Context, month: str | None, workers: int, agent_channel: str, as_json: bool) -> None:
@@ -29,7 +31,6 @@ def transcribe(ctx: click.Context, month: str | None, workers: int, agent_channe
         return
     from qa_app.cli import run_with_database
     from qa_app.progress import item_progress
-    from qa_app.settings import get_settings
     from qa_app.timeutil import parse_month
     from transcription import batch
     from transcription.model import ModelError
@@ -47,7 +48,12 @@ def transcribe(ctx: click.Context, month: str | None, workers: int, agent_channe
     try:
         with item_progress("transcribing") as progress:
             summary = run_with_database(
-                lambda: batch.run_batch(month=first, workers=workers, on_finished=progress, agent_channel=agent_channel)
+                lambda: batch.run_batch(
+                    month=first,
+                    workers=workers,
+                    on_finished=progress,
+                    agent_channel=AGENT_CHANNELS.get(agent_channel or ""),
+                )
             )
     except ModelError as error:
         _fail(str(error))
@@ -61,13 +67,7 @@ def transcribe(ctx: click.Context, month: str | None, workers: int, agent_channe
 
 @transcribe.command(name="file", help="Transcribe one recording and print the transcript as JSON.")
 @click.argument("audio", type=click.Path(path_type=Path))
-@click.option(
-    "--agent-channel",
-    type=click.Choice(sorted(AGENT_CHANNELS)),
-    default="left",
-    show_default=True,
-    help="In a stereo recording, the channel that carries the agent.",
-)
+@click.option("--agent-channel", type=click.Choice(sorted(AGENT_CHANNELS)), default=None, help=CHANNEL_HELP)
 @click.option(
     "--model",
     "model_path",
@@ -90,7 +90,8 @@ def transcribe_file(audio: Path, agent_channel: str, model_path: Path | None, me
         decoded = decode(audio, engine.sample_rate)
     except (ModelError, AudioError) as error:
         _fail(str(error))
-    transcript = engine.transcribe_audio(decoded, AGENT_CHANNELS[agent_channel])
+    channel = AGENT_CHANNELS[agent_channel] if agent_channel else get_settings().agent_channel
+    transcript = engine.transcribe_audio(decoded, channel)
     document = transcript.as_json()
     if metrics:
         document["metrics"] = talk_metrics(transcript).as_json()

@@ -150,9 +150,6 @@ class RecordingIndex:
                     if separator in stem:
                         self.by_id.setdefault(stem.rsplit(separator, 1)[1], relative)
 
-    def find(self, external_id: str) -> str | None:
-        return self.by_id.get(external_id)
-
 
 COLUMNS = (
     "external_id",

@@ -51,7 +51,6 @@ class QueueLogParser:
     def __init__(self) -> None:
         # callid -> [offered (epoch s), queue, caller, answered (epoch s), agent, wait]
         self.open: dict[str, list] = {}
-        self.lines = 0
 
     @property
     def incomplete(self) -> int:
@@ -62,13 +61,13 @@ class QueueLogParser:
         # than stopping the import (queue_log holds caller names in whatever the PBX wrote).
         text = io.TextIOWrapper(handle, encoding="utf-8", errors="replace", newline=None)
         event = self._event
-        number = 0
         for number, line in enumerate(text, start=1):
             parts = line.rstrip("\n").split("|")
-            if len(parts) < 5 or parts[1] in NOT_A_CALL or parts[4] in IGNORED:
-                if len(parts) >= 5 or line.strip():
-                    if len(parts) < 5:
-                        yield number, f"expected time|callid|queue|agent|event|data..., found {len(parts)} field(s)"
+            if len(parts) < 5:
+                if line.strip():
+                    yield number, f"expected time|callid|queue|agent|event|data..., found {len(parts)} field(s)"
+                continue
+            if parts[1] in NOT_A_CALL or parts[4] in IGNORED:
                 continue
             try:
                 record = event(parts, number)
@@ -77,12 +76,9 @@ class QueueLogParser:
                 continue
             if record is not None:
                 yield number, record
-        self.lines = number
         text.detach()
 
     def _event(self, parts: list[str], number: int) -> CallRecord | None:
-        if len(parts) < 5:
-            raise ValueError(f"expected time|callid|queue|agent|event|data..., found {len(parts)} field(s)")
         when = _time(parts[0])
         callid, queue, agent, event = parts[1], parts[2], parts[3], parts[4]
         data = parts[5:]

@@ -7,9 +7,8 @@ rows are kept and the bad ones reported. Files are streamed, never loaded whole.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,7 +24,7 @@ from qa_app.imports.common import (
     to_date,
 )
 from qa_app.settings import get_settings
-from qa_app.tables import Agent, ImportRun
+from qa_app.tables import Agent, Attendance, ImportRun
 
 FORMATS = ("csv", "asterisk-queue-log", "asterisk-cdr")
 
@@ -36,24 +35,11 @@ class _Rollback(Exception):
     pass
 
 
-@dataclass
-class _Source:
-    raw: io.BufferedReader
-    total: int
-
-    def done(self) -> int:
-        return self.raw.tell()
-
-
-def _open(path: Path) -> _Source:
+def _require_file(path: Path) -> int:
+    """The file's size; a clear error when there is no such file."""
     if not path.is_file():
         raise ImportError_(f"{path} is not a file")
-    raw = open(path, "rb")  # noqa: SIM115 - closed by the caller
-    return _Source(raw=raw, total=path.stat().st_size)
-
-
-def _text(source: _Source) -> io.TextIOWrapper:
-    return io.TextIOWrapper(source.raw, encoding="utf-8-sig", errors="replace", newline="")
+    return path.stat().st_size
 
 
 async def import_calls(
@@ -75,9 +61,7 @@ async def import_calls(
     column_map = table_file.parse_mapping(mapping)
     recordings = RecordingIndex(recordings_dir, settings.recordings_dir) if recordings_dir else None
     summary = ImportSummary(file=str(path), format=fmt, database=db.describe(db.current_engine()))
-    if not path.is_file():
-        raise ImportError_(f"{path} is not a file")
-    total = path.stat().st_size
+    total = _require_file(path)
     try:
         async with db.write_transaction() as tx:
             store = CallStore(tx, summary)
@@ -123,6 +107,29 @@ def attendance_upsert_sql() -> str:
     )
 
 
+async def _existing_attendance(rows: dict[tuple[int, date], tuple]) -> dict[tuple[int, date], tuple]:
+    """The stored days of the file's agents within the file's dates: what the file may update."""
+    if not rows:
+        return {}
+    days = [day for _agent, day in rows]
+    stored = await Attendance.select(
+        Attendance.agent,
+        Attendance.day,
+        Attendance.scheduled_minutes,
+        Attendance.worked_minutes,
+        Attendance.absence,
+        Attendance.minutes_late,
+    ).where(
+        Attendance.agent.is_in(sorted({agent for agent, _day in rows}))
+        & (Attendance.day >= min(days))
+        & (Attendance.day <= max(days))
+    )
+    return {
+        (r["agent"], r["day"]): (r["scheduled_minutes"], r["worked_minutes"], r["absence"], r["minutes_late"])
+        for r in stored
+    }
+
+
 ATTENDANCE_REQUIRED = ("staff_number", "date", "scheduled_minutes", "worked_minutes")
 ATTENDANCE_OPTIONAL = ("absence", "minutes_late")
 MINUTES_IN_DAY = 24 * 60
@@ -155,23 +162,15 @@ async def import_attendance(
     worked_minutes[, absence][, minutes_late]`. One row per agent and day; re-import updates it."""
     column_map = table_file.parse_mapping(mapping)
     summary = ImportSummary(file=str(path), format="attendance", database=db.describe(db.current_engine()))
-    source = _open(path)
+    total = _require_file(path)
     sql = attendance_upsert_sql()
-    try:
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as text:
         try:
             async with db.write_transaction() as tx:
                 agents = {r["staff_number"].lower(): r["id"] for r in await Agent.select(Agent.id, Agent.staff_number)}
-                existing = {
-                    (r[0], str(r[1])): tuple(r[2:])
-                    for r in await db.fetch(
-                        tx,
-                        'SELECT "agent", "day", "scheduled_minutes", "worked_minutes", "absence", "minutes_late" FROM "attendance"',
-                        [],
-                    )
-                }
-                batch: dict[tuple[int, str], tuple] = {}
+                rows: dict[tuple[int, date], tuple] = {}  # a day given twice in the file: the last row counts
                 for line, row in table_file.rows(
-                    _text(source), required=ATTENDANCE_REQUIRED, optional=ATTENDANCE_OPTIONAL, mapping=column_map
+                    text, required=ATTENDANCE_REQUIRED, optional=ATTENDANCE_OPTIONAL, mapping=column_map
                 ):
                     summary.read += 1
                     try:
@@ -184,28 +183,27 @@ async def import_attendance(
                     except ValueError as error:
                         summary.reject(line, str(error))
                         continue
-                    key = (agent, day.isoformat())
-                    values = (scheduled, worked, absence, late)
-                    if key in existing or key in batch:
-                        previous = batch.get(key, (None, None) + existing.get(key, ()))[2:]
-                        if tuple(previous) == values:
-                            summary.unchanged += 1
-                            continue
-                        summary.updated += 1
-                    else:
+                    rows[(agent, day)] = (agent, day, scheduled, worked, absence, late)
+                existing = await _existing_attendance(rows)
+                changed = []
+                for key, values in rows.items():
+                    if key not in existing:
                         summary.created += 1
-                    batch[key] = (agent, day, *values)
+                    elif existing[key] == values[2:]:
+                        summary.unchanged += 1
+                        continue
+                    else:
+                        summary.updated += 1
+                    changed.append(values)
                 if summary.rejected and not skip_invalid:
                     raise _Rollback
-                await db.executemany(tx, sql, list(batch.values()))
+                await db.executemany(tx, sql, changed)
                 await ImportRun.insert(
                     ImportRun(kind="attendance", file_name=path.name, summary=_stored(summary), user=user_id)
                 )
                 summary.committed = True
         except _Rollback:
             summary.created = summary.updated = summary.unchanged = 0
-    finally:
-        source.raw.close()
     if progress:
-        progress(source.total, source.total)
+        progress(total, total)
     return summary

@@ -72,7 +72,7 @@ async def team_page(request: Request, team_id: FromPath[int]) -> Template:
     team = await queries.get_team(team_id)
     if team is None:
         raise NotFoundException()
-    members = [a for a in await queries.list_agents(None) if a["team_id"] == team_id]
+    members = await queries.list_agents(None, team_id=team_id)
     month, this, last = await _month_figures(None, [a["id"] for a in members])
     return Template("team.html", context={"team": team, "members": members, "month": month, "this": this, "last": last})
 

@@ -59,3 +59,18 @@ async def test_migrations_apply_once(clean_db):
 
     names = [r["name"] for r in await Migration.select(Migration.name).where(Migration.app_name == "qa_app")]
     assert len(names) == len(set(names)) == 2
+
+
+def test_agent_channel_setting(monkeypatch):
+    from qa_app.settings import get_settings, reset_settings
+
+    monkeypatch.setenv("QA_AGENT_CHANNEL", "Right")
+    reset_settings()
+    assert get_settings().agent_channel == 1
+    monkeypatch.setenv("QA_AGENT_CHANNEL", "middle")
+    reset_settings()
+    with pytest.raises(ConfigError, match="QA_AGENT_CHANNEL must be left or right"):
+        get_settings()
+    monkeypatch.delenv("QA_AGENT_CHANNEL")
+    reset_settings()
+    assert get_settings().agent_channel == 0

@@ -233,48 +233,25 @@ async def test_session_id_is_renewed_at_login_and_cleared_at_logout(client):
 
 async def test_admin_creates_users_through_the_form(client, centre):
     await login(client, "admin@test.org")
-    page = await client.get("/admin/users", headers=HTML)
-    token = csrf_from(page.text)
-    created = await client.post(
-        "/admin/users",
-        data={
-            "email": "New.Marker@Test.org",
-            "name": "New Marker",
-            "role": "qa",
-            "agent": "",
+    token = csrf_from((await client.get("/admin/users", headers=HTML)).text)
+
+    async def create(email: str, role: str, name: str = "", agent: str = ""):
+        data = {
+            "email": email,
+            "name": name,
+            "role": role,
+            "agent": agent,
             "password": "long enough pw",
             "_csrf_token": token,
-        },
-        headers=HTML,
-        follow_redirects=False,
-    )
+        }
+        return await client.post("/admin/users", data=data, headers=HTML, follow_redirects=False)
+
+    created = await create("New.Marker@Test.org", "qa", name="New Marker")
     assert created.status_code == 302
     assert await User.exists().where(User.email == "new.marker@test.org")
-    duplicate = await client.post(
-        "/admin/users",
-        data={
-            "email": "new.marker@test.org",
-            "name": "",
-            "role": "qa",
-            "agent": "",
-            "password": "long enough pw",
-            "_csrf_token": token,
-        },
-        headers=HTML,
-    )
+    duplicate = await create("new.marker@test.org", "qa")
     assert duplicate.status_code == 400 and "exists already" in duplicate.text
-    agent_without_staff = await client.post(
-        "/admin/users",
-        data={
-            "email": "a@test.org",
-            "name": "",
-            "role": "agent",
-            "agent": "",
-            "password": "long enough pw",
-            "_csrf_token": token,
-        },
-        headers=HTML,
-    )
+    agent_without_staff = await create("a@test.org", "agent")
     assert agent_without_staff.status_code == 400 and "needs --agent" in agent_without_staff.text
 
 

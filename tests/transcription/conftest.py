@@ -68,32 +68,9 @@ def speech(tools, tmp_path_factory) -> dict[str, Path]:
 
     run("espeak-ng", "-v", "ko", "-w", str(folder / "agent_raw.wav"), AGENT_SENTENCE)
     run("espeak-ng", "-v", "ko", "-p", "80", "-s", "150", "-w", str(folder / "caller_raw.wav"), CALLER_SENTENCE)
-    run(
-        "sox",
-        str(folder / "agent_raw.wav"),
-        "-r",
-        "16000",
-        "-c",
-        "1",
-        "-b",
-        "16",
-        "-e",
-        "signed-integer",
-        str(path("agent16.wav")),
-    )
-    run(
-        "sox",
-        str(folder / "caller_raw.wav"),
-        "-r",
-        "16000",
-        "-c",
-        "1",
-        "-b",
-        "16",
-        "-e",
-        "signed-integer",
-        str(path("caller16.wav")),
-    )
+    pcm16 = ("-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer")
+    run("sox", str(folder / "agent_raw.wav"), *pcm16, str(path("agent16.wav")))
+    run("sox", str(folder / "caller_raw.wav"), *pcm16, str(path("caller16.wav")))
     # A call: the agent speaks, then the caller answers, each on their own channel.
     run("sox", str(files["agent16.wav"]), str(path("agent_padded.wav")), "pad", "0", "5")
     run("sox", str(files["caller16.wav"]), str(path("caller_padded.wav")), "pad", "4.5", "0")

@@ -23,11 +23,12 @@ from qa_app.routes import admin, calls, health, pages, session
 from qa_app.session_store import DatabaseStore
 from qa_app.settings import get_settings
 from qa_app.tables import Role
+from scorecards import routes as scorecard_routes
 from transcription import routes as transcription_routes
 
 HERE = Path(__file__).parent
 # The domain packages' templates; each keeps its own in a folder named after it.
-PACKAGE_TEMPLATES = [HERE.parent / "transcription" / "templates"]
+PACKAGE_TEMPLATES = [HERE.parent / "transcription" / "templates", HERE.parent / "scorecards" / "templates"]
 
 NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
     ("Home", "/", tuple(Role)),
@@ -35,10 +36,15 @@ NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
     ("Agents", "/agents", (Role.admin, Role.manager, Role.qa, Role.team_leader)),
     ("Teams", "/teams", (Role.admin, Role.manager, Role.qa, Role.team_leader)),
     ("Services", "/services", (Role.admin, Role.manager, Role.qa, Role.team_leader)),
+    ("Marking", "/qa/queue", (Role.admin, Role.qa)),
+    ("Scorecards", "/scorecards/teams", (Role.admin, Role.manager, Role.qa, Role.team_leader)),
+    ("Calibration", "/calibration", (Role.admin, Role.manager, Role.qa, Role.team_leader)),
+    ("Templates", "/scorecards/templates", (Role.admin, Role.manager, Role.qa)),
     ("Transcripts", "/transcription/accuracy", (Role.admin, Role.manager, Role.qa)),
     ("Imports", "/admin/imports", (Role.admin, Role.manager)),
     ("Users", "/admin/users", (Role.admin,)),
     ("Audit log", "/admin/audit", (Role.admin,)),
+    ("Settings", "/scorecards/settings", (Role.admin,)),
 ]
 
 ROLE_NAMES = {
@@ -57,6 +63,7 @@ def navigation_for(user: CurrentUser | None) -> list[tuple[str, str]]:
     if user.role == Role.agent:
         items = [("My calls" if label == "Calls" else label, href) for label, href in items]
         if user.agent_id:
+            items.append(("My month", f"/scorecards/agents/{user.agent_id}"))
             items.append(("My page", f"/agents/{user.agent_id}"))
     return items
 
@@ -121,7 +128,11 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response:
             status_code=status,
             headers=getattr(exc, "headers", None) or {},
         )
-    return Response({"status_code": exc.status_code, "detail": exc.detail}, status_code=exc.status_code)
+    return Response(
+        {"status_code": exc.status_code, "detail": exc.detail},
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None) or {},
+    )
 
 
 async def on_startup(app: Litestar) -> None:
@@ -166,6 +177,7 @@ def create_app(*, manage_database: bool = True, secure_cookies: bool | None = No
             admin.imports_page,
             health.health,
             *transcription_routes.ROUTES,
+            *scorecard_routes.ROUTES,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],
         template_config=TemplateConfig(

@@ -236,9 +236,11 @@ def import_attendance_command(file: Path, skip_invalid: bool, mapping: tuple[str
 
 
 def _mount_package_commands() -> None:
+    from scorecards.cli import sample
     from transcription.cli import transcribe
 
     main.add_command(transcribe)
+    main.add_command(sample)
 
 
 _mount_package_commands()

@@ -1,7 +1,8 @@
 """A believable demo centre: 3 teams, 30 agents, a municipal catalogue of 40 services in 10
 departments, the three months before this one and this month to date of calls with realistic
 daily and hourly patterns, waits that grow with load, handle times by service class, the rota's
-attendance, and one login per role.
+attendance, short espeak-ng recordings with scripted transcripts (`demo_recordings`), and one
+login per role.
 
 Calls go through the same writer as a real import. Running it again changes nothing but makes
 sure the printed logins work.
@@ -24,6 +25,7 @@ from qa_app.security import hash_password, verify_password
 from qa_app.settings import get_settings
 from qa_app.tables import Agent, Department, ImportRun, Role, Service, Team, User
 from qa_app.timeutil import current_month, previous_month
+from transcription.demo_recordings import add_demo_recordings
 
 DEMO_DOMAIN = "demo.example.org"
 
@@ -164,7 +166,12 @@ async def load_demo(
         start, end = demo_period(today or datetime.now(zone).date(), zone)
         echo(f"building the demo centre: calls from {start} to {end} ({settings.timezone_name})")
         await _build(rng, start, end, zone, echo)
-    return await _ensure_logins()
+    logins = await _ensure_logins()
+    # The quality work on top: samples, evaluations, a dispute, a calibration session (once).
+    from scorecards import demo as scorecards_demo
+
+    await scorecards_demo.load(seed=seed, today=today or datetime.now(zone).date(), echo=echo)
+    return logins
 
 
 async def _build(rng: random.Random, start: date, end: date, zone, echo: Callable[[str], None]) -> None:
@@ -244,6 +251,8 @@ async def _build(rng: random.Random, start: date, end: date, zone, echo: Callabl
             raise RuntimeError(f"demo data was rejected: {summary.errors[:3]}")
         await ImportRun.insert(ImportRun(kind="demo", file_name="qa demo", summary=summary.as_json()))
         echo(f"demo centre: {len(agents)} agents, {len(SERVICES)} services, {summary.created} calls")
+        # Short espeak-ng recordings with scripted transcripts on some calls (none without espeak-ng).
+        await add_demo_recordings(random.Random(rng.getrandbits(64)), echo)
 
 
 def _days(start: date, end: date):

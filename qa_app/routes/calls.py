@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from litestar import Request, get
-from litestar.exceptions import NotFoundException
+from litestar import Request, Response, get
+from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import File, Template
 
@@ -108,8 +108,28 @@ async def call_page(request: Request, call_id: FromPath[int]) -> Template:
     return Template("call.html", context={"call": call})
 
 
+def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """The (first, last) byte of a single `Range: bytes=...` request, or None for the whole
+    file; 416 when it lies outside the file. Browsers need ranges to seek in a recording."""
+    if not header or not header.startswith("bytes=") or "," in header:
+        return None
+    first_text, _, last_text = header[len("bytes=") :].strip().partition("-")
+    try:
+        if first_text == "":  # the last N bytes
+            first, last = max(0, size - int(last_text)), size - 1
+        else:
+            first, last = int(first_text), min(int(last_text), size - 1) if last_text else size - 1
+    except ValueError:
+        return None
+    if first >= size or first > last:
+        raise HTTPException(
+            status_code=416, detail="Range not satisfiable", headers={"content-range": f"bytes */{size}"}
+        )
+    return first, last
+
+
 @get("/calls/{call_id:int}/recording", name="call_recording", guards=[require(*EVERYONE)], include_in_schema=False)
-async def call_recording(request: Request, call_id: FromPath[int]) -> File:
+async def call_recording(request: Request, call_id: FromPath[int]) -> File | Response:
     call = await _visible_call(request, call_id)
     if not call["recording_path"]:
         raise NotFoundException("This call has no recording.")
@@ -117,8 +137,20 @@ async def call_recording(request: Request, call_id: FromPath[int]) -> File:
     path = (root / call["recording_path"]).resolve()
     if root not in path.parents or not path.is_file():
         raise NotFoundException("The recording file is missing.")
-    return File(
-        path=path,
-        media_type=AUDIO_TYPES.get(path.suffix.lower(), "application/octet-stream"),
-        content_disposition_type="inline",
+    media_type = AUDIO_TYPES.get(path.suffix.lower(), "application/octet-stream")
+    size = path.stat().st_size
+    wanted = byte_range(request.headers.get("range"), size)
+    if wanted is None:
+        return File(
+            path=path, media_type=media_type, content_disposition_type="inline", headers={"accept-ranges": "bytes"}
+        )
+    first, last = wanted
+    with path.open("rb") as handle:  # call recordings are small: the slice is read at once
+        handle.seek(first)
+        body = handle.read(last - first + 1)
+    return Response(
+        content=body,
+        status_code=206,
+        media_type=media_type,
+        headers={"content-range": f"bytes {first}-{last}/{size}", "accept-ranges": "bytes"},
     )

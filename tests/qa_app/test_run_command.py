@@ -69,11 +69,18 @@ def logged_in(base: str, email: str, password: str) -> httpx.Client:
 
 
 EXPECTED_NAV = {
-    "admin": ["Home", "Calls", "Agents", "Teams", "Services", "Transcripts", "Imports", "Users", "Audit log"],
-    "manager": ["Home", "Calls", "Agents", "Teams", "Services", "Transcripts", "Imports"],
-    "qa": ["Home", "Calls", "Agents", "Teams", "Services", "Transcripts"],
-    "team_leader": ["Home", "Calls", "Agents", "Teams", "Services"],
-    "agent": ["Home", "My calls", "My page"],
+    "admin": [
+        "Home", "Calls", "Agents", "Teams", "Services", "Marking", "Scorecards", "Calibration", "Templates",
+        "Transcripts", "Imports", "Users", "Audit log", "Settings",
+    ],
+    "manager": [
+        "Home", "Calls", "Agents", "Teams", "Services", "Scorecards", "Calibration", "Templates", "Transcripts",
+        "Imports",
+    ],
+    "qa": ["Home", "Calls", "Agents", "Teams", "Services", "Marking", "Scorecards", "Calibration", "Templates",
+           "Transcripts"],
+    "team_leader": ["Home", "Calls", "Agents", "Teams", "Services", "Scorecards", "Calibration"],
+    "agent": ["Home", "My calls", "My month", "My page"],
 }
 
 
@@ -110,3 +117,25 @@ def test_agent_gets_404_for_another_agents_call(served):
         assert qa.get(f"/calls/{call}").status_code == 200
         assert agent.get(f"/calls/{call}").status_code == 404
     assert agent.get(f"/calls/{own[0]}").status_code == 200
+
+
+def test_demo_agent_balanced_scorecard_shows_four_parts_with_sizes_and_intervals(served):
+    """Last month is fully marked in the demo: the agent's own month shows every part, each
+    measure with its n and a 95% interval (Customer says surveys are not collected yet)."""
+    base, logins, _log = served
+    agent = logged_in(base, *logins["agent"])
+    home = agent.get("/")
+    href = re.search(r'<a href="(/scorecards/agents/\d+)"[^>]*>My month</a>', home.text).group(1)
+    last_month = re.search(r'href="\?month=(\d{4}-\d{2})"', agent.get(href).text).group(1)
+    page = agent.get(f"{href}?month={last_month}")
+    assert page.status_code == 200
+    for part in ("quality", "customer", "efficiency", "people"):
+        assert f'id="part-{part}"' in page.text
+    rows = re.findall(r"<tr>\s*<th scope=\"row\">([^<]+).*?</th>\s*<td class=\"num\">([^<]*)</td>\s*"
+                      r"<td class=\"num\">(\d+)</td>\s*<td>(.*?)</td>", page.text, re.S)
+    measures = {label.strip(): (value, int(n), interval) for label, value, n, interval in rows}
+    assert measures["Mean evaluation score"][1] == 6  # six evaluations in a fully marked month
+    assert "–" in measures["Mean evaluation score"][2] and "%" in measures["Mean evaluation score"][2]
+    assert measures["Attendance"][1] > 10 and "%" in measures["Attendance"][2]
+    assert measures["Average handle time"][1] > 50 and ":" in measures["Average handle time"][2]
+    assert "No post-call surveys are collected yet." in page.text

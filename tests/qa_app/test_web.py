@@ -266,8 +266,19 @@ async def test_recordings_are_served_to_those_who_may_hear_them(client, centre):
     await login(client, "agent@test.org")
     audio = await client.get(f"/calls/{own_call}/recording")
     assert audio.status_code == 200 and audio.content == b"RIFF0000WAVE"
-    assert audio.headers["content-type"] == "audio/wav"
+    assert audio.headers["content-type"] == "audio/wav" and audio.headers["accept-ranges"] == "bytes"
+    # Byte ranges, which browsers need to seek in a recording.
+    part = await client.get(f"/calls/{own_call}/recording", headers={"range": "bytes=4-7"})
+    assert part.status_code == 206 and part.content == b"0000"
+    assert part.headers["content-range"] == "bytes 4-7/12" and part.headers["content-type"] == "audio/wav"
+    tail = await client.get(f"/calls/{own_call}/recording", headers={"range": "bytes=-4"})
+    assert tail.status_code == 206 and tail.content == b"WAVE"
+    open_end = await client.get(f"/calls/{own_call}/recording", headers={"range": "bytes=8-"})
+    assert open_end.content == b"WAVE" and open_end.headers["content-range"] == "bytes 8-11/12"
+    beyond = await client.get(f"/calls/{own_call}/recording", headers={"range": "bytes=50-60"})
+    assert beyond.status_code == 416 and beyond.headers["content-range"] == "bytes */12"
     assert (await client.get(f"/calls/{other_call}/recording")).status_code == 404
+    assert (await client.get(f"/calls/{other_call}/recording", headers={"range": "bytes=0-3"})).status_code == 404
 
 
 async def test_health_and_openapi(client, clean_db):

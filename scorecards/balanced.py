@@ -1,0 +1,220 @@
+"""The balanced scorecard of one agent for one month, as plain arithmetic over plain inputs.
+
+Four parts, each with its measures, targets and whether they are met:
+- Quality: mean evaluation score this month (n and a 95% interval) and the rolling three months;
+- Customer: residents' satisfaction (CSAT: share answering 4 or 5) on the agent's calls;
+- Efficiency: share of the agent's calls answered within the service-level threshold, and
+  average handle time against the team's;
+- People: attendance (days worked of days rostered, planned leave and training excluded) and
+  punctuality (days on time of days worked).
+
+Each measure's attainment is value/target capped at 1 (target/value when lower is better); a
+part's value is the mean attainment of its scored measures, and the overall figure is the
+weighted mean over the parts that have data, so a part without data (no surveys yet) neither
+helps nor hurts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from scipy import stats as scipy_stats
+
+from qa_app.stats import Estimate, mean_interval, proportion_interval
+
+TITLES = {"quality": "Quality", "customer": "Customer", "efficiency": "Efficiency", "people": "People"}
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    label: str
+    estimate: Estimate
+    target: float | None
+    unit: str = "share"  # share (0..1), seconds
+    lower_is_better: bool = False
+    scored: bool = True  # counts towards the part's value (the rolling figure is context only)
+    note: str = ""
+
+    @property
+    def met(self) -> bool | None:
+        value = self.estimate.value
+        if value is None or self.target is None:
+            return None
+        return value <= self.target if self.lower_is_better else value >= self.target
+
+    @property
+    def attainment(self) -> float | None:
+        value = self.estimate.value
+        if value is None or self.target is None:
+            return None
+        if self.lower_is_better:
+            return 1.0 if value <= 0 else min(1.0, self.target / value)
+        return min(1.0, value / self.target) if self.target > 0 else None
+
+
+@dataclass(frozen=True)
+class Part:
+    key: str
+    weight: float
+    measures: tuple[Measure, ...]
+    note: str = ""
+
+    @property
+    def title(self) -> str:
+        return TITLES[self.key]
+
+    @property
+    def value(self) -> float | None:
+        values = [m.attainment for m in self.measures if m.scored and m.attainment is not None]
+        return sum(values) / len(values) if values else None
+
+    @property
+    def met(self) -> bool | None:
+        verdicts = [m.met for m in self.measures if m.scored and m.met is not None]
+        return all(verdicts) if verdicts else None
+
+
+@dataclass(frozen=True)
+class BalancedScorecard:
+    parts: tuple[Part, ...]
+
+    @property
+    def overall(self) -> float | None:
+        scored = [p for p in self.parts if p.value is not None and p.weight > 0]
+        total = sum(p.weight for p in scored)
+        return sum(p.weight * p.value for p in scored) / total if total else None
+
+    def part(self, key: str) -> Part:
+        return next(p for p in self.parts if p.key == key)
+
+
+@dataclass(frozen=True)
+class Sums:
+    """n, sum and sum of squares: enough for a mean and its interval without the rows."""
+
+    n: int = 0
+    total: float = 0.0
+    squares: float = 0.0
+
+    def estimate(self, confidence: float = 0.95) -> Estimate:
+        if self.n == 0:
+            return Estimate(None, 0, None, None)
+        mean = self.total / self.n
+        if self.n == 1:
+            return Estimate(mean, 1, None, None)
+        variance = max(0.0, (self.squares - self.n * mean * mean) / (self.n - 1))
+        half = scipy_stats.t.ppf((1 + confidence) / 2, self.n - 1) * math.sqrt(variance / self.n)
+        return Estimate(mean, self.n, mean - half, mean + half)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    scores_month: Sequence[float] = ()
+    scores_three_months: Sequence[float] = ()
+    survey: tuple[int, int] | None = None  # (satisfied, responses); None: no surveys collected
+    answered: int = 0
+    answered_within: int = 0
+    handle: Sums = field(default_factory=Sums)
+    team_handle_mean: float | None = None
+    days_rostered: int = 0
+    days_worked: int = 0
+    days_on_time: int = 0
+
+
+def balanced_scorecard(
+    inputs: Inputs, weights: Mapping[str, float], targets: Mapping[str, float], *, threshold_seconds: int = 60
+) -> BalancedScorecard:
+    quality = Part(
+        "quality",
+        weights["quality"],
+        (
+            Measure("quality", "Mean evaluation score", mean_interval(list(inputs.scores_month)), targets["quality"]),
+            Measure(
+                "quality_3m",
+                "Rolling three months",
+                mean_interval(list(inputs.scores_three_months)),
+                targets["quality"],
+                scored=False,
+            ),
+        ),
+    )
+    if inputs.survey is None:
+        customer = Part(
+            "customer",
+            weights["customer"],
+            (Measure("csat", "Satisfied residents (4 or 5 of 5)", Estimate(None, 0, None, None), targets["csat"]),),
+            note="No post-call surveys are collected yet.",
+        )
+    else:
+        satisfied, responses = inputs.survey
+        customer = Part(
+            "customer",
+            weights["customer"],
+            (
+                Measure(
+                    "csat",
+                    "Satisfied residents (4 or 5 of 5)",
+                    proportion_interval(satisfied, responses),
+                    targets["csat"],
+                ),
+            ),
+        )
+    handle = inputs.handle.estimate()
+    handle_target = (
+        inputs.team_handle_mean * targets["handle_time_ratio"] if inputs.team_handle_mean is not None else None
+    )
+    efficiency = Part(
+        "efficiency",
+        weights["efficiency"],
+        (
+            Measure(
+                "service_level",
+                f"Answered within {threshold_seconds} s",
+                proportion_interval(inputs.answered_within, inputs.answered),
+                targets["service_level"],
+            ),
+            Measure(
+                "handle_time",
+                "Average handle time",
+                handle,
+                handle_target,
+                unit="seconds",
+                lower_is_better=True,
+                note=(
+                    f"team average {_clock(inputs.team_handle_mean)}; target at most "
+                    f"{round(targets['handle_time_ratio'] * 100)}% of it"
+                    if inputs.team_handle_mean is not None
+                    else "no team average"
+                ),
+            ),
+        ),
+    )
+    people = Part(
+        "people",
+        weights["people"],
+        (
+            Measure(
+                "attendance",
+                "Attendance",
+                proportion_interval(inputs.days_worked, inputs.days_rostered),
+                targets["attendance"],
+            ),
+            Measure(
+                "punctuality",
+                "On time",
+                proportion_interval(inputs.days_on_time, inputs.days_worked),
+                targets["punctuality"],
+            ),
+        ),
+    )
+    return BalancedScorecard((quality, customer, efficiency, people))
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    whole = int(round(seconds))
+    return f"{whole // 60}:{whole % 60:02d}"

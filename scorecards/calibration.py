@@ -1,0 +1,86 @@
+"""Grading the graders: how far the markers of one call agree.
+
+`ratings` maps a marker to their answers (criterion code -> value; None for N/A). Agreement per
+criterion is the share of marker pairs who gave the same answer (N/A counts as an answer);
+Krippendorff's alpha over the session takes the criteria as units and the markers as coders,
+with values scaled to 0..1 by each criterion's maximum and N/A as missing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping
+from itertools import combinations
+from typing import Any
+
+import krippendorff
+import numpy as np
+
+from scorecards.definition import Definition
+
+Ratings = Mapping[str, Mapping[str, float | None]]
+
+
+def _modal(values: list[Any]) -> Any:
+    counts = Counter(values)
+    best = max(counts.values())
+    return next(v for v in values if counts[v] == best)  # ties: the first given
+
+
+def criterion_agreement(definition: Definition, ratings: Ratings) -> dict[str, dict[str, Any]]:
+    result = {}
+    for criterion in definition.criteria():
+        values = {marker: answers.get(criterion.code) for marker, answers in ratings.items()}
+        pairs = list(combinations(values.values(), 2))
+        agreement = sum(a == b for a, b in pairs) / len(pairs) if pairs else None
+        result[criterion.code] = {
+            "agreement": agreement,
+            "values": values,
+            "modal": _modal(list(values.values())) if values else None,
+        }
+    return result
+
+
+def total_spread(totals: Mapping[str, float]) -> dict[str, float | int | None]:
+    values = list(totals.values())
+    n = len(values)
+    if not n:
+        return {"n": 0, "mean": None, "min": None, "max": None, "range": None, "sd": None}
+    mean = sum(values) / n
+    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else None
+    return {"n": n, "mean": mean, "min": min(values), "max": max(values), "range": max(values) - min(values), "sd": sd}
+
+
+def marker_distance(definition: Definition, ratings: Ratings, totals: Mapping[str, float]) -> dict[str, dict[str, Any]]:
+    result = {}
+    for marker, total in totals.items():
+        others = [t for m, t in totals.items() if m != marker]
+        disagreements = 0
+        for criterion in definition.criteria():
+            other_values = [answers.get(criterion.code) for m, answers in ratings.items() if m != marker]
+            if other_values and ratings.get(marker, {}).get(criterion.code) != _modal(other_values):
+                disagreements += 1
+        result[marker] = {
+            "total": total,
+            "from_mean": total - sum(others) / len(others) if others else None,
+            "disagreements": disagreements,
+        }
+    return result
+
+
+def krippendorff_alpha(definition: Definition, ratings: Ratings, level: str = "ordinal") -> float | None:
+    if len(ratings) < 2:
+        return None
+    criteria = definition.criteria()
+    data = np.array(
+        [
+            [np.nan if answers.get(c.code) is None else float(answers[c.code]) / c.max_value for c in criteria]
+            for answers in ratings.values()
+        ],
+        dtype=float,
+    )
+    pairable = [column for column in data.T if np.count_nonzero(~np.isnan(column)) >= 2]
+    if not pairable or len(np.unique(np.array(pairable)[~np.isnan(np.array(pairable))])) < 2:
+        return None if not pairable else 1.0
+    return float(krippendorff.alpha(reliability_data=data, level_of_measurement=level))

@@ -1,0 +1,237 @@
+"""A scorecard template version as data: sections, criteria and the critical-error rules.
+
+A definition is stored as JSON with each template version:
+
+    {"critical_effect": {"customer": "group", "business": "group", "compliance": "evaluation"},
+     "sections": [{"code": "service", "title": "Service", "criteria": [CRITERION, ...]}]}
+
+    CRITERION = {"code": "greeting", "title": "Greeting and name", "guidance": "...", "weight": 1,
+                 "kind": "yes_no" | "scale" | "call_data" | "transcript",
+                 "scale_max": 4, "pass_from": 3,          # scale only
+                 "na_allowed": false, "error_group": "none" | "customer" | "business" | "compliance",
+                 "rule": {...}}                           # automatic kinds only
+
+Automatic rules:
+- call_data: {"measure": "wait_seconds", "max": 60}, {"measure": "talk_seconds", "min": 30,
+  "max": 900} (either bound may be left out), {"measure": "transferred", "expect": false};
+- transcript: {"phrases": [...], "present": true, "within": "first" | "last" | null, "seconds": 20}.
+
+`parse_definition` checks all of it and says where a mistake is, in words a QA lead reads.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+KINDS = ("yes_no", "scale", "call_data", "transcript")
+AUTOMATIC = ("call_data", "transcript")
+ERROR_GROUPS = ("none", "customer", "business", "compliance")
+EFFECTS = ("group", "evaluation")
+MEASURES = ("wait_seconds", "talk_seconds", "transferred")
+CODE = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
+
+
+class DefinitionError(Exception):
+    """The definition cannot be used; the message names the place."""
+
+
+@dataclass(frozen=True)
+class Criterion:
+    code: str
+    title: str
+    guidance: str
+    weight: float
+    kind: str
+    scale_max: int
+    pass_from: int
+    na_allowed: bool
+    error_group: str
+    rule: dict[str, Any] | None = field(default=None, compare=True, hash=False)
+    section: str = ""
+
+    @property
+    def automatic(self) -> bool:
+        return self.kind in AUTOMATIC
+
+    @property
+    def max_value(self) -> int:
+        return self.scale_max if self.kind == "scale" else 1
+
+
+@dataclass(frozen=True)
+class Section:
+    code: str
+    title: str
+    criteria: tuple[Criterion, ...]
+
+
+@dataclass(frozen=True)
+class Definition:
+    sections: tuple[Section, ...]
+    critical_effect: dict[str, str] = field(default_factory=dict, hash=False)
+
+    def criteria(self) -> list[Criterion]:
+        return [c for s in self.sections for c in s.criteria]
+
+    def criterion(self, code: str) -> Criterion:
+        for criterion in self.criteria():
+            if criterion.code == code:
+                return criterion
+        raise KeyError(code)
+
+    def effect(self, group: str) -> str:
+        return self.critical_effect.get(group, "group")
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def _rule(kind: str, rule: Any, where: str) -> dict[str, Any] | None:
+    if kind not in AUTOMATIC:
+        return None
+    if not isinstance(rule, dict):
+        raise DefinitionError(f"{where}: an automatic criterion needs a rule")
+    if kind == "call_data":
+        measure = rule.get("measure")
+        if measure not in MEASURES:
+            raise DefinitionError(f"{where}: the measure must be one of {', '.join(MEASURES)}")
+        if measure == "transferred":
+            if not isinstance(rule.get("expect"), bool):
+                raise DefinitionError(f"{where}: say whether the call should be transferred (expect true or false)")
+            return {"measure": measure, "expect": rule["expect"]}
+        bounds = {k: _number(rule.get(k)) for k in ("min", "max") if rule.get(k) is not None}
+        if not bounds or any(v is None or v < 0 for v in bounds.values()):
+            raise DefinitionError(f"{where}: give a min or max of 0 seconds or more")
+        if "min" in bounds and "max" in bounds and bounds["min"] > bounds["max"]:
+            raise DefinitionError(f"{where}: the minimum is above the maximum")
+        return {"measure": measure, **bounds}
+    phrases = rule.get("phrases")
+    if not isinstance(phrases, list) or not phrases or not all(isinstance(p, str) and p.strip() for p in phrases):
+        raise DefinitionError(f"{where}: list the phrases to listen for")
+    within = rule.get("within")
+    if within not in (None, "first", "last"):
+        raise DefinitionError(f"{where}: within must be first, last or left out")
+    seconds = _number(rule.get("seconds")) if within else None
+    if within and (seconds is None or seconds <= 0):
+        raise DefinitionError(f"{where}: say within how many seconds")
+    return {
+        "phrases": [p.strip() for p in phrases],
+        "present": bool(rule.get("present", True)),
+        "within": within,
+        "seconds": seconds,
+    }
+
+
+def _criterion(data: Any, section: str, where: str) -> Criterion:
+    if not isinstance(data, dict):
+        raise DefinitionError(f"{where}: a criterion is an object with a code, title, kind and weight")
+    code = data.get("code")
+    if not isinstance(code, str) or not CODE.match(code):
+        raise DefinitionError(f"{where}: the code must be lower-case letters, digits and _ (got {code!r})")
+    where = f"{where.rsplit(',', 1)[0]}, criterion {code!r}"
+    title = data.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise DefinitionError(f"{where}: give it a title")
+    kind = data.get("kind")
+    if kind not in KINDS:
+        raise DefinitionError(f"{where}: the kind must be one of {', '.join(KINDS)}")
+    weight = _number(data.get("weight"))
+    if weight is None or weight <= 0:
+        raise DefinitionError(f"{where}: weight must be a positive number")
+    scale_max, pass_from = 1, 1
+    if kind == "scale":
+        scale_max = data.get("scale_max")
+        if not isinstance(scale_max, int) or isinstance(scale_max, bool) or not 1 <= scale_max <= 10:
+            raise DefinitionError(f"{where}: scale_max must be a whole number from 1 to 10")
+        pass_from = data.get("pass_from", math.ceil(0.75 * scale_max))
+        if not isinstance(pass_from, int) or isinstance(pass_from, bool) or not 1 <= pass_from <= scale_max:
+            raise DefinitionError(f"{where}: pass_from must be a whole number from 1 to {scale_max}")
+    group = data.get("error_group", "none")
+    if group not in ERROR_GROUPS:
+        raise DefinitionError(f"{where}: the error group must be one of {', '.join(ERROR_GROUPS)}")
+    guidance = data.get("guidance", "")
+    if not isinstance(guidance, str):
+        raise DefinitionError(f"{where}: guidance is text")
+    return Criterion(
+        code=code,
+        title=title.strip(),
+        guidance=guidance.strip(),
+        weight=weight,
+        kind=kind,
+        scale_max=scale_max,
+        pass_from=pass_from,
+        na_allowed=bool(data.get("na_allowed", False)),
+        error_group=group,
+        rule=_rule(kind, data.get("rule"), where),
+        section=section,
+    )
+
+
+def parse_definition(data: Any) -> Definition:
+    if not isinstance(data, dict):
+        raise DefinitionError("a scorecard definition is an object with sections")
+    effects = data.get("critical_effect", {}) or {}
+    if not isinstance(effects, dict):
+        raise DefinitionError("critical_effect maps an error group to group or evaluation")
+    for group, effect in effects.items():
+        if group not in ERROR_GROUPS[1:]:
+            raise DefinitionError(f"critical_effect: unknown error group {group!r}")
+        if effect not in EFFECTS:
+            raise DefinitionError(f"critical_effect: {group} must zero its group or the evaluation (got {effect!r})")
+    raw_sections = data.get("sections")
+    if not isinstance(raw_sections, list) or not raw_sections:
+        raise DefinitionError("a scorecard needs at least one section")
+    sections, seen_sections, seen_criteria = [], set(), set()
+    for index, raw in enumerate(raw_sections, 1):
+        if not isinstance(raw, dict):
+            raise DefinitionError(f"section {index}: a section is an object with a code, title and criteria")
+        code = raw.get("code")
+        if not isinstance(code, str) or not CODE.match(code):
+            raise DefinitionError(f"section {index}: the code must be lower-case letters, digits and _ (got {code!r})")
+        if code in seen_sections:
+            raise DefinitionError(f"section {code!r}: two sections have this code")
+        seen_sections.add(code)
+        title = raw.get("title")
+        if not isinstance(title, str) or not title.strip():
+            raise DefinitionError(f"section {code!r}: give it a title")
+        raw_criteria = raw.get("criteria")
+        if not isinstance(raw_criteria, list) or not raw_criteria:
+            raise DefinitionError(f"section {code!r}: a section needs at least one criterion")
+        criteria = []
+        for number, item in enumerate(raw_criteria, 1):
+            criterion = _criterion(item, code, f"section {code!r}, criterion {number}")
+            if criterion.code in seen_criteria:
+                raise DefinitionError(f"section {code!r}, criterion {criterion.code!r}: two criteria have this code")
+            seen_criteria.add(criterion.code)
+            criteria.append(criterion)
+        sections.append(Section(code=code, title=title.strip(), criteria=tuple(criteria)))
+    return Definition(sections=tuple(sections), critical_effect=dict(effects))
+
+
+def definition_to_json(definition: Definition) -> dict[str, Any]:
+    sections = []
+    for section in definition.sections:
+        criteria = []
+        for c in section.criteria:
+            item: dict[str, Any] = {
+                "code": c.code,
+                "title": c.title,
+                "guidance": c.guidance,
+                "weight": c.weight,
+                "kind": c.kind,
+                "na_allowed": c.na_allowed,
+                "error_group": c.error_group,
+            }
+            if c.kind == "scale":
+                item.update(scale_max=c.scale_max, pass_from=c.pass_from)
+            if c.rule is not None:
+                item["rule"] = {k: v for k, v in c.rule.items() if v is not None}
+            criteria.append(item)
+        sections.append({"code": section.code, "title": section.title, "criteria": criteria})
+    return {"critical_effect": dict(definition.critical_effect), "sections": sections}

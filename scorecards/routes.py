@@ -1,0 +1,507 @@
+"""Scorecard pages: the QA marker's queue and the monthly sample, the marking page, an
+evaluation with its acknowledgement, dispute and resolution, the agent's and the team's month,
+calibration sessions, template versions and the balanced-scorecard settings.
+
+Every route checks the role with a guard and the record with the visibility rules of
+`qa_app.auth`; another person's record answers 404 like one that does not exist.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_400_BAD_REQUEST
+
+from qa_app import queries as org_queries
+from qa_app.auth import EVERYONE, STAFF, CurrentUser, agent_scope, ensure_visible, require, team_scope
+from qa_app.settings import get_settings
+from qa_app.tables import Role
+from qa_app.timeutil import current_month, parse_month, previous_month
+from scorecards import calibration_store, config, evaluations, sample_store, versions
+from scorecards.balanced_queries import month_key, scorecards_for
+from scorecards.definition import DefinitionError
+from scorecards.evaluations import EvaluationError, Marked
+from scorecards.tables import EvaluationStatus
+
+QA = (Role.admin, Role.qa)
+OVERSEERS = (Role.admin, Role.manager, Role.qa, Role.team_leader)
+
+
+def _month(value: str | None) -> date:
+    if value:
+        try:
+            return parse_month(value)
+        except ValueError:
+            raise NotFoundException() from None
+    return current_month(get_settings().timezone)
+
+
+def _bad_request(title: str, message: str) -> Template:
+    return Template(
+        "error.html", context={"title": title, "message": message, "status": 400}, status_code=HTTP_400_BAD_REQUEST
+    )
+
+
+async def _form(request: Request) -> dict[str, Any]:
+    form = await request.form()
+    return {key: form.getall(key) if len(form.getall(key)) > 1 else form.get(key) for key in form.keys()}
+
+
+# --- the QA queue and the monthly sample ---------------------------------------------------------
+
+
+@get("/qa/queue", name="qa_queue", guards=[require(*QA)], include_in_schema=False)
+async def qa_queue(
+    request: Request, month: FromQuery[str | None] = None, everyone: FromQuery[str | None] = None
+) -> Template:
+    first = _month(month)
+    mine = not everyone
+    rows = await sample_store.month_assignments(first, marker_id=request.user.id if mine else None)
+    sample = await sample_store.get_sample(first)
+    done = sum(1 for r in rows if r["evaluation_status"] not in (None, EvaluationStatus.draft))
+    return Template(
+        "scorecards/queue.html",
+        context={
+            "month": first,
+            "month_key": month_key(first),
+            "previous": month_key(previous_month(first)),
+            "rows": rows,
+            "mine": mine,
+            "sample": sample,
+            "done": done,
+            "settings": await config.load(),
+        },
+    )
+
+
+@post("/qa/sample", guards=[require(*QA)], include_in_schema=False)
+async def draw_sample(request: Request) -> Redirect | Template:
+    form = await _form(request)
+    try:
+        first = parse_month(str(form.get("month", "")))
+        result = await sample_store.run_sample(first, user_id=request.user.id)
+    except (ValueError, sample_store.SampleError) as error:
+        return _bad_request("The sample was not drawn", str(error))
+    return Redirect(f"/qa/queue?month={result.month}&everyone=1")
+
+
+@post("/qa/assignments/{assignment_id:int}/replace", guards=[require(*QA)], include_in_schema=False)
+async def replace_pick(request: Request, assignment_id: FromPath[int]) -> Redirect | Template:
+    form = await _form(request)
+    month = await sample_store.assignment_month(assignment_id)
+    if month is None:
+        raise NotFoundException()
+    try:
+        await sample_store.replace_pick(assignment_id, str(form.get("reason", "")), request.user.id)
+    except sample_store.SampleError as error:
+        return _bad_request("The call was not replaced", str(error))
+    return Redirect(f"/qa/queue?month={month}&everyone=1")
+
+
+@post("/qa/assignments/{assignment_id:int}/mark", guards=[require(*QA)], include_in_schema=False)
+async def mark_assignment(request: Request, assignment_id: FromPath[int]) -> Redirect | Template:
+    try:
+        evaluation_id = await evaluations.start_for_assignment(assignment_id, request.user)
+    except EvaluationError as error:
+        return _bad_request("This call cannot be marked", str(error))
+    return Redirect(f"/evaluations/{evaluation_id}")
+
+
+# --- one evaluation ------------------------------------------------------------------------------
+
+
+async def _visible_evaluation(request: Request, evaluation_id: int) -> dict[str, Any]:
+    evaluation = await evaluations.load(evaluation_id)
+    if evaluation is None or not await evaluations.can_view(request.user, evaluation):
+        raise NotFoundException()
+    return evaluation
+
+
+def _can_mark(user: CurrentUser, evaluation: dict[str, Any]) -> bool:
+    if evaluation["status"] != EvaluationStatus.draft:
+        return False
+    if evaluation["calibration"] is not None:
+        return evaluation["marker"] == user.id
+    return user.role in QA
+
+
+async def _evaluation_page(
+    request: Request,
+    evaluation: dict[str, Any],
+    *,
+    error: str | None = None,
+    form: dict | None = None,
+    status: int = 200,
+) -> Template:
+    user = request.user
+    can_respond = (
+        user.role == Role.agent
+        and user.agent_id == evaluation["agent"]
+        and evaluation["status"] == EvaluationStatus.released
+        and evaluation["calibration"] is None
+    )
+    can_resolve = user.role in evaluations.RESOLVERS and evaluation["status"] == EvaluationStatus.disputed
+    call = await org_queries.get_call(evaluation["call"])
+    return Template(
+        "scorecards/evaluation.html",
+        context={
+            "e": evaluation,
+            "d": evaluation["definition"],
+            "call": call,
+            "can_mark": _can_mark(user, evaluation),
+            "can_respond": can_respond,
+            "window_open": evaluations.respond_window_open(evaluation),
+            "can_resolve": can_resolve,
+            "error": error,
+            "form": form or {},
+        },
+        status_code=status,
+    )
+
+
+@get("/evaluations/{evaluation_id:int}", name="evaluation", guards=[require(*EVERYONE)], include_in_schema=False)
+async def evaluation_page(request: Request, evaluation_id: FromPath[int]) -> Template:
+    return await _evaluation_page(request, await _visible_evaluation(request, evaluation_id))
+
+
+def _marked_from_form(definition, form: dict[str, Any], prefix: str = "") -> dict[str, Marked]:
+    """`value_<code>` is "1", "0", a scale point, "na" or empty; `comment_<code>` beside it."""
+    marked = {}
+    for criterion in definition.criteria():
+        key = f"{prefix}value_{criterion.code}"
+        if key not in form and f"{prefix}comment_{criterion.code}" not in form:
+            continue
+        raw = str(form.get(key) or "").strip()
+        comment = str(form.get(f"{prefix}comment_{criterion.code}") or "")
+        if raw == "na":
+            marked[criterion.code] = Marked(None, True, comment)
+        elif raw == "":
+            marked[criterion.code] = Marked(None, False, comment)
+        else:
+            try:
+                marked[criterion.code] = Marked(float(raw), False, comment)
+            except ValueError:
+                raise EvaluationError(f"{criterion.title}: {raw!r} is not an answer") from None
+    return marked
+
+
+@post("/evaluations/{evaluation_id:int}", guards=[require(*EVERYONE)], include_in_schema=False)
+async def evaluation_save(request: Request, evaluation_id: FromPath[int]) -> Redirect | Template:
+    evaluation = await _visible_evaluation(request, evaluation_id)
+    form = await _form(request)
+    submit = form.get("action") == "submit"
+    try:
+        marked = _marked_from_form(evaluation["definition"], form)
+        await evaluations.save(evaluation_id, request.user, marked, str(form.get("comment", "")), submit=submit)
+    except EvaluationError as error:
+        evaluation = await evaluations.load(evaluation_id)
+        return await _evaluation_page(request, evaluation, error=str(error), form=form, status=HTTP_400_BAD_REQUEST)
+    if evaluation["calibration"] is not None and submit:
+        return Redirect(f"/calibration/{evaluation['calibration']}")
+    return Redirect(f"/evaluations/{evaluation_id}" + ("" if submit else "?saved=1"))
+
+
+@post("/evaluations/{evaluation_id:int}/acknowledge", guards=[require(Role.agent)], include_in_schema=False)
+async def evaluation_acknowledge(request: Request, evaluation_id: FromPath[int]) -> Redirect | Template:
+    evaluation = await _visible_evaluation(request, evaluation_id)
+    try:
+        await evaluations.acknowledge(evaluation_id, request.user)
+    except EvaluationError as error:
+        return await _evaluation_page(request, evaluation, error=str(error), status=HTTP_400_BAD_REQUEST)
+    return Redirect(f"/evaluations/{evaluation_id}")
+
+
+@post("/evaluations/{evaluation_id:int}/dispute", guards=[require(Role.agent)], include_in_schema=False)
+async def evaluation_dispute(request: Request, evaluation_id: FromPath[int]) -> Redirect | Template:
+    evaluation = await _visible_evaluation(request, evaluation_id)
+    form = await _form(request)
+    reasons = {
+        key.removeprefix("reason_"): str(value) for key, value in form.items() if key.startswith("reason_") and value
+    }
+    try:
+        await evaluations.dispute(evaluation_id, request.user, reasons, str(form.get("comment", "")))
+    except EvaluationError as error:
+        return await _evaluation_page(request, evaluation, error=str(error), form=form, status=HTTP_400_BAD_REQUEST)
+    return Redirect(f"/evaluations/{evaluation_id}")
+
+
+@post("/evaluations/{evaluation_id:int}/resolve", guards=[require(*OVERSEERS)], include_in_schema=False)
+async def evaluation_resolve(request: Request, evaluation_id: FromPath[int]) -> Redirect | Template:
+    evaluation = await _visible_evaluation(request, evaluation_id)
+    form = await _form(request)
+    try:
+        amend = None
+        if form.get("decision") == "amend":
+            amend = _marked_from_form(evaluation["definition"], form, prefix="amend_")
+            if not amend:
+                raise EvaluationError("choose the new answer for the disputed criteria, or uphold the evaluation")
+        await evaluations.resolve(evaluation_id, request.user, amend=amend, note=str(form.get("note", "")))
+    except EvaluationError as error:
+        return await _evaluation_page(request, evaluation, error=str(error), form=form, status=HTTP_400_BAD_REQUEST)
+    return Redirect(f"/evaluations/{evaluation_id}")
+
+
+# --- the agent's and the team's month ------------------------------------------------------------
+
+
+@get("/scorecards/agents/{agent_id:int}", name="agent_month", guards=[require(*EVERYONE)], include_in_schema=False)
+async def agent_month(request: Request, agent_id: FromPath[int], month: FromQuery[str | None] = None) -> Template:
+    ensure_visible(await agent_scope(request.user), agent_id)
+    agent = await org_queries.get_agent(agent_id)
+    if agent is None:
+        raise NotFoundException()
+    first = _month(month)
+    cards = await scorecards_for([agent_id], first)
+    trend = []
+    step = first
+    for _ in range(6):
+        trend.append((month_key(step), (await scorecards_for([agent_id], step))[agent_id]))
+        step = previous_month(step)
+    return Template(
+        "scorecards/agent_month.html",
+        context={
+            "agent": agent,
+            "month": first,
+            "month_key": month_key(first),
+            "previous": month_key(previous_month(first)),
+            "card": cards[agent_id],
+            "trend": list(reversed(trend)),
+            "evaluations": await evaluations.released_for_agents([agent_id], month_key(first)),
+            "is_self": request.user.role == Role.agent,
+            "settings": await config.load(),
+        },
+    )
+
+
+@get("/scorecards/teams", name="team_months", guards=[require(*STAFF)], include_in_schema=False)
+async def team_months(request: Request) -> Template | Redirect:
+    teams = await org_queries.list_teams(await team_scope(request.user))
+    if len(teams) == 1:
+        return Redirect(f"/scorecards/teams/{teams[0]['id']}")
+    return Template("scorecards/teams.html", context={"teams": teams})
+
+
+@get("/scorecards/teams/{team_id:int}", name="team_month", guards=[require(*STAFF)], include_in_schema=False)
+async def team_month(request: Request, team_id: FromPath[int], month: FromQuery[str | None] = None) -> Template:
+    allowed = await team_scope(request.user)
+    if allowed is not None and team_id not in allowed:
+        raise NotFoundException()
+    team = await org_queries.get_team(team_id)
+    if team is None:
+        raise NotFoundException()
+    first = _month(month)
+    members = await org_queries.list_agents(None, team_id=team_id)
+    ids = [m["id"] for m in members]
+    cards = await scorecards_for(ids, first)
+    released = await evaluations.released_for_agents(ids, month_key(first))
+    counts: dict[int, int] = {}
+    for row in released:
+        counts[row["agent"]] = counts.get(row["agent"], 0) + 1
+    settings = await config.load()
+    return Template(
+        "scorecards/team_month.html",
+        context={
+            "team": team,
+            "month": first,
+            "month_key": month_key(first),
+            "previous": month_key(previous_month(first)),
+            "members": members,
+            "cards": cards,
+            "counts": counts,
+            "plan": settings["per_agent"],
+            "disputes": await evaluations.open_disputes(ids),
+        },
+    )
+
+
+# --- calibration ---------------------------------------------------------------------------------
+
+
+@get("/calibration", name="calibration", guards=[require(*OVERSEERS)], include_in_schema=False)
+async def calibration_list(request: Request) -> Template:
+    return await _calibration_list(request)
+
+
+async def _calibration_list(request: Request, *, error: str | None = None, form: dict | None = None) -> Template:
+    return Template(
+        "scorecards/calibration_list.html",
+        context={
+            "sessions": await calibration_store.visible_sessions(request.user.id, request.user.role),
+            "can_create": request.user.role in calibration_store.CALIBRATORS,
+            "markers": await calibration_store.eligible_markers(),
+            "error": error,
+            "form": form or {},
+        },
+        status_code=HTTP_400_BAD_REQUEST if error else 200,
+    )
+
+
+@post("/calibration", guards=[require(*calibration_store.CALIBRATORS)], include_in_schema=False)
+async def calibration_create(request: Request) -> Redirect | Template:
+    form = await request.form()
+    try:
+        markers = [int(m) for m in form.getall("markers")] if "markers" in form else []
+        session_id = await calibration_store.create(
+            str(form.get("title", "")), str(form.get("call", "")), markers, request.user.id
+        )
+    except (ValueError, calibration_store.CalibrationError) as error:
+        return await _calibration_list(request, error=str(error), form=dict(form.items()))
+    return Redirect(f"/calibration/{session_id}")
+
+
+async def _visible_session(request: Request, session_id: int) -> dict[str, Any]:
+    session = await calibration_store.get(session_id)
+    if session is None:
+        raise NotFoundException()
+    if request.user.role not in (Role.admin, Role.qa, Role.manager) and not calibration_store.is_marker(
+        session, request.user.id
+    ):
+        raise NotFoundException()
+    return session
+
+
+@get("/calibration/{session_id:int}", name="calibration_session", guards=[require(*OVERSEERS)], include_in_schema=False)
+async def calibration_page(request: Request, session_id: FromPath[int]) -> Template:
+    session = await _visible_session(request, session_id)
+    results = await calibration_store.results(session_id) if session["closed_at"] else None
+    mine = next((m for m in session["markers"] if m["id"] == request.user.id), None)
+    return Template(
+        "scorecards/calibration.html",
+        context={
+            "session": session,
+            "results": results,
+            "mine": mine,
+            "can_close": request.user.role in calibration_store.CALIBRATORS and not session["closed_at"],
+        },
+    )
+
+
+@post("/calibration/{session_id:int}/mark", guards=[require(*OVERSEERS)], include_in_schema=False)
+async def calibration_mark(request: Request, session_id: FromPath[int]) -> Redirect | Template:
+    await _visible_session(request, session_id)
+    try:
+        evaluation_id = await evaluations.start_for_calibration(session_id, request.user)
+    except EvaluationError as error:
+        return _bad_request("You cannot mark in this session", str(error))
+    return Redirect(f"/evaluations/{evaluation_id}")
+
+
+@post("/calibration/{session_id:int}/close", guards=[require(*calibration_store.CALIBRATORS)], include_in_schema=False)
+async def calibration_close(request: Request, session_id: FromPath[int]) -> Redirect | Template:
+    await _visible_session(request, session_id)
+    try:
+        await calibration_store.close(session_id, request.user.id)
+    except calibration_store.CalibrationError as error:
+        return _bad_request("The session was not closed", str(error))
+    return Redirect(f"/calibration/{session_id}")
+
+
+# --- templates and settings ----------------------------------------------------------------------
+
+
+@get("/scorecards/templates", name="scorecard_templates", guards=[require(*STAFF)], include_in_schema=False)
+async def templates_page(request: Request, show: FromQuery[int | None] = None) -> Template:
+    return await _templates_page(request, show)
+
+
+async def _templates_page(
+    request: Request, show: int | None, *, error: str | None = None, draft: str | None = None
+) -> Template:
+    current = await versions.default()
+    shown = await versions.get(show) if show else current
+    if shown is None:
+        raise NotFoundException()
+    return Template(
+        "scorecards/templates.html",
+        context={
+            "versions": await versions.all_versions(),
+            "shown": shown,
+            "d": versions.definition_of(shown),
+            "can_edit": request.user.role in QA,
+            "draft": draft if draft is not None else json.dumps(current["definition"], indent=2, ensure_ascii=False),
+            "error": error,
+        },
+        status_code=HTTP_400_BAD_REQUEST if error else 200,
+    )
+
+
+@post("/scorecards/templates", guards=[require(*QA)], include_in_schema=False)
+async def templates_publish(request: Request) -> Redirect | Template:
+    form = await _form(request)
+    text = str(form.get("definition", ""))
+    current = await versions.default()
+    try:
+        try:
+            definition = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise DefinitionError(f"the definition is not valid JSON: line {error.lineno}: {error.msg}") from None
+        template_id = await versions.publish(
+            current["key"],
+            str(form.get("name") or current["name"]),
+            definition,
+            note=str(form.get("note", "")),
+            user_id=request.user.id,
+        )
+    except DefinitionError as error:
+        return await _templates_page(request, None, error=str(error), draft=text)
+    return Redirect(f"/scorecards/templates?show={template_id}")
+
+
+@get("/scorecards/settings", name="scorecard_settings", guards=[require(Role.admin)], include_in_schema=False)
+async def settings_page() -> Template:
+    return Template("scorecards/settings.html", context={"s": await config.load(), "error": None})
+
+
+@post("/scorecards/settings", guards=[require(Role.admin)], include_in_schema=False)
+async def settings_save(request: Request) -> Redirect | Template:
+    form = await _form(request)
+    values: dict[str, Any] = {"weights": {}, "targets": {}}
+    try:
+        for key, raw in form.items():
+            if key.startswith("weight_"):
+                values["weights"][key.removeprefix("weight_")] = float(raw)
+            elif key.startswith("target_"):
+                values["targets"][key.removeprefix("target_")] = float(raw) / (
+                    1 if key == "target_handle_time_ratio" else 100
+                )
+            elif key in ("respond_days", "per_agent", "min_seconds", "service_level_seconds"):
+                values[key] = int(raw)
+        await config.save(values, request.user.id)
+    except (ValueError, config.SettingsError) as error:
+        message = str(error) if isinstance(error, config.SettingsError) else "every field needs a number"
+        merged = config._merge(config.DEFAULTS, {})
+        return Template(
+            "scorecards/settings.html", context={"s": merged, "error": message}, status_code=HTTP_400_BAD_REQUEST
+        )
+    return Redirect("/scorecards/settings?saved=1")
+
+
+ROUTES = [
+    qa_queue,
+    draw_sample,
+    replace_pick,
+    mark_assignment,
+    evaluation_page,
+    evaluation_save,
+    evaluation_acknowledge,
+    evaluation_dispute,
+    evaluation_resolve,
+    agent_month,
+    team_months,
+    team_month,
+    calibration_list,
+    calibration_create,
+    calibration_page,
+    calibration_mark,
+    calibration_close,
+    templates_page,
+    templates_publish,
+    settings_page,
+    settings_save,
+]

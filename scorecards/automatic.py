@@ -100,7 +100,7 @@ def _transcript(rule: Mapping[str, Any], transcript: Mapping[str, Any] | None) -
             if found is None or at < found[1]:
                 found = (phrase, at, speaker)
             break
-    place = {"first": f" in the first {clock(seconds)}", "last": f" in the last {clock(seconds)}"}.get(within, "")
+    place = f" in the {within} {clock(seconds)}" if within else ""
     evidence: dict[str, Any] = {"phrase": None, "phrases": phrases, "within": within, "seconds": seconds}
     if mono:
         evidence["mono"] = True  # no speaker channels: every word counted as the agent's

@@ -101,7 +101,7 @@ def test_each_demo_login_shows_its_pages(served, role):
     assert int(figures.replace("\u202f", "")) > 0  # the demo month has calls
     for label in EXPECTED_NAV[role]:
         href = re.search(rf'<a href="([^"]+)"[^>]*>{label}</a>', home.text).group(1)
-        assert client.get(href).status_code == 200, (role, href)
+        assert client.get(href, follow_redirects=True).status_code == 200, (role, href)
 
 
 def test_agent_gets_404_for_another_agents_call(served):

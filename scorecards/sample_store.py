@@ -9,6 +9,7 @@ started mid-month). Picks go to the active QA markers by workload.
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -59,13 +60,31 @@ async def _active_agents(first: date) -> list[dict[str, Any]]:
     )
 
 
+def _eligible_where(agent_ids: list[int]) -> str:
+    return (
+        'WHERE "offered_at" >= {} AND "offered_at" < {} AND "answered_at" IS NOT NULL '
+        'AND "recording_path" IS NOT NULL AND "talk_seconds" >= {} AND ' + db.sql_in('"agent"', agent_ids)
+    )
+
+
+async def _eligible_counts(first: date, min_seconds: int, agent_ids: list[int]) -> dict[int, int]:
+    start, end = month_range(first, get_settings().timezone)
+    rows = await Call.raw(
+        'SELECT "agent", COUNT(*) AS n FROM "call" ' + _eligible_where(agent_ids) + ' GROUP BY "agent"',
+        start,
+        end,
+        min_seconds,
+    )
+    return {row["agent"]: row["n"] for row in rows}
+
+
 async def _eligible(first: date, min_seconds: int, agent_ids: list[int]) -> dict[int, list[Candidate]]:
     zone = get_settings().timezone
     start, end = month_range(first, zone)
+    if not agent_ids:
+        return {}
     rows = await Call.raw(
-        'SELECT "id", "external_id", "agent", "offered_at" FROM "call" '
-        'WHERE "offered_at" >= {} AND "offered_at" < {} AND "answered_at" IS NOT NULL '
-        'AND "recording_path" IS NOT NULL AND "talk_seconds" >= {} AND ' + db.sql_in('"agent"', agent_ids),
+        'SELECT "id", "external_id", "agent", "offered_at" FROM "call" ' + _eligible_where(agent_ids),
         start,
         end,
         min_seconds,
@@ -117,21 +136,26 @@ async def run_sample(
         seed, per_agent, min_seconds = sample["seed"], sample["per_agent"], sample["min_seconds"]
         agents = await _active_agents(first)
         staff = {a["id"]: a["staff_number"] for a in agents}
-        eligible = await _eligible(first, min_seconds, sorted(staff))
+        counts = await _eligible_counts(first, min_seconds, sorted(staff))
         existing = await Assignment.select(
             Assignment.agent, Assignment.call, Assignment.week, Assignment.status, Assignment.marker
         ).where(Assignment.sample == sample["id"])
         used = {row["call"] for row in existing}
         active_weeks: dict[int, list[int]] = {}
+        used_by_agent: Counter[int] = Counter()
         for row in existing:
+            used_by_agent[row["agent"]] += 1
             if row["status"] == PickStatus.active:
                 active_weeks.setdefault(row["agent"], []).append(row["week"])
+        # Only agents short of picks who have calls not yet used need their calls read.
+        short = [a for a in staff if len(active_weeks.get(a, [])) < per_agent and counts.get(a, 0) > used_by_agent[a]]
+        eligible = await _eligible(first, min_seconds, sorted(short))
         new: list[Candidate] = []
         flagged = []
         for agent_id in sorted(staff, key=lambda a: staff[a]):
-            candidates = eligible.get(agent_id, [])
-            if len(candidates) < per_agent:
+            if counts.get(agent_id, 0) < per_agent:
                 flagged.append(staff[agent_id])
+            candidates = eligible.get(agent_id, [])
             have = active_weeks.get(agent_id, [])
             fresh = [c for c in candidates if c.call_id not in used]
             new += pick(fresh, per_agent - len(have), seed, already_by_week=have)

@@ -48,9 +48,22 @@ def _alive_here(claimed_by: str) -> bool:
     return True
 
 
-async def add_pending(month: date | None = None) -> int:
-    """A pending row for every call with a recording and no transcription yet."""
+async def sampled_calls(month: date | None = None) -> list[int]:
+    """The calls in the monthly QA sample (active picks), of one month or all."""
+    sql = 'SELECT a."call" FROM "assignment" a JOIN "sample" s ON s."id" = a."sample" WHERE a."status" = \'active\''
+    args: list = []
+    if month is not None:
+        sql += ' AND s."month" = {}'
+        args.append(month.strftime("%Y-%m"))
+    return [r["call"] for r in await Call.raw(sql, *args)]
+
+
+async def add_pending(month: date | None = None, only_calls: list[int] | None = None) -> int:
+    """A pending row for every call with a recording and no transcription yet (of `only_calls`
+    when given: the sampled ones)."""
     where = 'c."recording_path" IS NOT NULL AND t."id" IS NULL'
+    if only_calls is not None:
+        where += " AND " + db.sql_in('c."id"', only_calls)
     args: list = []
     if month is not None:
         start, end = month_range(month, get_settings().timezone)
@@ -84,11 +97,11 @@ async def recover_abandoned() -> int:
     return len(stale)
 
 
-async def claim(me: str, transcription_id: int | None = None) -> dict | None:
+async def claim(me: str, transcription_id: int | None = None, only_calls: list[int] | None = None) -> dict | None:
     """Take one pending row (or the given one) for `me`; None when there is none left.
     Two processes may pick the same row; the guarded update lets one win, the other tries again."""
     while True:
-        found, taken = await _try_claim(me, transcription_id)
+        found, taken = await _try_claim(me, transcription_id, only_calls)
         if not found:
             return None
         if taken is not None:
@@ -97,9 +110,11 @@ async def claim(me: str, transcription_id: int | None = None) -> dict | None:
             return None  # someone else holds that very row
 
 
-async def _try_claim(me: str, transcription_id: int | None) -> tuple[bool, dict | None]:
+async def _try_claim(me: str, transcription_id: int | None, only_calls: list[int] | None) -> tuple[bool, dict | None]:
     async with db.write_transaction():
         query = Transcription.select(Transcription.id).where(Transcription.status == Status.pending)
+        if only_calls is not None:
+            query = query.where(Transcription.call.is_in(only_calls or [-1]))
         if transcription_id is not None:
             query = query.where(Transcription.id == transcription_id)
         row = await query.order_by(Transcription.id).first()
@@ -186,12 +201,18 @@ async def run_batch(
     engine: Engine | None = None,
     on_finished: Callable[[int, int], None] | None = None,
     agent_channel: int | None = None,
+    sampled: bool = False,
 ) -> BatchSummary:
-    """Transcribe every pending recording here, `workers` at a time; returns what happened."""
+    """Transcribe every pending recording here (only the monthly sample's calls when
+    `sampled`), `workers` at a time; returns what happened."""
     summary = BatchSummary()
     summary.recovered = await recover_abandoned()
-    summary.added = await add_pending(month)
-    total = await Transcription.count().where(Transcription.status == Status.pending)
+    only = await sampled_calls(month) if sampled else None
+    summary.added = await add_pending(month, only)
+    pending = Transcription.count().where(Transcription.status == Status.pending)
+    if only is not None:
+        pending = pending.where(Transcription.call.is_in(only or [-1]))
+    total = await pending
     engine = engine or Engine()
     me = worker_name()
     root = get_settings().recordings_dir
@@ -201,7 +222,7 @@ async def run_batch(
 
     async def work(pool: ThreadPoolExecutor) -> None:
         nonlocal finished
-        while (job := await claim(me)) is not None:
+        while (job := await claim(me, only_calls=only)) is not None:
             path = root / (job["recording_path"] or "")
             result = await loop.run_in_executor(pool, transcribe_recording, engine, path, channel)
             if await save(me, job["id"], result, engine.info.name):
@@ -237,13 +258,17 @@ async def transcribe_job(ctx: dict, transcription_id: int) -> str:
     return "failed" if "failed" in result else "done"
 
 
-async def enqueue_pending(month: date | None = None) -> int:
+async def enqueue_pending(month: date | None = None, sampled: bool = False) -> int:
     """With a shared queue: one SAQ job per pending recording, for `qa worker`s to take."""
     from qa_app.jobs import queue
 
     await recover_abandoned()
-    await add_pending(month)
-    pending = await Transcription.select(Transcription.id).where(Transcription.status == Status.pending)
+    only = await sampled_calls(month) if sampled else None
+    await add_pending(month, only)
+    query = Transcription.select(Transcription.id).where(Transcription.status == Status.pending)
+    if only is not None:
+        query = query.where(Transcription.call.is_in(only or [-1]))
+    pending = await query
     shared = queue()
     await shared.connect()
     try:

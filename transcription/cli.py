@@ -20,13 +20,16 @@ def _fail(message: str) -> None:
 
 @click.group(invoke_without_command=True, help="Transcribe the pending call recordings (offline, with Vosk).")
 @click.option("--month", default=None, metavar="YYYY-MM", help="Only calls of this month.")
+@click.option("--sampled", is_flag=True, help="Only the calls in the monthly QA sample (`qa sample`).")
 @click.option(
     "--workers", default=2, show_default=True, type=int, help="Recordings at once (threads sharing one model)."
 )
 @click.option("--agent-channel", type=click.Choice(sorted(AGENT_CHANNELS)), default=None, help=CHANNEL_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_context
-def transcribe(ctx: click.Context, month: str | None, workers: int, agent_channel: str, as_json: bool) -> None:
+def transcribe(
+    ctx: click.Context, month: str | None, sampled: bool, workers: int, agent_channel: str, as_json: bool
+) -> None:
     if ctx.invoked_subcommand is not None:
         return
     from qa_app.cli import run_with_database
@@ -42,7 +45,7 @@ def transcribe(ctx: click.Context, month: str | None, workers: int, agent_channe
     if workers < 1:
         _fail("--workers must be at least 1")
     if get_settings().queue_url:
-        queued = run_with_database(lambda: batch.enqueue_pending(first))
+        queued = run_with_database(lambda: batch.enqueue_pending(first, sampled))
         click.echo(f"queued {queued} recordings for the qa workers", err=True)
         return
     try:
@@ -50,6 +53,7 @@ def transcribe(ctx: click.Context, month: str | None, workers: int, agent_channe
             summary = run_with_database(
                 lambda: batch.run_batch(
                     month=first,
+                    sampled=sampled,
                     workers=workers,
                     on_finished=progress,
                     agent_channel=AGENT_CHANNELS.get(agent_channel or ""),

@@ -96,6 +96,25 @@ async def test_broken_recordings_fail_with_reasons_and_the_batch_goes_on(clean_d
     assert await Transcription.count() == 5
 
 
+async def test_sampled_transcribes_only_the_calls_in_the_monthly_sample(clean_db, clips, engine):
+    """`qa transcribe --sampled`: six recordings, two of them picked by `qa sample`; only those
+    two are transcribed, the others stay untouched for a later full run."""
+    from scorecards.sample_store import run_sample
+    from scorecards.tables import Assignment
+
+    await add_calls(clips, 6)
+    await run_sample(datetime(2026, 9, 1).date(), per_agent=2, seed=1, min_seconds=0)
+    picked = {r["call"] for r in await Assignment.select(Assignment.call)}
+    assert len(picked) == 2
+    summary = await batch.run_batch(workers=2, engine=engine, sampled=True)
+    assert (summary.added, summary.done, summary.failed) == (2, 2, 0)
+    rows = await Transcription.select(Transcription.call, Transcription.status)
+    assert {r["call"] for r in rows} == picked and {r["status"] for r in rows} == {"done"}
+    assert (await batch.run_batch(workers=2, engine=engine, sampled=True)).added == 0
+    # Another month's sample: nothing of it here.
+    assert await batch.sampled_calls(datetime(2026, 10, 1).date()) == []
+
+
 async def test_a_claim_can_be_saved_only_by_its_holder(clean_db, clips):
     await add_calls(clips, 1)
     await batch.add_pending()

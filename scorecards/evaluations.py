@@ -231,9 +231,21 @@ async def load(evaluation_id: int) -> dict[str, Any] | None:
 
 async def can_view(user: CurrentUser, evaluation: dict[str, Any]) -> bool:
     """QA and managers see every evaluation; a team leader their team's once released; an agent
-    their own once released, never calibration marks; a calibration marker their own."""
+    their own once released, never calibration marks. Calibration marks are blind: a marker
+    sees their own, and everyone in the session (and QA, managers) all of them once it closes."""
     if evaluation["calibration"] is not None:
-        return user.role in (Role.admin, Role.qa, Role.manager) or evaluation["marker"] == user.id
+        # Blind until the session is closed: each marker sees only their own marks.
+        if evaluation["marker"] == user.id:
+            return True
+        session = await CalibrationSession.select(CalibrationSession.closed_at).where(
+            CalibrationSession.id == evaluation["calibration"]
+        ).first()
+        if session is None or session["closed_at"] is None:
+            return False
+        invited = await CalibrationMarker.exists().where(
+            (CalibrationMarker.session == evaluation["calibration"]) & (CalibrationMarker.marker == user.id)
+        )
+        return invited or user.role in (Role.admin, Role.qa, Role.manager)
     if user.role in (Role.admin, Role.qa, Role.manager):
         return True
     if evaluation["status"] not in AFTER_RELEASE:

@@ -257,11 +257,10 @@ async def agent_month(request: Request, agent_id: FromPath[int], month: FromQuer
     if agent is None:
         raise NotFoundException()
     first = _month(month)
-    cards = await scorecards_for([agent_id], first)
-    trend = []
+    trend = []  # the last six months, this one last
     step = first
     for _ in range(6):
-        trend.append((month_key(step), (await scorecards_for([agent_id], step))[agent_id]))
+        trend.insert(0, (month_key(step), (await scorecards_for([agent_id], step))[agent_id]))
         step = previous_month(step)
     return Template(
         "scorecards/agent_month.html",
@@ -270,8 +269,8 @@ async def agent_month(request: Request, agent_id: FromPath[int], month: FromQuer
             "month": first,
             "month_key": month_key(first),
             "previous": month_key(previous_month(first)),
-            "card": cards[agent_id],
-            "trend": list(reversed(trend)),
+            "card": trend[-1][1],
+            "trend": trend,
             "evaluations": await evaluations.released_for_agents([agent_id], month_key(first)),
             "is_self": request.user.role == Role.agent,
             "settings": await config.load(),

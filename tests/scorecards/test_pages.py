@@ -184,12 +184,18 @@ async def test_calibration_results_for_a_hand_worked_session(centre):  # noqa: F
     markers = {"A": users["qa"], "B": users["team_leader"], "C": users["admin"]}
     session_id = await calibration_store.create("Hand-worked", call["external_id"], list(markers.values()), users["qa"])
     values = {"A": [1, 1, 0, 1], "B": [1, 1, 0, 0], "C": [1, 0, 0, 1]}
+    evaluation_ids = {}
     for name, user_id in markers.items():
         user = await load_user(user_id)
-        evaluation_id = await evaluations.start_for_calibration(session_id, user)
+        evaluation_ids[name] = await evaluations.start_for_calibration(session_id, user)
         marks = {f"c{i + 1}": Marked(float(v)) for i, v in enumerate(values[name])}
-        await evaluations.save(evaluation_id, user, marks, "", submit=True)
+        await evaluations.save(evaluation_ids[name], user, marks, "", submit=True)
+    # Blind while open: a marker cannot open another's marks, even as QA.
+    marker_a = await load_user(markers["A"])
+    assert await evaluations.can_view(marker_a, await evaluations.load(evaluation_ids["A"]))
+    assert not await evaluations.can_view(marker_a, await evaluations.load(evaluation_ids["B"]))
     await calibration_store.close(session_id, users["qa"])
+    assert await evaluations.can_view(marker_a, await evaluations.load(evaluation_ids["B"]))
     results = await calibration_store.results(session_id)
     names = {(await load_user(uid)).name: key for key, uid in markers.items()}
     agreement = {code: row["agreement"] for code, row in results["agreement"].items()}

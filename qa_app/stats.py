@@ -18,25 +18,35 @@ class Estimate:
     high: float | None
 
 
+def _check(confidence: float) -> None:
+    if not 0 < confidence < 1:
+        raise ValueError(f"the confidence must be between 0 and 1, not {confidence}")
+
+
 def mean_interval(values: Sequence[float], confidence: float = 0.95) -> Estimate:
     """The mean with Student's t interval; no interval for a single value."""
+    _check(confidence)
+    values = [float(v) for v in values]
     n = len(values)
     if n == 0:
         return Estimate(None, 0, None, None)
-    mean = sum(values) / n
+    mean = math.fsum(values) / n
     if n == 1:
         return Estimate(mean, 1, None, None)
-    variance = sum((v - mean) ** 2 for v in values) / (n - 1)
-    half = stats.t.ppf((1 + confidence) / 2, n - 1) * math.sqrt(variance / n)
+    variance = math.fsum((v - mean) ** 2 for v in values) / (n - 1)
+    half = float(stats.t.ppf((1 + confidence) / 2, n - 1)) * math.sqrt(variance / n)
     return Estimate(mean, n, mean - half, mean + half)
 
 
 def proportion_interval(successes: int, n: int, confidence: float = 0.95) -> Estimate:
     """A share with the Wilson score interval, which behaves at 0 and 1 and on small n."""
-    if n <= 0:
+    _check(confidence)
+    if n < 0 or not 0 <= successes <= max(n, 0):
+        raise ValueError(f"{successes} successes out of {n} is not a proportion")
+    if n == 0:
         return Estimate(None, 0, None, None)
     p = successes / n
-    z = stats.norm.ppf((1 + confidence) / 2)
+    z = float(stats.norm.ppf((1 + confidence) / 2))
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator

@@ -22,10 +22,15 @@ from scorecards.definition import Definition
 Ratings = Mapping[str, Mapping[str, float | None]]
 
 
-def _modal(values: list[Any]) -> Any:
+def _modes(values: list[Any]) -> list[Any]:
+    """The most given answers, in the order first given."""
     counts = Counter(values)
     best = max(counts.values())
-    return next(v for v in values if counts[v] == best)  # ties: the first given
+    return [v for v in counts if counts[v] == best]
+
+
+def _modal(values: list[Any]) -> Any:
+    return _modes(values)[0]  # ties: the first given
 
 
 def criterion_agreement(definition: Definition, ratings: Ratings) -> dict[str, dict[str, Any]]:
@@ -59,7 +64,8 @@ def marker_distance(definition: Definition, ratings: Ratings, totals: Mapping[st
         disagreements = 0
         for criterion in definition.criteria():
             other_values = [answers.get(criterion.code) for m, answers in ratings.items() if m != marker]
-            if other_values and ratings.get(marker, {}).get(criterion.code) != _modal(other_values):
+            # When the others are split evenly, siding with either half is not a disagreement.
+            if other_values and ratings.get(marker, {}).get(criterion.code) not in _modes(other_values):
                 disagreements += 1
         result[marker] = {
             "total": total,
@@ -70,6 +76,10 @@ def marker_distance(definition: Definition, ratings: Ratings, totals: Mapping[st
 
 
 def krippendorff_alpha(definition: Definition, ratings: Ratings, level: str = "ordinal") -> float | None:
+    """Krippendorff's alpha (the `krippendorff` package): the criteria are the units, the markers
+    the coders, each value divided by its criterion's maximum, N/A missing. None with fewer than
+    two markers or when no criterion has two answers; 1.0 when every pairable answer is the same
+    (the package refuses a single-valued domain, where agreement is nonetheless perfect)."""
     if len(ratings) < 2:
         return None
     criteria = definition.criteria()

@@ -31,7 +31,8 @@ AUTOMATIC = ("call_data", "transcript")
 ERROR_GROUPS = ("none", "customer", "business", "compliance")
 EFFECTS = ("group", "evaluation")
 MEASURES = ("wait_seconds", "talk_seconds", "transferred")
-CODE = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
+CODE = re.compile(r"^[a-z][a-z0-9_]{0,49}$")  # used with fullmatch: "$" alone lets a trailing newline through
+WORDY = re.compile(r"\w")
 
 
 class DefinitionError(Exception):
@@ -112,8 +113,11 @@ def _rule(kind: str, rule: Any, where: str) -> dict[str, Any] | None:
             raise DefinitionError(f"{where}: the minimum is above the maximum")
         return {"measure": measure, **bounds}
     phrases = rule.get("phrases")
-    if not isinstance(phrases, list) or not phrases or not all(isinstance(p, str) and p.strip() for p in phrases):
-        raise DefinitionError(f"{where}: list the phrases to listen for")
+    if not isinstance(phrases, list) or not phrases or not all(isinstance(p, str) and WORDY.search(p) for p in phrases):
+        raise DefinitionError(f"{where}: list the phrases to listen for (each with at least one word)")
+    present = rule.get("present", True)
+    if not isinstance(present, bool):
+        raise DefinitionError(f"{where}: present must be true (the phrase should be said) or false (it should not)")
     within = rule.get("within")
     if within not in (None, "first", "last"):
         raise DefinitionError(f"{where}: within must be first, last or left out")
@@ -122,7 +126,7 @@ def _rule(kind: str, rule: Any, where: str) -> dict[str, Any] | None:
         raise DefinitionError(f"{where}: say within how many seconds")
     return {
         "phrases": [p.strip() for p in phrases],
-        "present": bool(rule.get("present", True)),
+        "present": present,
         "within": within,
         "seconds": seconds,
     }
@@ -132,7 +136,7 @@ def _criterion(data: Any, section: str, where: str) -> Criterion:
     if not isinstance(data, dict):
         raise DefinitionError(f"{where}: a criterion is an object with a code, title, kind and weight")
     code = data.get("code")
-    if not isinstance(code, str) or not CODE.match(code):
+    if not isinstance(code, str) or not CODE.fullmatch(code):
         raise DefinitionError(f"{where}: the code must be lower-case letters, digits and _ (got {code!r})")
     where = f"{where.rsplit(',', 1)[0]}, criterion {code!r}"
     title = data.get("title")
@@ -158,6 +162,9 @@ def _criterion(data: Any, section: str, where: str) -> Criterion:
     guidance = data.get("guidance", "")
     if not isinstance(guidance, str):
         raise DefinitionError(f"{where}: guidance is text")
+    na_allowed = data.get("na_allowed", False)
+    if not isinstance(na_allowed, bool):
+        raise DefinitionError(f"{where}: na_allowed must be true or false")
     return Criterion(
         code=code,
         title=title.strip(),
@@ -166,7 +173,7 @@ def _criterion(data: Any, section: str, where: str) -> Criterion:
         kind=kind,
         scale_max=scale_max,
         pass_from=pass_from,
-        na_allowed=bool(data.get("na_allowed", False)),
+        na_allowed=na_allowed,
         error_group=group,
         rule=_rule(kind, data.get("rule"), where),
         section=section,
@@ -192,7 +199,7 @@ def parse_definition(data: Any) -> Definition:
         if not isinstance(raw, dict):
             raise DefinitionError(f"section {index}: a section is an object with a code, title and criteria")
         code = raw.get("code")
-        if not isinstance(code, str) or not CODE.match(code):
+        if not isinstance(code, str) or not CODE.fullmatch(code):
             raise DefinitionError(f"section {index}: the code must be lower-case letters, digits and _ (got {code!r})")
         if code in seen_sections:
             raise DefinitionError(f"section {code!r}: two sections have this code")

@@ -127,21 +127,20 @@ async def _dispute_one(today: date) -> None:
 
 async def _calibration(rng: random.Random, definition, first: date) -> None:
     """A closed session: the QA marker and two team leaders on one call of last month."""
-    markers = (
-        await User.select(User.id, User.email, User.name, User.role)
-        .where(User.role.is_in([Role.qa.value, Role.team_leader.value]))
-        .order_by(User.id)
-    )
+    columns = (User.id, User.email, User.name, User.role)
+    qa = await User.select(*columns).where(User.role == Role.qa.value).order_by(User.id)
+    leaders = await User.select(*columns).where(User.role == Role.team_leader.value).order_by(User.id)
     picks = [r for r in await sample_store.month_assignments(first) if r["status"] == "active"]
-    if len(markers) < 3 or not picks:
+    chosen = (qa + leaders)[:3]
+    if len(chosen) < 3 or not picks:
         return
-    chosen = markers[:3]
     session_id = await calibration_store.create(
         "Monthly calibration", picks[0]["call_external_id"], [m["id"] for m in chosen], chosen[0]["id"]
     )
-    for person in chosen:
+    # Markers differ in how strict they are, so the results have something to show.
+    for person, strictness in zip(chosen, (0.9, 0.7, 0.55), strict=True):
         user = CurrentUser(id=person["id"], email=person["email"], name=person["name"], role=Role(person["role"]))
         evaluation_id = await evaluations.start_for_calibration(session_id, user)
         stored = (await evaluations.load(evaluation_id))["answers"]
-        await evaluations.save(evaluation_id, user, _answers(rng, definition, 0.85, stored), "", submit=True)
+        await evaluations.save(evaluation_id, user, _answers(rng, definition, strictness, stored), "", submit=True)
     await calibration_store.close(session_id, chosen[0]["id"])

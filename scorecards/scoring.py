@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -77,6 +79,8 @@ def validate_answer(criterion: Criterion, answer: Answer) -> str | None:
     if answer.value is None:
         return None
     value = answer.value
+    if not isinstance(value, numbers.Real) or not math.isfinite(value):
+        return "the answer must be a number"
     if criterion.kind == "scale":
         if value != int(value) or not 0 <= value <= criterion.scale_max:
             return f"choose a whole number from 0 to {criterion.scale_max}"
@@ -110,7 +114,8 @@ def score(definition: Definition, answers: Mapping[str, Answer]) -> ScoreResult:
             continue
         ok = passed(criterion, answer.value)
         verdicts[criterion.code] = ok
-        points[criterion.code] = (criterion.weight * answer.value / criterion.max_value, criterion.weight)
+        # value / max first: a full answer is exactly 1.0, so a perfect call scores exactly 1.0
+        points[criterion.code] = (criterion.weight * (answer.value / criterion.max_value), criterion.weight)
         if not ok and criterion.error_group != "none":
             failed.setdefault(criterion.error_group, []).append(criterion.code)
     zeroed_groups = set(failed)

@@ -24,11 +24,16 @@ from qa_app.session_store import DatabaseStore
 from qa_app.settings import get_settings
 from qa_app.tables import Role
 from scorecards import routes as scorecard_routes
+from surveys import routes as survey_routes
 from transcription import routes as transcription_routes
 
 HERE = Path(__file__).parent
 # The domain packages' templates; each keeps its own in a folder named after it.
-PACKAGE_TEMPLATES = [HERE.parent / "transcription" / "templates", HERE.parent / "scorecards" / "templates"]
+PACKAGE_TEMPLATES = [
+    HERE.parent / "transcription" / "templates",
+    HERE.parent / "scorecards" / "templates",
+    HERE.parent / "surveys" / "templates",
+]
 
 NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
     ("Home", "/", tuple(Role)),
@@ -178,6 +183,7 @@ def create_app(*, manage_database: bool = True, secure_cookies: bool | None = No
             health.health,
             *transcription_routes.ROUTES,
             *scorecard_routes.ROUTES,
+            *survey_routes.ROUTES,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],
         template_config=TemplateConfig(
@@ -190,7 +196,7 @@ def create_app(*, manage_database: bool = True, secure_cookies: bool | None = No
             cookie_name="qa_csrf",
             cookie_secure=secure_cookies,
             cookie_samesite="strict",
-            exclude=["^/health", "^/schema"],
+            exclude=["^/health", "^/schema", "^/s/"],  # survey links: see surveys/routes.py
         ),
         on_app_init=[auth.on_app_init],
         stores={"sessions": DatabaseStore(), "rate_limit": MemoryStore()},

@@ -51,3 +51,15 @@ def proportion_interval(successes: int, n: int, confidence: float = 0.95) -> Est
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
     return Estimate(p, n, max(0.0, centre - half), min(1.0, centre + half))
+
+
+def net_score_interval(promoters: int, detractors: int, n: int, confidence: float = 0.95) -> Estimate:
+    """A net score such as NPS (share of promoters minus share of detractors, -1..1) with a
+    normal-approximation interval: variance (p + d - (p - d)^2) / n."""
+    if n <= 0:
+        return Estimate(None, 0, None, None)
+    p, d = promoters / n, detractors / n
+    value = p - d
+    z = stats.norm.ppf((1 + confidence) / 2)
+    half = z * math.sqrt(max(0.0, p + d - value * value) / n)
+    return Estimate(value, n, max(-1.0, value - half), min(1.0, value + half))

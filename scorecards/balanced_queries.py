@@ -15,6 +15,7 @@ from scorecards import config
 from scorecards.balanced import BalancedScorecard, Inputs, Sums, balanced_scorecard
 from scorecards.evaluations import AFTER_RELEASE
 from scorecards.tables import Evaluation
+from surveys import figures as survey_figures
 
 PLANNED_ABSENCE = ("leave", "training")  # rostered off, not missing
 
@@ -96,7 +97,9 @@ async def scorecards_for(agent_ids: list[int], first: date) -> dict[int, Balance
             team_sums[member["team"]][1] += row["handle"] or 0
     scores = await _scores(agent_ids, months)
     attendance = await _attendance(agent_ids, first)
-    # Surveys arrive with their own package; until then the Customer part says so.
+    # The Customer part: residents' satisfaction with the agent's calls, once surveys are collected.
+    collecting = await survey_figures.surveys_in_use()
+    csat = await survey_figures.csat_by_agent(agent_ids, *month_range(first, get_settings().timezone))
     result = {}
     for agent_id in agent_ids:
         row = calls.get(agent_id) or {}
@@ -105,7 +108,7 @@ async def scorecards_for(agent_ids: list[int], first: date) -> dict[int, Balance
         inputs = Inputs(
             scores_month=scores.get((agent_id, months[0]), []),
             scores_three_months=[s for m in months for s in scores.get((agent_id, m), [])],
-            survey=None,
+            survey=csat.get(agent_id, (0, 0)) if collecting else None,
             answered=int(row.get("answered") or 0),
             answered_within=int(row.get("within") or 0),
             handle=Sums(int(row.get("answered") or 0), float(row.get("handle") or 0), float(row.get("squares") or 0)),

@@ -1,0 +1,86 @@
+"""Residents' figures from survey responses, in one place for pages, the balanced scorecard
+and the monthly report. Each carries its count and a 95% interval.
+
+- CSAT: share of satisfaction answers that are 4 or 5;
+- NPS: share of 9-10 minus share of 0-6 on the recommend question, from -100 to 100;
+- CES: mean effort, 1 (very easy) to 7 (very difficult), lower is better;
+- resident-reported resolution: share of "yes" among yes/partly/no;
+- response rate: responses / invitations created in the period.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from qa_app.stats import Estimate, mean_interval, net_score_interval, proportion_interval
+from surveys.tables import SurveyInvitation, SurveyResponse
+
+
+@dataclass(frozen=True)
+class SurveyFigures:
+    responses: int
+    invited: int
+    csat: Estimate
+    nps: Estimate
+    ces: Estimate
+    resolution: Estimate
+    response_rate: Estimate
+
+
+def summarise(rows: list[dict], invited: int) -> SurveyFigures:
+    """The figures of some response rows (plain arithmetic, no I/O)."""
+    satisfaction = [r["satisfaction"] for r in rows if r["satisfaction"] is not None]
+    recommend = [r["recommend"] for r in rows if r["recommend"] is not None]
+    effort = [r["effort"] for r in rows if r["effort"] is not None]
+    resolved = [r["resolved"] for r in rows if r["resolved"] is not None]
+    return SurveyFigures(
+        responses=len(rows),
+        invited=invited,
+        csat=proportion_interval(sum(s >= 4 for s in satisfaction), len(satisfaction)),
+        nps=net_score_interval(sum(r >= 9 for r in recommend), sum(r <= 6 for r in recommend), len(recommend)),
+        ces=mean_interval([float(e) for e in effort]),
+        resolution=proportion_interval(sum(r == "yes" for r in resolved), len(resolved)),
+        response_rate=proportion_interval(min(len(rows), invited), invited),
+    )
+
+
+async def _rows(start: datetime, end: datetime, agent_ids: list[int] | None) -> list[dict]:
+    """Responses about calls offered in [start, end)."""
+    query = SurveyResponse.select(
+        SurveyResponse.agent,
+        SurveyResponse.satisfaction,
+        SurveyResponse.recommend,
+        SurveyResponse.effort,
+        SurveyResponse.resolved,
+        SurveyResponse.call.service.as_alias("service"),
+    ).where((SurveyResponse.call.offered_at >= start) & (SurveyResponse.call.offered_at < end))
+    if agent_ids is not None:
+        query = query.where(SurveyResponse.agent.is_in(agent_ids or [-1]))
+    return await query
+
+
+async def figures(start: datetime, end: datetime, *, agent_ids: list[int] | None = None) -> SurveyFigures:
+    rows = await _rows(start, end, agent_ids)
+    invited = SurveyInvitation.count().where(
+        (SurveyInvitation.call.offered_at >= start) & (SurveyInvitation.call.offered_at < end)
+    )
+    if agent_ids is not None:
+        invited = invited.where(SurveyInvitation.call.agent.is_in(agent_ids or [-1]))
+    return summarise(rows, await invited)
+
+
+async def csat_by_agent(agent_ids: list[int], start: datetime, end: datetime) -> dict[int, tuple[int, int]]:
+    """(satisfied, answered) per agent: the Customer part of the balanced scorecard."""
+    result: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for row in await _rows(start, end, agent_ids):
+        if row["satisfaction"] is not None:
+            result[row["agent"]][0] += row["satisfaction"] >= 4
+            result[row["agent"]][1] += 1
+    return {agent: (s, n) for agent, (s, n) in result.items()}
+
+
+async def surveys_in_use() -> bool:
+    """Whether the centre collects surveys at all (else the Customer part says so)."""
+    return bool(await SurveyInvitation.count() or await SurveyResponse.count())

@@ -237,10 +237,12 @@ def import_attendance_command(file: Path, skip_invalid: bool, mapping: tuple[str
 
 def _mount_package_commands() -> None:
     from scorecards.cli import sample
+    from surveys.cli import surveys
     from transcription.cli import transcribe
 
     main.add_command(transcribe)
     main.add_command(sample)
+    main.add_command(surveys)
 
 
 _mount_package_commands()

@@ -172,3 +172,40 @@ async def test_figures_and_the_customer_part_of_the_balanced_scorecard(client, c
     csat = card.part("customer").measures[0]
     assert (csat.estimate.value, csat.estimate.n, csat.met) == (0.75, 4, False)  # target 80%
     assert card.part("customer").note == ""
+
+
+async def test_qa_surveys_invite_writes_links_for_a_gateway(client, centre, database, tmp_path):  # noqa: F811
+    import csv
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    month = current_month(timezone.utc, (await Call.select(Call.offered_at).first())["offered_at"]).strftime("%Y-%m")
+    out = tmp_path / "links.csv"
+    command = [sys.executable, "-c", "from qa_app.cli import main; main()", "surveys", "invite", "--month", month]
+    env = {**os.environ, "QA_DATABASE_URL": database}
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [*command, "--share", "0.25", "--base-url", "https://survey.city.example", "--csv", str(out)],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(out.open()))
+    assert 15 < len(rows) < 50 and set(rows[0]) == {"call_id", "link", "expires_at"}
+    assert all(r["link"].startswith("https://survey.city.example/s/") for r in rows)
+    token = rows[0]["link"].rsplit("/", 1)[1]
+    assert (await client.get(f"/s/{token}", headers=HTML)).status_code == 200
+    unknown = subprocess.run(
+        [*command, "--service", "Nope", "--base-url", "https://x.example", "--csv", "-"],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert unknown.returncode == 2 and unknown.stderr.strip() == "qa: no service named 'Nope' in the catalogue"

@@ -167,9 +167,11 @@ async def load_demo(
         echo(f"building the demo centre: calls from {start} to {end} ({settings.timezone_name})")
         await _build(rng, start, end, zone, echo)
     logins = await _ensure_logins()
-    # The quality work on top: samples, evaluations, a dispute, a calibration session (once).
+    # Residents' surveys, then the quality work: samples, evaluations, a dispute, calibration (once).
     from scorecards import demo as scorecards_demo
+    from surveys import demo as surveys_demo
 
+    await surveys_demo.load(seed=seed, today=today or datetime.now(zone).date(), echo=echo)
     await scorecards_demo.load(seed=seed, today=today or datetime.now(zone).date(), echo=echo)
     return logins
 

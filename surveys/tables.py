@@ -59,7 +59,7 @@ class SurveyResponse(Table):
     satisfaction = Integer(null=True, default=None)  # 1-5
     recommend = Integer(null=True, default=None)  # 0-10
     effort = Integer(null=True, default=None)  # 1-7, 1 = very easy
-    resolved = Varchar(length=5, null=True, default=None)  # yes, no, partly
+    resolved = Varchar(length=10, null=True, default=None)  # yes, partly, no
     comment = Text(default="")
     praise = Boolean(default=False)  # a comment thanking the agent ("kudos")
     answers = JSON(default="{}")  # every answer as given, by question code

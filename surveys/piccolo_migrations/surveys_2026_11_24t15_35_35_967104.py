@@ -719,7 +719,7 @@ async def forwards():
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 5,
+            "length": 10,
             "default": None,
             "null": True,
             "primary_key": False,

@@ -70,15 +70,45 @@ def logged_in(base: str, email: str, password: str) -> httpx.Client:
 
 EXPECTED_NAV = {
     "admin": [
-        "Home", "Calls", "Agents", "Teams", "Services", "Marking", "Scorecards", "Calibration", "Templates",
-        "Transcripts", "Imports", "Users", "Audit log", "Settings",
+        "Home",
+        "Calls",
+        "Agents",
+        "Teams",
+        "Services",
+        "Marking",
+        "Scorecards",
+        "Calibration",
+        "Templates",
+        "Transcripts",
+        "Imports",
+        "Users",
+        "Audit log",
+        "Settings",
     ],
     "manager": [
-        "Home", "Calls", "Agents", "Teams", "Services", "Scorecards", "Calibration", "Templates", "Transcripts",
+        "Home",
+        "Calls",
+        "Agents",
+        "Teams",
+        "Services",
+        "Scorecards",
+        "Calibration",
+        "Templates",
+        "Transcripts",
         "Imports",
     ],
-    "qa": ["Home", "Calls", "Agents", "Teams", "Services", "Marking", "Scorecards", "Calibration", "Templates",
-           "Transcripts"],
+    "qa": [
+        "Home",
+        "Calls",
+        "Agents",
+        "Teams",
+        "Services",
+        "Marking",
+        "Scorecards",
+        "Calibration",
+        "Templates",
+        "Transcripts",
+    ],
     "team_leader": ["Home", "Calls", "Agents", "Teams", "Services", "Scorecards", "Calibration"],
     "agent": ["Home", "My calls", "My month", "My page"],
 }
@@ -121,7 +151,7 @@ def test_agent_gets_404_for_another_agents_call(served):
 
 def test_demo_agent_balanced_scorecard_shows_four_parts_with_sizes_and_intervals(served):
     """Last month is fully marked in the demo: the agent's own month shows every part, each
-    measure with its n and a 95% interval (Customer says surveys are not collected yet)."""
+    measure with its n and a 95% interval, residents' satisfaction included."""
     base, logins, _log = served
     agent = logged_in(base, *logins["agent"])
     home = agent.get("/")
@@ -131,11 +161,18 @@ def test_demo_agent_balanced_scorecard_shows_four_parts_with_sizes_and_intervals
     assert page.status_code == 200
     for part in ("quality", "customer", "efficiency", "people"):
         assert f'id="part-{part}"' in page.text
-    rows = re.findall(r"<tr>\s*<th scope=\"row\">([^<]+).*?</th>\s*<td class=\"num\">([^<]*)</td>\s*"
-                      r"<td class=\"num\">(\d+)</td>\s*<td>(.*?)</td>", page.text, re.S)
+    rows = re.findall(
+        r"<tr>\s*<th scope=\"row\">([^<]+).*?</th>\s*<td class=\"num\">([^<]*)</td>\s*"
+        r"<td class=\"num\">(\d+)</td>\s*<td>(.*?)</td>",
+        page.text,
+        re.S,
+    )
     measures = {label.strip(): (value, int(n), interval) for label, value, n, interval in rows}
     assert measures["Mean evaluation score"][1] == 6  # six evaluations in a fully marked month
     assert "–" in measures["Mean evaluation score"][2] and "%" in measures["Mean evaluation score"][2]
     assert measures["Attendance"][1] > 10 and "%" in measures["Attendance"][2]
     assert measures["Average handle time"][1] > 50 and ":" in measures["Average handle time"][2]
-    assert "No post-call surveys are collected yet." in page.text
+    assert (
+        measures["Satisfied residents (4 or 5 of 5)"][1] > 3 and "%" in measures["Satisfied residents (4 or 5 of 5)"][2]
+    )
+    assert "No post-call surveys are collected yet." not in page.text

@@ -196,7 +196,7 @@ def create_app(*, manage_database: bool = True, secure_cookies: bool | None = No
             cookie_name="qa_csrf",
             cookie_secure=secure_cookies,
             cookie_samesite="strict",
-            exclude=["^/health", "^/schema", "^/s/"],  # survey links: see surveys/routes.py
+            exclude=["^/health", "^/schema", "^/s/", "^/api/"],  # survey links and API keys: see surveys/routes.py
         ),
         on_app_init=[auth.on_app_init],
         stores={"sessions": DatabaseStore(), "rate_limit": MemoryStore()},

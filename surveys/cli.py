@@ -90,3 +90,46 @@ def invite(
     click.echo(f"{len(links)} survey links for {month}", err=True)
     if as_json and str(csv_path) != "-":
         click.echo(json.dumps({"month": month, "created": len(links), "csv": str(csv_path)}))
+
+
+@surveys.command(name="integration", help="Create an API key for a phone system that posts survey answers.")
+@click.option("--name", required=True, help="e.g. 'Asterisk IVR'")
+def integration(name: str) -> None:
+    from qa_app.cli import fail, run_with_database
+    from surveys.ivr import IvrError, create_integration
+
+    try:
+        key = run_with_database(lambda: create_integration(name))
+    except IvrError as error:
+        fail(str(error), 2)
+    click.echo(f"integration {name!r} created; its API key (shown once, send it as X-API-Key):", err=True)
+    click.echo(key)
+
+
+@surveys.command(
+    name="import-ivr", help="Import phone-survey answers: call_id, satisfaction[, resolved, effort, recommend]."
+)
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--skip-invalid", is_flag=True, help="Store the good rows and report the bad ones.")
+@click.option("--map", "mapping", multiple=True, metavar="OURS=THEIRS")
+@click.option("--json", "as_json", is_flag=True)
+def import_ivr(file: Path, skip_invalid: bool, mapping: tuple[str, ...], as_json: bool) -> None:
+    from qa_app.cli import run_with_database
+    from qa_app.imports.table_file import parse_mapping
+    from surveys.ivr import import_file
+
+    summary = run_with_database(lambda: import_file(file, skip_invalid=skip_invalid, mapping=parse_mapping(mapping)))
+    if as_json:
+        click.echo(json.dumps(summary.as_json(), indent=2))
+    else:
+        for error in summary.errors[:20]:
+            click.echo(f"line {error['line']}: {error['reason']}", err=True)
+    if not summary.committed:
+        first = summary.errors[0]
+        click.echo(
+            f"qa: nothing imported: {summary.rejected} bad rows, the first at line {first['line']}: "
+            f"{first['reason']} (use --skip-invalid to import the rest)",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"{summary.created} phone-survey answers imported, {summary.rejected} rejected", err=True)

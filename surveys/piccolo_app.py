@@ -4,12 +4,12 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from surveys.tables import SurveyInvitation, SurveyResponse, SurveyTemplate
+from surveys.tables import Integration, SurveyInvitation, SurveyResponse, SurveyTemplate
 
 APP_CONFIG = AppConfig(
     app_name="surveys",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[SurveyTemplate, SurveyInvitation, SurveyResponse],
+    table_classes=[SurveyTemplate, SurveyInvitation, SurveyResponse, Integration],
     migration_dependencies=["qa_app.piccolo_app"],
     commands=[],
 )

@@ -8,13 +8,17 @@ and reveals nothing else.
 
 from __future__ import annotations
 
+from typing import Any
+
+import msgspec
 from litestar import Request, get, post
+from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_404_NOT_FOUND, HTTP_410_GONE
 
-from surveys import invitations
+from surveys import invitations, ivr
 from surveys.questions import LANGUAGES, PAGE, check_answers, choose_language, options
 
 survey_rate_limit = RateLimitConfig(rate_limit=("minute", 30), store="rate_limit")
@@ -80,4 +84,41 @@ async def survey_answer(request: Request, token: FromPath[str]) -> Template:
     return _closed(language, token, await invitations.answer(token, answers, language), invitation)
 
 
-ROUTES = [survey_page, survey_answer]
+phone_rate_limit = RateLimitConfig(rate_limit=("minute", 600), store="rate_limit")
+IVR_ERRORS = {"no call": 404, "has a phone-survey answer already": 409}
+
+
+class IvrAnswer(msgspec.Struct):
+    """The keypad answers of a phone system's end-of-call survey for one call."""
+
+    call_id: str
+    satisfaction: int
+    resolved: str | None = None  # yes, partly, no (or the keypad's 1, 2, 3)
+    effort: int | None = None
+    recommend: int | None = None
+
+
+@post(
+    "/api/surveys/ivr",
+    summary="Post a call's end-of-call keypad survey (phone systems)",
+    description="Authenticate with the integration's API key in `X-API-Key` (or `Authorization: Bearer KEY`). "
+    "201 with the response id; 400 for an answer out of range, 404 for an unknown call id, 409 when the call "
+    "has a phone-survey answer already.",
+    tags=["surveys"],
+    middleware=[phone_rate_limit.middleware],
+    status_code=201,
+)
+async def ivr_answer(request: Request, data: JSONBody[IvrAnswer]) -> dict[str, Any]:
+    key = request.headers.get("x-api-key") or request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    integration = await ivr.integration_for(key)
+    if integration is None:
+        raise NotAuthorizedException("a valid API key is needed (X-API-Key)")
+    try:
+        response_id = await ivr.record(data.call_id, msgspec.structs.asdict(data))
+    except ivr.IvrError as error:
+        status = next((code for text, code in IVR_ERRORS.items() if text in str(error)), 400)
+        raise HTTPException(status_code=status, detail=str(error)) from None
+    return {"id": response_id, "call_id": data.call_id, "integration": integration["name"]}
+
+
+ROUTES = [survey_page, survey_answer, ivr_answer]

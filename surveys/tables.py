@@ -64,3 +64,14 @@ class SurveyResponse(Table):
     praise = Boolean(default=False)  # a comment thanking the agent ("kudos")
     answers = JSON(default="{}")  # every answer as given, by question code
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class Integration(Table):
+    """A phone system (or other system) allowed to post survey answers, with its own API key;
+    only the key's SHA-256 is kept."""
+
+    name = Varchar(length=200, unique=True)
+    key_hash = Varchar(length=64, unique=True)
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_used_at = Timestamptz(null=True, default=None)

@@ -209,3 +209,58 @@ async def test_qa_surveys_invite_writes_links_for_a_gateway(client, centre, data
         timeout=120,
     )
     assert unknown.returncode == 2 and unknown.stderr.strip() == "qa: no service named 'Nope' in the catalogue"
+
+
+async def test_the_phone_system_posts_keypad_answers_with_its_api_key(client, centre):  # noqa: F811
+    from surveys.ivr import create_integration
+
+    key = await create_integration("Asterisk IVR")
+    call = await Call.select(Call.external_id, Call.agent).first()
+    body = {"call_id": call["external_id"], "satisfaction": 4, "resolved": "2", "effort": 2}
+    assert (await client.post("/api/surveys/ivr", json=body)).status_code == 401
+    assert (await client.post("/api/surveys/ivr", json=body, headers={"x-api-key": "qa_wrong"})).status_code == 401
+    created = await client.post("/api/surveys/ivr", json=body, headers={"x-api-key": key})
+    assert created.status_code == 201, created.text
+    stored = await SurveyResponse.select().where(SurveyResponse.id == created.json()["id"]).first()
+    assert (stored["source"], stored["satisfaction"], stored["resolved"], stored["agent"]) == (
+        "ivr",
+        4,
+        "partly",
+        call["agent"],
+    )
+    again = await client.post("/api/surveys/ivr", json=body, headers={"authorization": f"Bearer {key}"})
+    assert again.status_code == 409 and "already" in again.json()["detail"]
+    unknown = await client.post("/api/surveys/ivr", json={**body, "call_id": "nope"}, headers={"x-api-key": key})
+    assert unknown.status_code == 404
+    other = (await Call.select(Call.external_id).order_by(Call.id, ascending=False).first())["external_id"]
+    wrong = await client.post(
+        "/api/surveys/ivr", json={"call_id": other, "satisfaction": 9}, headers={"x-api-key": key}
+    )
+    assert wrong.status_code == 400 and "satisfaction" in wrong.json()["detail"]
+    assert await SurveyResponse.count() == 1
+    schema = (await client.get("/schema/openapi.json")).json()
+    assert "/api/surveys/ivr" in schema["paths"]
+
+
+async def test_import_ivr_reports_bad_lines_and_imports_all_or_nothing(centre, tmp_path):  # noqa: F811
+    from surveys.ivr import import_file
+
+    ids = [r["external_id"] for r in await Call.select(Call.external_id).order_by(Call.id).limit(4)]
+    path = tmp_path / "ivr.csv"
+    path.write_text(
+        "call_id;satisfaction;resolved\n"
+        f"{ids[0]};5;1\n"
+        f"{ids[1]};7;1\n"  # line 3: out of range
+        f"unknown-call;4;3\n"  # line 4
+        f"{ids[2]};3;2\n"
+        f"{ids[0]};4;1\n"  # line 6: the same call twice
+    )
+    refused = await import_file(path)
+    assert not refused.committed and refused.created == 0 and await SurveyResponse.count() == 0
+    assert [e["line"] for e in refused.errors] == [3, 4, 6]
+    assert "satisfaction" in refused.errors[0]["reason"] and "no call 'unknown-call'" in refused.errors[1]["reason"]
+    partial = await import_file(path, skip_invalid=True)
+    assert (partial.read, partial.created, partial.rejected) == (5, 2, 3)
+    rows = await SurveyResponse.select(SurveyResponse.resolved).order_by(SurveyResponse.id)
+    assert [r["resolved"] for r in rows] == ["yes", "partly"]
+    assert (await import_file(path, skip_invalid=True)).created == 0  # a re-import duplicates nothing

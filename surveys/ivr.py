@@ -1,0 +1,197 @@
+"""Survey answers from the phone system: its end-of-call keypad survey, posted per call to the
+JSON endpoint with the integration's API key, or imported from a CSV file
+(`qa surveys import-ivr`). One phone-survey answer per call; a repeat is reported, not stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from qa_app import audit, db
+from qa_app.imports.common import ImportError_
+from qa_app.imports.table_file import rows as table_rows
+from qa_app.tables import Call
+from surveys.invitations import default_template
+from surveys.questions import check_answers, is_praise
+from surveys.tables import Integration, SurveyResponse
+
+FIELDS = ("satisfaction", "resolved", "effort", "recommend")
+KEYPAD_RESOLVED = {"1": "yes", "2": "partly", "3": "no"}  # "press 1 for yes, 2 for partly, 3 for no"
+
+
+class IvrError(Exception):
+    """The answer cannot be stored; the message says why."""
+
+
+def key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+async def create_integration(name: str, user_id: int | None = None) -> str:
+    """A new integration; returns its API key, shown once and stored only as a hash."""
+    if not name.strip():
+        raise IvrError("give the integration a name")
+    if await Integration.exists().where(Integration.name == name.strip()):
+        raise IvrError(f"an integration named {name.strip()!r} exists already")
+    key = "qa_" + secrets.token_urlsafe(32)
+    await Integration.insert(Integration(name=name.strip(), key_hash=key_hash(key)))
+    await audit.record(user_id, "create", "integration", name.strip())
+    return key
+
+
+async def integration_for(key: str | None) -> dict[str, Any] | None:
+    if not key or len(key) > 200:
+        return None
+    row = (
+        await Integration.select()
+        .where(
+            (Integration.key_hash == key_hash(key)) & (Integration.active == True)  # noqa: E712
+        )
+        .first()
+    )
+    if row:
+        await Integration.update({Integration.last_used_at: datetime.now(timezone.utc)}).where(
+            Integration.id == row["id"]
+        )
+    return row
+
+
+def parse(values: dict[str, Any]) -> dict[str, Any]:
+    """Keypad values as the survey stores them; IvrError naming the field otherwise."""
+    form = {k: str(values[k]).strip() for k in FIELDS if values.get(k) not in (None, "")}
+    if "resolved" in form:
+        form["resolved"] = KEYPAD_RESOLVED.get(form["resolved"], form["resolved"])
+    template_questions = {
+        "questions": [
+            {"code": "satisfaction", "kind": "satisfaction", "required": True},
+            {"code": "resolved", "kind": "resolved"},
+            {"code": "effort", "kind": "effort"},
+            {"code": "recommend", "kind": "recommend"},
+        ]
+    }
+    answers, errors = check_answers(template_questions, form, "en")
+    if errors:
+        code, message = next(iter(errors.items()))
+        raise IvrError(f"{code}: {message.rstrip('.').lower()} (got {values.get(code)!r})")
+    return answers
+
+
+async def record(call_external_id: str, values: dict[str, Any]) -> int:
+    """Store one call's phone-survey answers; returns the response id."""
+    answers = parse(values)
+    call = await Call.select(Call.id, Call.agent).where(Call.external_id == str(call_external_id).strip()).first()
+    if call is None:
+        raise IvrError(f"no call {call_external_id!r}")
+    template = await default_template()
+    async with db.write_transaction():
+        if await SurveyResponse.exists().where((SurveyResponse.call == call["id"]) & (SurveyResponse.source == "ivr")):
+            raise IvrError(f"call {call_external_id!r} has a phone-survey answer already")
+        rows = await SurveyResponse.insert(
+            SurveyResponse(
+                call=call["id"],
+                agent=call["agent"],
+                template=template["id"],
+                source="ivr",
+                satisfaction=answers.get("satisfaction"),
+                recommend=answers.get("recommend"),
+                effort=answers.get("effort"),
+                resolved=answers.get("resolved"),
+                praise=is_praise("", answers.get("satisfaction")),
+                answers=answers,
+            )
+        ).returning(SurveyResponse.id)
+    return rows[0]["id"]
+
+
+@dataclass
+class IvrImport:
+    read: int = 0
+    created: int = 0
+    rejected: int = 0
+    committed: bool = True
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "read": self.read,
+            "created": self.created,
+            "rejected": self.rejected,
+            "committed": self.committed,
+            "errors": self.errors,
+        }
+
+
+async def import_file(path: Path, *, skip_invalid: bool = False, mapping: dict[str, str] | None = None) -> IvrImport:
+    """A CSV of `call_id, satisfaction[, resolved, effort, recommend]`; all or nothing unless
+    `skip_invalid`, each bad row reported with its line. Every row is checked (answers, the
+    call exists, no phone-survey answer yet) before anything is stored."""
+    summary = IvrImport()
+    parsed: list[tuple[int, str, dict[str, Any]]] = []
+
+    def reject(line: int, reason: str) -> None:
+        summary.rejected += 1
+        summary.errors.append({"line": line, "reason": reason})
+
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except OSError as error:
+        raise ImportError_(f"cannot read {path}: {error.strerror}") from None
+    with handle:
+        for line, row in table_rows(handle, required=("call_id", "satisfaction"), optional=FIELDS[1:], mapping=mapping):
+            summary.read += 1
+            try:
+                if "__error__" in row:
+                    raise IvrError(row["__error__"])
+                parsed.append((line, row["call_id"], parse(row)))
+            except IvrError as error:
+                reject(line, str(error))
+    external_ids = sorted({call_id for _line, call_id, _answers in parsed})
+    calls = {
+        r["external_id"]: r
+        for r in await Call.select(Call.id, Call.agent, Call.external_id).where(
+            Call.external_id.is_in(external_ids or [""])
+        )
+    }
+    answered = {
+        r["call"]
+        for r in await SurveyResponse.select(SurveyResponse.call).where(
+            (SurveyResponse.source == "ivr") & SurveyResponse.call.is_in([c["id"] for c in calls.values()] or [-1])
+        )
+    }
+    template = (await default_template())["id"]
+    new = []
+    for line, call_id, answers in parsed:
+        call = calls.get(call_id)
+        if call is None:
+            reject(line, f"no call {call_id!r}")
+        elif call["id"] in answered:
+            reject(line, f"call {call_id!r} has a phone-survey answer already")
+        else:
+            answered.add(call["id"])
+            new.append(
+                SurveyResponse(
+                    call=call["id"],
+                    agent=call["agent"],
+                    template=template,
+                    source="ivr",
+                    satisfaction=answers.get("satisfaction"),
+                    recommend=answers.get("recommend"),
+                    effort=answers.get("effort"),
+                    resolved=answers.get("resolved"),
+                    answers=answers,
+                )
+            )
+    summary.errors.sort(key=lambda e: e["line"])
+    if summary.rejected and not skip_invalid:
+        summary.committed = False
+        return summary
+    async with db.write_transaction():
+        for start in range(0, len(new), 500):
+            await SurveyResponse.insert(*new[start : start + 500])
+    summary.created = len(new)
+    return summary

@@ -50,7 +50,10 @@ def proportion_interval(successes: int, n: int, confidence: float = 0.95) -> Est
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return Estimate(p, n, max(0.0, centre - half), min(1.0, centre + half))
+    # At 0 and n the interval touches 0 or 1 exactly; rounding must not leave it a hair off.
+    low = 0.0 if successes == 0 else min(p, max(0.0, centre - half))
+    high = 1.0 if successes == n else max(p, min(1.0, centre + half))
+    return Estimate(p, n, low, high)
 
 
 def net_score_interval(promoters: int, detractors: int, n: int, confidence: float = 0.95) -> Estimate:

@@ -65,7 +65,9 @@ def _number(value: Any) -> float | int | None:
 
 def _flag(value: Any) -> bool | None:
     if isinstance(value, str):
-        return {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}.get(value.strip().lower())
+        return {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}.get(
+            value.strip().lower()
+        )
     return None if value is None else bool(value)
 
 

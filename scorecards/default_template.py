@@ -72,8 +72,8 @@ DEFAULT_DEFINITION = {
                     "code": "greeting",
                     "title": "Greeting and name",
                     "guidance": "Greets the resident, names the council and gives their own name in the first "
-                    "20 seconds. The automatic check listens for the name (\"my name is\", \"you're speaking to\"): "
-                    "a \"good morning\" without a name does not pass.",
+                    '20 seconds. The automatic check listens for the name ("my name is", "you\'re speaking to"): '
+                    'a "good morning" without a name does not pass.',
                     "weight": 1,
                     "kind": "transcript",
                     "na_allowed": False,

@@ -22,12 +22,13 @@ from qa_app import queries as org_queries
 from qa_app.auth import EVERYONE, STAFF, CurrentUser, agent_scope, ensure_visible, require, team_scope
 from qa_app.settings import get_settings
 from qa_app.tables import Role
-from qa_app.timeutil import current_month, parse_month, previous_month
+from qa_app.timeutil import current_month, month_range, parse_month, previous_month
 from scorecards import calibration_store, config, evaluations, sample_store, versions
 from scorecards.balanced_queries import month_key, scorecards_for
 from scorecards.definition import DefinitionError
 from scorecards.evaluations import EvaluationError, Marked
 from scorecards.tables import EvaluationStatus
+from surveys import figures as survey_figures
 
 QA = (Role.admin, Role.qa)
 OVERSEERS = (Role.admin, Role.manager, Role.qa, Role.team_leader)
@@ -272,6 +273,7 @@ async def agent_month(request: Request, agent_id: FromPath[int], month: FromQuer
             "card": trend[-1][1],
             "trend": trend,
             "evaluations": await evaluations.released_for_agents([agent_id], month_key(first)),
+            "praise": await survey_figures.praise(*month_range(first, get_settings().timezone), [agent_id]),
             "is_self": request.user.role == Role.agent,
             "settings": await config.load(),
         },

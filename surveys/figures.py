@@ -61,6 +61,59 @@ async def _rows(start: datetime, end: datetime, agent_ids: list[int] | None) -> 
     return await query
 
 
+async def by_group(start: datetime, end: datetime, agent_ids: list[int] | None = None) -> dict[str, list]:
+    """Figures per team, agent and service for calls offered in [start, end), within a scope."""
+    responses = SurveyResponse.select(
+        SurveyResponse.satisfaction,
+        SurveyResponse.recommend,
+        SurveyResponse.effort,
+        SurveyResponse.resolved,
+        SurveyResponse.call.agent.name.as_alias("agent"),
+        SurveyResponse.call.agent.team.name.as_alias("team"),
+        SurveyResponse.call.service.name.as_alias("service"),
+    ).where((SurveyResponse.call.offered_at >= start) & (SurveyResponse.call.offered_at < end))
+    invited = SurveyInvitation.select(
+        SurveyInvitation.call.agent.name.as_alias("agent"),
+        SurveyInvitation.call.agent.team.name.as_alias("team"),
+        SurveyInvitation.call.service.name.as_alias("service"),
+    ).where((SurveyInvitation.call.offered_at >= start) & (SurveyInvitation.call.offered_at < end))
+    if agent_ids is not None:
+        responses = responses.where(SurveyResponse.call.agent.is_in(agent_ids or [-1]))
+        invited = invited.where(SurveyInvitation.call.agent.is_in(agent_ids or [-1]))
+    rows, links = await responses, await invited
+    result = {}
+    for key in ("team", "agent", "service"):
+        groups: dict[str, list[dict]] = defaultdict(list)
+        counts: dict[str, int] = defaultdict(int)
+        for row in rows:
+            groups[row[key] or "–"].append(row)
+        for link in links:
+            counts[link[key] or "–"] += 1
+        result[key] = sorted(
+            ((name, summarise(groups.get(name, []), counts[name])) for name in set(groups) | set(counts)),
+            key=lambda item: item[0],
+        )
+    return result
+
+
+async def praise(start: datetime, end: datetime, agent_ids: list[int] | None = None, limit: int = 50) -> list[dict]:
+    """Residents' thanks ("kudos") on calls offered in [start, end), newest first."""
+    query = SurveyResponse.select(
+        SurveyResponse.comment,
+        SurveyResponse.satisfaction,
+        SurveyResponse.created_at,
+        SurveyResponse.call.agent.name.as_alias("agent"),
+        SurveyResponse.call.as_alias("call"),
+    ).where(
+        (SurveyResponse.praise == True)  # noqa: E712
+        & (SurveyResponse.call.offered_at >= start)
+        & (SurveyResponse.call.offered_at < end)
+    )
+    if agent_ids is not None:
+        query = query.where(SurveyResponse.call.agent.is_in(agent_ids or [-1]))
+    return await query.order_by(SurveyResponse.created_at, ascending=False).limit(limit)
+
+
 async def figures(start: datetime, end: datetime, *, agent_ids: list[int] | None = None) -> SurveyFigures:
     rows = await _rows(start, end, agent_ids)
     invited = SurveyInvitation.count().where(

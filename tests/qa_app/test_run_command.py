@@ -79,6 +79,7 @@ EXPECTED_NAV = {
         "Scorecards",
         "Calibration",
         "Templates",
+        "Surveys",
         "Transcripts",
         "Imports",
         "Users",
@@ -94,6 +95,7 @@ EXPECTED_NAV = {
         "Scorecards",
         "Calibration",
         "Templates",
+        "Surveys",
         "Transcripts",
         "Imports",
     ],
@@ -107,9 +109,10 @@ EXPECTED_NAV = {
         "Scorecards",
         "Calibration",
         "Templates",
+        "Surveys",
         "Transcripts",
     ],
-    "team_leader": ["Home", "Calls", "Agents", "Teams", "Services", "Scorecards", "Calibration"],
+    "team_leader": ["Home", "Calls", "Agents", "Teams", "Services", "Scorecards", "Calibration", "Surveys"],
     "agent": ["Home", "My calls", "My month", "My page"],
 }
 

@@ -58,11 +58,12 @@ def test_t_interval_of_one_to_five():
 
 
 def test_scores_of_an_agents_month():
-    """Six evaluations 0.9, 0.8, 1.0, 0.7, 0.85, 0.95: mean 0.85, sd 0.10488, se 0.042817,
-    t(0.975, 5) = 2.5706: half 0.11007 -> (0.7399, 0.9601)."""
-    t = mean_interval([0.9, 0.8, 1.0, 0.7, 0.85, 0.95])
-    assert t.value == pytest.approx(0.85)
-    assert (t.low, t.high) == pytest.approx((0.7399, 0.9601), abs=1e-4)
+    """Six evaluations 0.9, 0.8, 1.0, 0.7, 0.85, 0.85: mean 5.1 / 6 = 0.85; deviations .05, -.05, .15,
+    -.15, 0, 0, squares .05 in all, variance .05 / 5 = .01, sd 0.1, se 0.1 / sqrt(6) = 0.040825;
+    t(0.975, 5) = 2.5706: half 0.104944 -> (0.7451, 0.9549)."""
+    t = mean_interval([0.9, 0.8, 1.0, 0.7, 0.85, 0.85])
+    assert t.value == pytest.approx(0.85) and t.n == 6
+    assert (t.low, t.high) == pytest.approx((0.7451, 0.9549), abs=1e-4)
 
 
 def test_a_single_value_has_no_interval():
@@ -96,7 +97,9 @@ def test_wilson_matches_scipy(case):
         assert estimate.value is None
         return
     expected = scipy_stats.binomtest(successes, n).proportion_ci(confidence_level=0.95, method="wilson")
-    assert estimate.low == pytest.approx(expected.low, abs=1e-9) and estimate.high == pytest.approx(expected.high, abs=1e-9)
+    assert estimate.low == pytest.approx(expected.low, abs=1e-9) and estimate.high == pytest.approx(
+        expected.high, abs=1e-9
+    )
     assert 0 <= estimate.low <= estimate.value <= estimate.high <= 1
     assert estimate.n == n
 

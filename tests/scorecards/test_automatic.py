@@ -20,7 +20,15 @@ GREETING, CLOSING = DEFAULT.criterion("greeting"), DEFAULT.criterion("closing")
 
 def one(kind, rule):
     definition = parse_definition(
-        {"sections": [{"code": "s", "title": "S", "criteria": [{"code": "c", "title": "C", "weight": 1, "kind": kind, "rule": rule}]}]}
+        {
+            "sections": [
+                {
+                    "code": "s",
+                    "title": "S",
+                    "criteria": [{"code": "c", "title": "C", "weight": 1, "kind": kind, "rule": rule}],
+                }
+            ]
+        }
     )
     return definition.criterion("c")
 
@@ -110,7 +118,9 @@ def test_a_missing_transfer_flag_is_left_to_the_marker():
 
 def test_manual_criteria_have_no_automatic_answer():
     for code in ("courtesy", "resolved", "accurate", "data_protection"):
-        assert evaluate(DEFAULT.criterion(code), {"wait_seconds": 1}, transcript(("agent", 1, "my name is Sam"))) is None
+        assert (
+            evaluate(DEFAULT.criterion(code), {"wait_seconds": 1}, transcript(("agent", 1, "my name is Sam"))) is None
+        )
 
 
 # --- transcripts --------------------------------------------------------------------------------
@@ -161,7 +171,13 @@ def test_without_a_duration_the_call_ends_with_its_last_word():
     del call["duration"]
     # the last word ends at 100 + 2 * 0.3 + 0.25 = 100.85 s; "anything else" at 2 s is long before the last 30
     assert evaluate(CLOSING, {}, call).value == 0
-    call["turns"][0] = {"speaker": "agent", "start": 80.0, "end": 81.0, "text": "", "words": words("anything else", 80.0)}
+    call["turns"][0] = {
+        "speaker": "agent",
+        "start": 80.0,
+        "end": 81.0,
+        "text": "",
+        "words": words("anything else", 80.0),
+    }
     assert evaluate(CLOSING, {}, call).value == 1
 
 
@@ -234,13 +250,25 @@ def test_the_evidence_is_plain_json():
     assert set(result.evidence) >= {"phrase", "at", "speaker", "phrases", "within", "seconds"}
 
 
-@pytest.mark.parametrize("seconds, shown", [(0, "0:00"), (3.2, "0:03"), (42, "0:42"), (59.6, "1:00"), (61, "1:01"), (900, "15:00"), (3725, "62:05")])
+@pytest.mark.parametrize(
+    "seconds, shown",
+    [(0, "0:00"), (3.2, "0:03"), (42, "0:42"), (59.6, "1:00"), (61, "1:01"), (900, "15:00"), (3725, "62:05")],
+)
 def test_durations_are_shown_as_minutes_and_seconds(seconds, shown):
     assert clock(seconds) == shown
 
 
 def test_normalise():
-    assert normalise("Good morning, I'm Sam!  How can I help?") == ["good", "morning", "im", "sam", "how", "can", "i", "help"]
+    assert normalise("Good morning, I'm Sam!  How can I help?") == [
+        "good",
+        "morning",
+        "im",
+        "sam",
+        "how",
+        "can",
+        "i",
+        "help",
+    ]
     assert normalise("re-book the 2nd") == ["re", "book", "the", "2nd"]
     assert normalise("…") == []
 

@@ -198,7 +198,11 @@ def alpha_by_hand(ratings, distance):
     """The coincidence-matrix arithmetic of the docstring above, for any session."""
     o: Counter = Counter()
     for criterion in DEFINITION.criteria():
-        values = [Fraction(a[criterion.code], criterion.max_value) for a in ratings.values() if a.get(criterion.code) is not None]
+        values = [
+            Fraction(a[criterion.code], criterion.max_value)
+            for a in ratings.values()
+            if a.get(criterion.code) is not None
+        ]
         m = len(values)
         if m < 2:
             continue
@@ -242,7 +246,7 @@ def test_the_order_of_markers_does_not_matter(ratings, random):
 @given(sessions, st.data())
 def test_agreement_and_distance_bounds(ratings, data):
     agreement = criterion_agreement(DEFINITION, ratings)
-    for code, a in agreement.items():
+    for a in agreement.values():
         assert 0 <= a["agreement"] <= 1
         assert a["modal"] in a["values"].values()
         # everyone giving the modal answer is the only way to full agreement
@@ -262,7 +266,9 @@ def test_agreement_and_distance_bounds(ratings, data):
 def test_markers_who_all_agree_have_alpha_1(answers, count):
     ratings = {f"m{i}": dict(answers) for i in range(count)}
     assert krippendorff_alpha(DEFINITION, ratings) == 1.0
-    assert all(d["disagreements"] == 0 for d in marker_distance(DEFINITION, ratings, dict.fromkeys(ratings, 0.5)).values())
+    assert all(
+        d["disagreements"] == 0 for d in marker_distance(DEFINITION, ratings, dict.fromkeys(ratings, 0.5)).values()
+    )
 
 
 @settings(max_examples=200, deadline=None)

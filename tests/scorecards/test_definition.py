@@ -96,7 +96,14 @@ def test_pass_from_defaults_to_three_quarters_of_the_scale_rounded_up(scale_max,
 def test_defaults_for_optional_fields():
     definition = parse_definition(one_section(criterion("greeting")))
     c = definition.criterion("greeting")
-    assert (c.guidance, c.na_allowed, c.error_group, c.rule, c.scale_max, c.pass_from) == ("", False, "none", None, 1, 1)
+    assert (c.guidance, c.na_allowed, c.error_group, c.rule, c.scale_max, c.pass_from) == (
+        "",
+        False,
+        "none",
+        None,
+        1,
+        1,
+    )
     assert definition.critical_effect == {}
 
 
@@ -334,7 +341,9 @@ def raw_definitions(draw):
     all_codes = draw(st.lists(codes, min_size=2, max_size=12, unique=True))
     n_sections = draw(st.integers(1, max(1, len(all_codes) // 2)))
     section_codes, criterion_codes = all_codes[:n_sections], all_codes[n_sections:] or ["only"]
-    cuts = sorted(draw(st.lists(st.integers(0, len(criterion_codes)), min_size=n_sections - 1, max_size=n_sections - 1)))
+    cuts = sorted(
+        draw(st.lists(st.integers(0, len(criterion_codes)), min_size=n_sections - 1, max_size=n_sections - 1))
+    )
     bounds = [0, *cuts, len(criterion_codes)]
     sections = []
     for i, code in enumerate(section_codes):

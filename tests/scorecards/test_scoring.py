@@ -182,6 +182,26 @@ def test_the_same_failure_only_zeroes_its_group_when_the_template_says_group():
     assert score(parse_definition(data), {"greeting": Answer(1), "privacy": Answer(0)}).score == 0.5
 
 
+def test_a_perfect_call_is_exactly_100_percent_whatever_the_weights():
+    # 0.1 * 3 / 3 is 0.10000000000000002 in floating point: a full answer must count as exactly its weight
+    definition = parse_definition(
+        {
+            "sections": [
+                {
+                    "code": "s",
+                    "title": "S",
+                    "criteria": [
+                        _criterion("tone", 0.1, "scale", scale_max=3),
+                        _criterion("pace", 0.7, "scale", scale_max=6),
+                    ],
+                }
+            ]
+        }
+    )
+    result = score(definition, {"tone": Answer(3), "pace": Answer(6)})
+    assert result.score == 1.0 and result.earned == result.possible
+
+
 def test_unanswered_criteria_give_no_score_but_a_provisional_figure():
     # answered so far: greeting 1 of 1, courtesy 2/4 of 2 = 1; 2 of 3
     result = score(DEFINITION, {"greeting": Answer(1), "courtesy": Answer(2), "accurate": Answer()})
@@ -213,7 +233,13 @@ def test_the_result_as_json():
     # greeting 1, policy 1, answered 1 earned; customer 0 of 3 (resolved 2 + accurate 1): 3 of 6
     assert data["earned"] == 3 and data["possible"] == 6
     assert data["critical_failed"] is True
-    assert data["groups"]["customer"] == {"earned": 0, "possible": 3, "score": 0, "failed": ["accurate"], "zeroed": True}
+    assert data["groups"]["customer"] == {
+        "earned": 0,
+        "possible": 3,
+        "score": 0,
+        "failed": ["accurate"],
+        "zeroed": True,
+    }
     assert data["passed"] == {
         "greeting": True,
         "courtesy": None,
@@ -249,7 +275,13 @@ def test_invalid_answers_are_refused_with_a_reason(code, answer, message):
 
 @pytest.mark.parametrize(
     "code, answer",
-    [("privacy", NA), ("courtesy", Answer(0)), ("courtesy", Answer(4.0)), ("greeting", Answer(0)), ("greeting", Answer())],
+    [
+        ("privacy", NA),
+        ("courtesy", Answer(0)),
+        ("courtesy", Answer(4.0)),
+        ("greeting", Answer(0)),
+        ("greeting", Answer()),
+    ],
 )
 def test_valid_answers_pass_validation(code, answer):
     assert validate_answer(DEFINITION.criterion(code), answer) is None
@@ -286,9 +318,9 @@ def words(text, start, step=0.5):
 
 
 def test_automatic_criteria_through_evaluate_then_score():
-    """The default template on one call: answered after 1:15 (over the minute: 0), talk 4:00 (in the
-    band: 1), the agent gives a name at 0:01 (1) but never offers more help in the last 30 s: the
-caller's "thank you for calling back" at 3:45 is not the agent's closing (0).
+    """The default template on one call. Automatic: answered after 1:15 (over the minute: 0), talk
+    4:00 (in the band: 1), the agent gives a name at 0:01 (1) but never offers more help in the
+    last 30 s, and the caller's "thank you for calling back" at 3:45 is not the agent's closing (0).
     The marker answers: resolved yes (3 of 3), accurate yes (3 of 3), courtesy 3 (3/4 of 2 = 1.5),
     data protection N/A (out of both sides).
     Earned 0 + 1 + 3 + 3 + 1 + 1.5 + 0 = 9.5 of possible 1 + 1 + 3 + 3 + 1 + 2 + 1 = 12."""
@@ -299,7 +331,13 @@ caller's "thank you for calling back" at 3:45 is not the agent's closing (0).
         "duration": 240.0,
         "turns": [
             {"speaker": "agent", "start": 0.5, "end": 4, "text": "", "words": words("Hello, my name is Alex.", 0.5)},
-            {"speaker": "caller", "start": 225, "end": 228, "text": "", "words": words("Thank you for calling back", 225)},
+            {
+                "speaker": "caller",
+                "start": 225,
+                "end": 228,
+                "text": "",
+                "words": words("Thank you for calling back", 225),
+            },
             {"speaker": "agent", "start": 230, "end": 233, "text": "", "words": words("Right. Goodbye.", 230)},
         ],
     }
@@ -424,9 +462,14 @@ def test_the_score_is_always_between_0_and_1(case):
     assert set(result.groups) == {c.error_group for c in definition.criteria()}
     assert math.isclose(sum(g.possible for g in result.groups.values()), result.possible, abs_tol=1e-9)
     for name, group in result.groups.items():
-        assert group.zeroed == bool(group.failed) == (name != "none" and any(
-            result.passed[c.code] is False for c in definition.criteria() if c.error_group == name
-        ))
+        assert (
+            group.zeroed
+            == bool(group.failed)
+            == (
+                name != "none"
+                and any(result.passed[c.code] is False for c in definition.criteria() if c.error_group == name)
+            )
+        )
     assert result.critical_failed == any(g.zeroed for g in result.groups.values())
 
 

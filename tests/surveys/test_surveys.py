@@ -264,3 +264,25 @@ async def test_import_ivr_reports_bad_lines_and_imports_all_or_nothing(centre, t
     rows = await SurveyResponse.select(SurveyResponse.resolved).order_by(SurveyResponse.id)
     assert [r["resolved"] for r in rows] == ["yes", "partly"]
     assert (await import_file(path, skip_invalid=True)).created == 0  # a re-import duplicates nothing
+
+
+@pytest.mark.parametrize(
+    "role, status", [("admin", 200), ("manager", 200), ("qa", 200), ("team_leader", 200), ("agent", 403)]
+)
+async def test_survey_figures_page_by_role_and_scope(client, centre, role, status):  # noqa: F811
+    from tests.qa_app.test_web import login
+
+    links = await _links()
+    by_agent = {r["external_id"]: r["agent"] for r in await Call.select(Call.external_id, Call.agent)}
+    south_agent = centre["agents"]["3"]
+    for link in links[:9]:
+        comment = "Thank you, very helpful" if by_agent[link.call_external_id] == south_agent else "Thanks, lovely"
+        await client.post(f"/s/{link.token}", data={"satisfaction": "5", "comment": comment}, headers=HTML)
+    await login(client, f"{role}@test.org")
+    page = await client.get("/surveys", headers=HTML)
+    assert page.status_code == status
+    if status == 200:
+        assert "By team" in page.text and "By service" in page.text
+        # A team leader of North sees North's agents and praise only, never South's.
+        assert ("Agent 3" in page.text) == (role != "team_leader")
+        assert ("Thank you, very helpful" in page.text) == (role != "team_leader")

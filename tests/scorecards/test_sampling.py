@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
@@ -17,8 +13,7 @@ from scorecards import sample_store
 from scorecards.sample_store import SampleError, replace_pick, run_sample
 from scorecards.sampling import Candidate, balance_markers, pick, week_of
 from scorecards.tables import Assignment, PickStatus
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.qa_command import run_qa
 
 
 def candidates(agent: int, days: list[int], prefix: str = "c") -> list[Candidate]:
@@ -186,28 +181,17 @@ async def test_agent_with_no_other_call_cannot_have_a_pick_replaced(clean_db):
         await replace_pick(pick_103["id"], "unusable", None)
 
 
-async def test_qa_sample_json(clean_db, database, tmp_path):
+async def test_qa_sample_json(clean_db, database):
     await seed_month()
-    env = {**os.environ, "QA_DATABASE_URL": database}
-    command = [sys.executable, "-c", "from qa_app.cli import main; main()", "sample"]
-    done = subprocess.run(
-        [*command, "--month", "2026-09", "--seed", "4", "--json"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_qa("sample", "--month", "2026-09", "--seed", "4", "--json", database=database)
     assert done.returncode == 0, done.stderr
     document = json.loads(done.stdout)
     assert document["month"] == "2026-09" and document["flagged"] == ["103"]
     assert Counter(p["agent"] for p in document["picks"]) == {"101": 6, "102": 6, "103": 3}
     assert all(set(p) == {"agent", "call"} for p in document["picks"])
     assert "15 calls for 3 agents" in done.stderr
-    bad = subprocess.run([*command, "--month", "2026-13"], env=env, cwd=ROOT, capture_output=True, text=True)
+    bad = run_qa("sample", "--month", "2026-13", database=database)
     assert bad.returncode == 2 and bad.stderr.strip().startswith("qa: a month looks like 2026-09")
-    other_seed = subprocess.run(
-        [*command, "--month", "2026-09", "--seed", "5"], env=env, cwd=ROOT, capture_output=True, text=True
-    )
+    other_seed = run_qa("sample", "--month", "2026-09", "--seed", "5", database=database)
     assert other_seed.returncode == 2 and "drawn with seed 4" in other_seed.stderr
     assert len(other_seed.stderr.strip().splitlines()) == 1

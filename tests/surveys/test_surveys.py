@@ -176,23 +176,14 @@ async def test_figures_and_the_customer_part_of_the_balanced_scorecard(client, c
 
 async def test_qa_surveys_invite_writes_links_for_a_gateway(client, centre, database, tmp_path):  # noqa: F811
     import csv
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
+
+    from tests.qa_command import run_qa
 
     month = current_month(timezone.utc, (await Call.select(Call.offered_at).first())["offered_at"]).strftime("%Y-%m")
     out = tmp_path / "links.csv"
-    command = [sys.executable, "-c", "from qa_app.cli import main; main()", "surveys", "invite", "--month", month]
-    env = {**os.environ, "QA_DATABASE_URL": database}
-    root = Path(__file__).resolve().parents[2]
-    done = subprocess.run(
-        [*command, "--share", "0.25", "--base-url", "https://survey.city.example", "--csv", str(out)],
-        env=env,
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    invite = ("surveys", "invite", "--month", month)
+    done = run_qa(
+        *invite, "--share", "0.25", "--base-url", "https://survey.city.example", "--csv", str(out), database=database
     )
     assert done.returncode == 0, done.stderr
     rows = list(csv.DictReader(out.open()))
@@ -200,14 +191,7 @@ async def test_qa_surveys_invite_writes_links_for_a_gateway(client, centre, data
     assert all(r["link"].startswith("https://survey.city.example/s/") for r in rows)
     token = rows[0]["link"].rsplit("/", 1)[1]
     assert (await client.get(f"/s/{token}", headers=HTML)).status_code == 200
-    unknown = subprocess.run(
-        [*command, "--service", "Nope", "--base-url", "https://x.example", "--csv", "-"],
-        env=env,
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    unknown = run_qa(*invite, "--service", "Nope", "--base-url", "https://x.example", "--csv", "-", database=database)
     assert unknown.returncode == 2 and unknown.stderr.strip() == "qa: no service named 'Nope' in the catalogue"
 
 

@@ -152,13 +152,31 @@ def state(invitation: dict[str, Any] | None, now: datetime | None = None) -> str
     return "open"
 
 
-async def answer(token: str, answers: dict[str, Any], language: str) -> str:
-    """Store a resident's answers once; returns the link's state: "answered", or why not."""
+async def answer(token: str, answers: dict[str, Any], language: str, now: datetime | None = None) -> str:
+    """Store a resident's answers once; returns the link's state: "answered", or why not.
+
+    The link is claimed first with one conditional UPDATE (open and unexpired -> answered), so
+    of many simultaneous submissions of one link exactly one claims it, on SQLite (whose write
+    transactions queue) and on PostgreSQL (where the second UPDATE waits for the first and then
+    finds the link answered); the others are told the answer is already in."""
+    if not token or len(token) > 100:
+        return "unknown"
+    now = now or datetime.now(timezone.utc)
     async with db.write_transaction():
-        invitation = await find(token)
-        current = state(invitation)
-        if current != "open":
-            return current
+        claimed = (
+            await SurveyInvitation.update(
+                {SurveyInvitation.status: InvitationStatus.answered, SurveyInvitation.answered_at: now}
+            )
+            .where(
+                (SurveyInvitation.token_hash == token_hash(token))
+                & (SurveyInvitation.status != InvitationStatus.answered)
+                & (SurveyInvitation.expires_at > now)
+            )
+            .returning(SurveyInvitation.id, SurveyInvitation.call, SurveyInvitation.template)
+        )
+        if not claimed:
+            return state(await find(token), now)
+        invitation = claimed[0]
         call = await Call.select(Call.agent).where(Call.id == invitation["call"]).first()
         comment = answers.get("comment", "")
         await SurveyResponse.insert(
@@ -178,10 +196,4 @@ async def answer(token: str, answers: dict[str, Any], language: str) -> str:
                 answers=answers,
             )
         )
-        await SurveyInvitation.update(
-            {
-                SurveyInvitation.status: InvitationStatus.answered,
-                SurveyInvitation.answered_at: datetime.now(timezone.utc),
-            }
-        ).where((SurveyInvitation.id == invitation["id"]) & (SurveyInvitation.status != InvitationStatus.answered))
     return "answered"

@@ -15,7 +15,11 @@ def surveys() -> None:
     pass
 
 
-@surveys.command(name="invite", help="Create single-use survey links for a month's answered calls.")
+@surveys.command(
+    name="invite",
+    help="Create single-use survey links for a month's answered calls: email them to the residents listed in "
+    "--email (call_id,email[,language]) through QA_SMTP_URL, and/or write the links to --csv for an SMS gateway.",
+)
 @click.option("--month", required=True, metavar="YYYY-MM")
 @click.option("--share", type=float, default=1.0, show_default=True, help="Share of the calls to invite (0-1].")
 @click.option("--service", "services", multiple=True, help="Only calls of this service (repeatable).")
@@ -23,11 +27,16 @@ def surveys() -> None:
 @click.option("--valid-days", type=int, default=14, show_default=True, help="Days a link stays open.")
 @click.option("--base-url", required=True, help="The public address of this app, e.g. https://survey.city.example")
 @click.option(
+    "--email",
+    "addresses_path",
+    type=click.Path(path_type=Path),
+    help="CSV of call_id,email[,language]: these calls' residents are emailed their link (addresses are not kept).",
+)
+@click.option(
     "--csv",
     "csv_path",
     type=click.Path(path_type=Path),
-    required=True,
-    help="Write call id, link and expiry here for an SMS gateway or mail merge (- for stdout).",
+    help="Write call id, link and expiry of the other calls here for an SMS gateway or mail merge (- for stdout).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a summary as JSON on stdout.")
 def invite(
@@ -37,14 +46,18 @@ def invite(
     quiet_days: int,
     valid_days: int,
     base_url: str,
-    csv_path: Path,
+    addresses_path: Path | None,
+    csv_path: Path | None,
     as_json: bool,
 ) -> None:
+    from qa_app import mail
     from qa_app.cli import fail, run_with_database
+    from qa_app.imports.common import ImportError_
     from qa_app.settings import get_settings
     from qa_app.tables import Service
     from qa_app.timeutil import month_range, parse_month
-    from surveys.invitations import SurveyError, create_invitations
+    from surveys.invitation_mail import read_addresses, send_invitations
+    from surveys.invitations import SurveyError, create_invitations, withdraw
 
     try:
         first = parse_month(month)
@@ -52,6 +65,17 @@ def invite(
         fail(str(error), 2)
     if not base_url.startswith(("https://", "http://")):
         fail("--base-url must start with https:// (or http:// for a test)", 2)
+    if addresses_path is None and csv_path is None:
+        fail("say where the links go: --email ADDRESSES.csv, --csv FILE, or both", 2)
+    recipients, server = {}, None
+    if addresses_path is not None:
+        try:
+            recipients = read_addresses(addresses_path)
+            server = mail.configured_server()
+        except (ImportError_, mail.MailError) as error:
+            fail(str(error), 2)
+    settings = get_settings()
+    rule = {"share": share, "quiet_days": quiet_days, "valid_days": valid_days}
 
     async def work():
         service_ids = None
@@ -61,35 +85,64 @@ def invite(
             if missing:
                 raise SurveyError(f"no service named {missing[0]!r} in the catalogue")
             service_ids = [r["id"] for r in rows]
-        start, end = month_range(first, get_settings().timezone)
-        return await create_invitations(
-            start,
-            end,
-            share=share,
-            service_ids=service_ids,
-            quiet_days=quiet_days,
-            valid_days=valid_days,
-            channel="sms",
-        )
+        start, end = month_range(first, settings.timezone)
+        emailed, sent = [], None
+        if recipients:
+            emailed = await create_invitations(
+                start,
+                end,
+                service_ids=service_ids,
+                channel="email",
+                only_calls=set(recipients),
+                languages={call: r.language for call, r in recipients.items() if r.language},
+                **rule,
+            )
+            try:
+                sent = await send_invitations(emailed, recipients, base_url, settings.timezone, server)
+            except mail.MailError:
+                await withdraw(emailed)  # nothing went out: a rerun creates and sends them again
+                raise
+        exported = []
+        if csv_path is not None:
+            exported = await create_invitations(start, end, service_ids=service_ids, channel="sms", **rule)
+        return emailed, sent, exported
 
     try:
-        links = run_with_database(work)
+        emailed, sent, exported = run_with_database(work)
     except SurveyError as error:
         fail(str(error), 2)
-    handle = sys.stdout if str(csv_path) == "-" else open(csv_path, "w", newline="")  # noqa: SIM115
-    try:
-        writer = csv.writer(handle)
-        writer.writerow(["call_id", "link", "expires_at"])
-        for link in links:
-            writer.writerow(
-                [link.call_external_id, f"{base_url.rstrip('/')}/s/{link.token}", link.expires_at.isoformat()]
+    except mail.MailError as error:
+        fail(f"{error}; no link was sent or kept, run again when the mail server answers", 1)
+    if csv_path is not None:
+        handle = sys.stdout if str(csv_path) == "-" else open(csv_path, "w", newline="")  # noqa: SIM115
+        try:
+            writer = csv.writer(handle)
+            writer.writerow(["call_id", "link", "expires_at"])
+            for link in exported:
+                writer.writerow(
+                    [link.call_external_id, f"{base_url.rstrip('/')}/s/{link.token}", link.expires_at.isoformat()]
+                )
+        finally:
+            if handle is not sys.stdout:
+                handle.close()
+    if sent is not None:
+        click.echo(f"{sent.sent} survey invitations emailed for {month}", err=True)
+        for call_id in sent.refused:
+            click.echo(f"the mail server refused the address for call {call_id}; its link was not sent", err=True)
+        unknown = len(recipients) - len(emailed)
+        if unknown:
+            click.echo(
+                f"{unknown} listed calls got no link (not answered in {month}, already invited, outside the share, "
+                "or asked within the quiet days)",
+                err=True,
             )
-    finally:
-        if handle is not sys.stdout:
-            handle.close()
-    click.echo(f"{len(links)} survey links for {month}", err=True)
+    if csv_path is not None:
+        click.echo(f"{len(exported)} survey links for {month} written to {csv_path}", err=True)
     if as_json and str(csv_path) != "-":
-        click.echo(json.dumps({"month": month, "created": len(links), "csv": str(csv_path)}))
+        summary = {"month": month, "created": len(emailed) + len(exported), "csv": str(csv_path) if csv_path else None}
+        if sent is not None:
+            summary.update(emailed=sent.sent, refused=sent.refused)
+        click.echo(json.dumps(summary))
 
 
 @surveys.command(name="integration", help="Create an API key for a phone system that posts survey answers.")

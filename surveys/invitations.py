@@ -55,6 +55,7 @@ class NewLink:
     call_external_id: str
     token: str
     expires_at: datetime
+    offered_at: datetime
 
 
 async def create_invitations(
@@ -66,6 +67,8 @@ async def create_invitations(
     quiet_days: int = 30,
     valid_days: int = 14,
     channel: str = "email",
+    only_calls: set[str] | None = None,
+    languages: dict[str, str] | None = None,
     now: datetime | None = None,
     user_id: int | None = None,
 ) -> list[NewLink]:
@@ -100,6 +103,8 @@ async def create_invitations(
     for call in calls:
         if call["id"] in invited or not in_share(call["external_id"], share):
             continue
+        if only_calls is not None and call["external_id"] not in only_calls:
+            continue
         caller = call["caller_hash"]
         if caller is not None:
             previous = last_asked.get(caller)
@@ -115,16 +120,28 @@ async def create_invitations(
                 template=template["id"],
                 channel=channel,
                 caller_hash=caller,
+                language=(languages or {}).get(call["external_id"], ""),
                 created_at=now,
                 expires_at=expires,
             )
         )
-        links.append(NewLink(call["external_id"], token, expires))
+        links.append(NewLink(call["external_id"], token, expires, call["offered_at"]))
     async with db.write_transaction():
         for first in range(0, len(rows), 500):
             await SurveyInvitation.insert(*rows[first : first + 500])
         await audit.record(user_id, "invite", "survey", "", calls=len(rows), share=share, channel=channel)
     return links
+
+
+async def withdraw(links: list[NewLink]) -> None:
+    """Delete links that never reached anyone (the mail server could not be reached)."""
+    hashes = [token_hash(link.token) for link in links]
+    async with db.write_transaction():
+        for first in range(0, len(hashes), 500):
+            await SurveyInvitation.delete().where(
+                SurveyInvitation.token_hash.is_in(hashes[first : first + 500])
+                & (SurveyInvitation.status != InvitationStatus.answered)
+            )
 
 
 async def find(token: str) -> dict[str, Any] | None:

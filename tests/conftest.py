@@ -118,3 +118,13 @@ async def empty_all_tables() -> None:
     tables = sort_table_classes([t for t in db.all_tables() if t.__name__ != "Migration"])
     for table in reversed(tables):
         await table.delete(force=True)
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on loopback; see tests/mail_servers.py."""
+    from tests.mail_servers import SmtpServer
+
+    server = SmtpServer().start()
+    yield server
+    server.stop()

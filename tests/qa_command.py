@@ -10,11 +10,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_qa(*args: str, database: str, timeout: int = 120) -> subprocess.CompletedProcess:
-    """`qa ARGS...` with QA_DATABASE_URL=database; stdout and stderr are in the result."""
+def run_qa(
+    *args: str, database: str, timeout: int = 120, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """`qa ARGS...` with QA_DATABASE_URL=database (and `env` added); stdout and stderr are in the result."""
     return subprocess.run(
         [sys.executable, "-c", "from qa_app.cli import main; main()", *args],
-        env={**os.environ, "QA_DATABASE_URL": database},
+        env={**os.environ, "QA_DATABASE_URL": database, **(env or {})},
         cwd=ROOT,
         capture_output=True,
         text=True,

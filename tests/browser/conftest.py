@@ -93,6 +93,7 @@ class LiveApp:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = data_dir / "serve.log"
         self.process: subprocess.Popen | None = None
+        self.extra_env: dict[str, str] = {}  # more QA_* settings (QA_SMTP_URL...), set before start()
         self._migrated = False
         self.recordings_dir.mkdir(parents=True, exist_ok=True)
 
@@ -107,6 +108,7 @@ class LiveApp:
             QA_TIMEZONE="UTC",
             PYTHONUNBUFFERED="1",
         )
+        env.update(self.extra_env)
         return env
 
     # The server.

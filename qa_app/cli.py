@@ -237,12 +237,13 @@ def import_attendance_command(file: Path, skip_invalid: bool, mapping: tuple[str
 
 def _mount_package_commands() -> None:
     from scorecards.cli import sample
-    from surveys.cli import surveys
+    from surveys.cli import audits, surveys
     from transcription.cli import transcribe
 
     main.add_command(transcribe)
     main.add_command(sample)
     main.add_command(surveys)
+    main.add_command(audits)
 
 
 _mount_package_commands()

@@ -128,3 +128,13 @@ def smtp_server():
     server = SmtpServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def imap_server():
+    """A real IMAP server (Dovecot) on loopback with one mailbox; see tests/mail_servers.py."""
+    from tests.mail_servers import ImapServer
+
+    server = ImapServer().start()
+    yield server
+    server.stop()

@@ -24,6 +24,7 @@ from qa_app.session_store import DatabaseStore
 from qa_app.settings import get_settings
 from qa_app.tables import Role
 from scorecards import routes as scorecard_routes
+from surveys import audit_pages
 from surveys import pages as survey_pages
 from surveys import routes as survey_routes
 from transcription import routes as transcription_routes
@@ -47,6 +48,7 @@ NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
     ("Calibration", "/calibration", (Role.admin, Role.manager, Role.qa, Role.team_leader)),
     ("Templates", "/scorecards/templates", (Role.admin, Role.manager, Role.qa)),
     ("Surveys", "/surveys", (Role.admin, Role.manager, Role.qa, Role.team_leader)),
+    ("Mystery emails", "/audits", (Role.admin, Role.manager, Role.qa)),
     ("Transcripts", "/transcription/accuracy", (Role.admin, Role.manager, Role.qa)),
     ("Imports", "/admin/imports", (Role.admin, Role.manager)),
     ("Users", "/admin/users", (Role.admin,)),
@@ -187,6 +189,7 @@ def create_app(*, manage_database: bool = True, secure_cookies: bool | None = No
             *scorecard_routes.ROUTES,
             *survey_routes.ROUTES,
             *survey_pages.ROUTES,
+            *audit_pages.ROUTES,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],
         template_config=TemplateConfig(

@@ -169,10 +169,12 @@ async def load_demo(
     logins = await _ensure_logins()
     # Residents' surveys, then the quality work: samples, evaluations, a dispute, calibration (once).
     from scorecards import demo as scorecards_demo
+    from surveys import audit_demo
     from surveys import demo as surveys_demo
 
     await surveys_demo.load(seed=seed, today=today or datetime.now(zone).date(), echo=echo)
     await scorecards_demo.load(seed=seed, today=today or datetime.now(zone).date(), echo=echo)
+    await audit_demo.load(seed=seed, today=today or datetime.now(zone).date(), echo=echo)
     return logins
 
 

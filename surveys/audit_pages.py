@@ -1,0 +1,242 @@
+"""Pages of the mystery-email audits: campaigns, one campaign's test emails with their timing
+and results per department, and the grading of one reply.
+
+QA staff and administrators run campaigns (create, send, fetch, upload, grade); managers read
+them. Agents and team leaders have no business here: audits are about departments' mailboxes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_400_BAD_REQUEST
+
+from qa_app import mail
+from qa_app.auth import require
+from qa_app.imports.common import ImportError_
+from qa_app.settings import get_settings
+from qa_app.tables import Role
+from qa_app.working_hours import from_settings
+from surveys import audits, mystery_mail
+from surveys.mailbox import MailboxError, fetch_imap, read_upload
+from surveys.tables import AuditCampaign, AuditReply, AuditScenario
+
+READERS = (Role.admin, Role.manager, Role.qa)
+RUNNERS = (Role.admin, Role.qa)
+UPLOAD_LIMIT = 50 * 1024 * 1024
+
+
+def _problem(title: str, message: str) -> Template:
+    return Template(
+        "error.html", context={"title": title, "message": message, "status": 400}, status_code=HTTP_400_BAD_REQUEST
+    )
+
+
+async def _campaign(campaign_id: int) -> dict[str, Any]:
+    row = await AuditCampaign.select().where(AuditCampaign.id == campaign_id).first()
+    if row is None:
+        raise NotFoundException()
+    return row
+
+
+@get("/audits", name="audits", guards=[require(*READERS)], include_in_schema=False)
+async def campaigns_page(request: Request) -> Template:
+    campaigns = await AuditCampaign.select().order_by(AuditCampaign.id, ascending=False)
+    counts: dict[int, dict[str, int]] = {}
+    for row in await AuditScenario.select(AuditScenario.campaign, AuditScenario.sent_at):
+        entry = counts.setdefault(row["campaign"], {"scenarios": 0, "sent": 0})
+        entry["scenarios"] += 1
+        entry["sent"] += row["sent_at"] is not None
+    return Template(
+        "surveys/audits.html",
+        context={"campaigns": campaigns, "counts": counts, "can_run": request.user.role in RUNNERS},
+    )
+
+
+@post("/audits", guards=[require(*RUNNERS)], include_in_schema=False, request_max_body_size=UPLOAD_LIMIT)
+async def create_campaign(request: Request) -> Redirect | Template:
+    form = await request.form()
+    upload = form.get("scenarios")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return _problem("The campaign was not created", "Choose the CSV file of scenarios.")
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "scenarios.csv"
+        path.write_bytes(await upload.read())
+        try:
+            scenarios = audits.read_scenarios(path)
+            campaign = await audits.create_campaign(
+                str(form.get("name", "")),
+                scenarios,
+                sender=str(form.get("sender", "")).strip(),
+                ack_target_hours=int(form.get("ack_hours") or 8),
+                answer_target_days=int(form.get("answer_days") or 2),
+                user_id=request.user.id,
+            )
+        except (ImportError_, audits.AuditError, ValueError) as error:
+            return _problem("The campaign was not created", str(error))
+    return Redirect(f"/audits/{campaign}")
+
+
+@get("/audits/{campaign_id:int}", name="audit_campaign", guards=[require(*READERS)], include_in_schema=False)
+async def campaign_page(request: Request, campaign_id: FromPath[int]) -> Template:
+    campaign = await _campaign(campaign_id)
+    calendar = from_settings()
+    settings = get_settings()
+    return Template(
+        "surveys/audit_campaign.html",
+        context={
+            "campaign": campaign,
+            "view": await audits.campaign_view(campaign_id, calendar),
+            "results": await audits.results(campaign_id, calendar),
+            "unmatched": await AuditReply.count().where(AuditReply.scenario.is_null()),
+            "can_run": request.user.role in RUNNERS,
+            "smtp": bool(settings.smtp_url),
+            "imap": bool(settings.imap_url),
+        },
+    )
+
+
+@post("/audits/{campaign_id:int}/send", guards=[require(*RUNNERS)], include_in_schema=False)
+async def send_campaign(request: Request, campaign_id: FromPath[int]) -> Redirect | Template:
+    await _campaign(campaign_id)
+    try:
+        await audits.send_campaign(campaign_id, user_id=request.user.id)
+    except (audits.AuditError, mail.MailError) as error:
+        return _problem("The test emails were not all sent", str(error))
+    return Redirect(f"/audits/{campaign_id}")
+
+
+@post("/audits/{campaign_id:int}/fetch", guards=[require(*RUNNERS)], include_in_schema=False)
+async def fetch_replies(request: Request, campaign_id: FromPath[int]) -> Redirect | Template:
+    await _campaign(campaign_id)
+    try:
+        messages = await asyncio.to_thread(fetch_imap)
+    except MailboxError as error:
+        return _problem("The mailbox could not be read", str(error))
+    await audits.take_in(messages, "imap")
+    return Redirect(f"/audits/{campaign_id}")
+
+
+@post(
+    "/audits/{campaign_id:int}/upload",
+    guards=[require(*RUNNERS)],
+    include_in_schema=False,
+    request_max_body_size=UPLOAD_LIMIT,
+)
+async def upload_replies(request: Request, campaign_id: FromPath[int]) -> Redirect | Template:
+    await _campaign(campaign_id)
+    form = await request.form()
+    messages = []
+    try:
+        for upload in form.getall("files") if "files" in form else []:
+            if isinstance(upload, UploadFile) and upload.filename:
+                messages += read_upload(upload.filename, await upload.read())
+    except MailboxError as error:
+        return _problem("The replies were not taken in", str(error))
+    if not messages:
+        return _problem("The replies were not taken in", "Choose one or more .eml or .mbox files.")
+    intake = await audits.take_in(messages, "upload")
+    if intake.unreadable and not intake.matched:
+        return _problem("No reply was taken in", "; ".join(intake.unreadable))
+    return Redirect(f"/audits/{campaign_id}")
+
+
+async def _scenario(scenario_id: int) -> dict[str, Any]:
+    row = await AuditScenario.select(AuditScenario.campaign).where(AuditScenario.id == scenario_id).first()
+    if row is None:
+        raise NotFoundException()
+    return row
+
+
+@get("/audits/scenarios/{scenario_id:int}", name="audit_scenario", guards=[require(*READERS)], include_in_schema=False)
+async def scenario_page(request: Request, scenario_id: FromPath[int]) -> Template:
+    row = await _scenario(scenario_id)
+    campaign = await _campaign(row["campaign"])
+    item = next(
+        i for i in await audits.campaign_view(campaign["id"], from_settings()) if i["scenario"]["id"] == scenario_id
+    )
+    return Template(
+        "surveys/audit_scenario.html",
+        context={
+            "campaign": campaign,
+            "item": item,
+            "rubric": mystery_mail.RUBRIC,
+            "can_run": request.user.role in RUNNERS,
+        },
+    )
+
+
+@post("/audits/scenarios/{scenario_id:int}/grade", guards=[require(*RUNNERS)], include_in_schema=False)
+async def grade(request: Request, scenario_id: FromPath[int]) -> Redirect | Template:
+    row = await _scenario(scenario_id)
+    form = await request.form()
+    item = next(
+        i for i in await audits.campaign_view(row["campaign"], from_settings()) if i["scenario"]["id"] == scenario_id
+    )
+    checks = {}
+    for code, _label, _automatic in mystery_mail.RUBRIC:
+        choice = form.get(code, "")
+        if choice not in ("yes", "no", "na"):
+            return _problem("The grade was not saved", f"Answer every check (missing: {mystery_mail.LABELS[code]}).")
+        before = item["prefilled"][code]
+        checks[code] = {
+            "value": {"yes": True, "no": False, "na": None}[choice],
+            "evidence": before["evidence"],
+            "automatic": before["automatic"],
+            "changed": before["automatic"] and before["value"] != {"yes": True, "no": False, "na": None}[choice],
+        }
+    await audits.save_grade(scenario_id, checks, str(form.get("note", "")), request.user.id)
+    return Redirect(f"/audits/{row['campaign']}")
+
+
+@post("/audits/replies/{reply_id:int}/kind", guards=[require(*RUNNERS)], include_in_schema=False)
+async def reply_kind(request: Request, reply_id: FromPath[int]) -> Redirect:
+    reply = await AuditReply.select(AuditReply.scenario).where(AuditReply.id == reply_id).first()
+    if reply is None or reply["scenario"] is None:
+        raise NotFoundException()
+    form = await request.form()
+    try:
+        await audits.set_reply_kind(reply_id, str(form.get("kind", "")), request.user.id)
+    except audits.AuditError as error:
+        return _problem("Not changed", str(error))
+    return Redirect(f"/audits/scenarios/{reply['scenario']}")
+
+
+@post("/audits/scenarios/{scenario_id:int}/sent", guards=[require(*RUNNERS)], include_in_schema=False)
+async def sent_by_hand(request: Request, scenario_id: FromPath[int]) -> Redirect | Template:
+    await _scenario(scenario_id)
+    form = await request.form()
+    try:
+        local = datetime.fromisoformat(str(form.get("sent_at", "")))
+    except ValueError:
+        return _problem("Not recorded", "Give the time the email was sent, like 2026-04-02T14:00.")
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=get_settings().timezone)
+    await audits.record_sent_by_hand(
+        scenario_id, local, str(form.get("message_id", "")).strip() or None, request.user.id
+    )
+    return Redirect(f"/audits/scenarios/{scenario_id}")
+
+
+ROUTES = [
+    campaigns_page,
+    create_campaign,
+    campaign_page,
+    send_campaign,
+    fetch_replies,
+    upload_replies,
+    scenario_page,
+    grade,
+    reply_kind,
+    sent_by_hand,
+]

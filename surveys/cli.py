@@ -283,3 +283,18 @@ def _report(intake, as_json: bool) -> None:
     )
     if as_json:
         click.echo(json.dumps(intake.as_json()))
+
+
+@surveys.command(name="transcribe-voice", help="Transcribe residents' voice comments still waiting (offline, Vosk).")
+@click.option("--json", "as_json", is_flag=True)
+def transcribe_voice(as_json: bool) -> None:
+    from qa_app.cli import run_with_database
+    from surveys.voice import transcribe_pending
+
+    counts = run_with_database(transcribe_pending)
+    click.echo(
+        f"voice comments: {counts['done']} transcribed, {counts['failed']} failed, {counts['pending']} waiting",
+        err=True,
+    )
+    if as_json:
+        click.echo(json.dumps(counts))

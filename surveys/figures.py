@@ -100,6 +100,7 @@ async def praise(start: datetime, end: datetime, agent_ids: list[int] | None = N
     """Residents' thanks ("kudos") on calls offered in [start, end), newest first."""
     query = SurveyResponse.select(
         SurveyResponse.comment,
+        SurveyResponse.voice_text,
         SurveyResponse.satisfaction,
         SurveyResponse.created_at,
         SurveyResponse.call.agent.name.as_alias("agent"),
@@ -111,7 +112,11 @@ async def praise(start: datetime, end: datetime, agent_ids: list[int] | None = N
     )
     if agent_ids is not None:
         query = query.where(SurveyResponse.call.agent.is_in(agent_ids or [-1]))
-    return await query.order_by(SurveyResponse.created_at, ascending=False).limit(limit)
+    rows = await query.order_by(SurveyResponse.created_at, ascending=False).limit(limit)
+    for row in rows:  # a spoken comment is shown as its transcript, marked as such
+        spoken = f"(spoken) {row['voice_text']}" if row["voice_text"] else ""
+        row["comment"] = " ".join(part for part in (row["comment"], spoken) if part)
+    return rows
 
 
 async def figures(start: datetime, end: datetime, *, agent_ids: list[int] | None = None) -> SurveyFigures:

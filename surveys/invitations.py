@@ -169,13 +169,20 @@ def state(invitation: dict[str, Any] | None, now: datetime | None = None) -> str
     return "open"
 
 
-async def answer(token: str, answers: dict[str, Any], language: str, now: datetime | None = None) -> str:
+async def answer(
+    token: str,
+    answers: dict[str, Any],
+    language: str,
+    now: datetime | None = None,
+    voice: tuple[str, bytes] | None = None,
+) -> str:
     """Store a resident's answers once; returns the link's state: "answered", or why not.
 
     The link is claimed first with one conditional UPDATE (open and unexpired -> answered), so
     of many simultaneous submissions of one link exactly one claims it, on SQLite (whose write
     transactions queue) and on PostgreSQL (where the second UPDATE waits for the first and then
-    finds the link answered); the others are told the answer is already in."""
+    finds the link answered); the others are told the answer is already in. A voice comment
+    (file name, bytes), already checked, is kept for transcription once the answer is in."""
     if not token or len(token) > 100:
         return "unknown"
     now = now or datetime.now(timezone.utc)
@@ -196,7 +203,7 @@ async def answer(token: str, answers: dict[str, Any], language: str, now: dateti
         invitation = claimed[0]
         call = await Call.select(Call.agent).where(Call.id == invitation["call"]).first()
         comment = answers.get("comment", "")
-        await SurveyResponse.insert(
+        response = await SurveyResponse.insert(
             SurveyResponse(
                 invitation=invitation["id"],
                 call=invitation["call"],
@@ -212,5 +219,9 @@ async def answer(token: str, answers: dict[str, Any], language: str, now: dateti
                 praise=is_praise(comment, answers.get("satisfaction")),
                 answers=answers,
             )
-        )
+        ).returning(SurveyResponse.id)
+    if voice is not None:
+        from surveys.voice import attach
+
+        await attach(response[0]["id"], *voice)
     return "answered"

@@ -108,6 +108,20 @@ async def record(call_external_id: str, values: dict[str, Any]) -> int:
     return rows[0]["id"]
 
 
+async def ivr_response_for(call_external_id: str) -> dict[str, Any]:
+    """The phone-survey answer of a call, for its voice comment."""
+    row = (
+        await SurveyResponse.select(SurveyResponse.id, SurveyResponse.voice_path)
+        .where((SurveyResponse.call.external_id == str(call_external_id).strip()) & (SurveyResponse.source == "ivr"))
+        .first()
+    )
+    if row is None:
+        raise IvrError(f"no call {call_external_id!r} with a phone-survey answer: post the keypad answers first")
+    if row["voice_path"]:
+        raise IvrError(f"call {call_external_id!r} has a voice comment already")
+    return row
+
+
 @dataclass
 class IvrImport:
     read: int = 0

@@ -2,7 +2,8 @@
 resident's answers (plain functions: no I/O).
 
 Question kinds: `satisfaction` 1-5 (CSAT), `recommend` 0-10 (NPS), `effort` 1-7 (CES; 1 is
-very easy), `resolved` yes/no/partly, `text` (a comment). Only satisfaction is required: a
+very easy), `resolved` yes/no/partly, `text` (a comment), `voice` (a spoken comment, an audio
+file: see surveys/voice.py). Only satisfaction is required: a
 resident who answers one question has still helped.
 """
 
@@ -41,6 +42,7 @@ PAGE = {
         "too_long": "Please keep your comment under {limit} characters.",
         "optional": "optional",
         "language": "Language",
+        "voice_bad": "Please choose a sound recording (such as .m4a, .mp3 or .wav) of up to 10 MB.",
     },
     "sv": {
         "title": "Hur gick det?",
@@ -61,6 +63,7 @@ PAGE = {
         "too_long": "Håll kommentaren under {limit} tecken.",
         "optional": "frivillig",
         "language": "Språk",
+        "voice_bad": "Välj en ljudinspelning (till exempel .m4a, .mp3 eller .wav) på högst 10 MB.",
     },
     "nl": {
         "title": "Hoe hebben we het gedaan?",
@@ -81,6 +84,7 @@ PAGE = {
         "too_long": "Houd uw opmerking korter dan {limit} tekens.",
         "optional": "niet verplicht",
         "language": "Taal",
+        "voice_bad": "Kies een geluidsopname (bijvoorbeeld .m4a, .mp3 of .wav) van maximaal 10 MB.",
     },
 }
 
@@ -156,6 +160,16 @@ DEFAULT_SURVEY: dict[str, Any] = {
                 "nl": "Wilt u ons, of degene die u heeft geholpen, nog iets laten weten?",
             },
         },
+        {
+            "code": "voice",
+            "kind": "voice",
+            "required": False,
+            "text": {
+                "en": "Or say it: a voice recording from your phone",
+                "sv": "Eller säg det: en röstinspelning från din telefon",
+                "nl": "Of zeg het: een spraakopname van uw telefoon",
+            },
+        },
     ]
 }
 
@@ -193,6 +207,8 @@ def check_answers(
     errors: dict[str, str] = {}
     for question in definition["questions"]:
         code, kind = question["code"], question["kind"]
+        if kind == "voice":  # a file: checked and kept by surveys/voice.py
+            continue
         raw = (form.get(code) or "").strip()
         if not raw:
             if question.get("required"):

@@ -11,14 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
+from litestar.datastructures import UploadFile
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_404_NOT_FOUND, HTTP_410_GONE
 
-from surveys import invitations, ivr
+from surveys import invitations, ivr, voice
 from surveys.questions import LANGUAGES, PAGE, check_answers, choose_language, options
 
 survey_rate_limit = RateLimitConfig(rate_limit=("minute", 30), store="rate_limit")
@@ -62,9 +64,19 @@ async def survey_page(request: Request, token: FromPath[str], lang: FromQuery[st
     )
 
 
-@post("/s/{token:str}", include_in_schema=False, middleware=[survey_rate_limit.middleware])
+@post(
+    "/s/{token:str}",
+    include_in_schema=False,
+    middleware=[survey_rate_limit.middleware],
+    request_max_body_size=voice.VOICE_LIMIT_BYTES + 1024 * 1024,
+)
 async def survey_answer(request: Request, token: FromPath[str]) -> Template:
-    form = {key: str(value) for key, value in (await request.form()).items()}
+    received = await request.form()
+    form = {key: value for key, value in received.items() if isinstance(value, str)}
+    upload = received.get("voice")
+    spoken = None
+    if isinstance(upload, UploadFile) and upload.filename:
+        spoken = (upload.filename, await upload.read())
     invitation = await invitations.find(token)
     language = choose_language(
         form.get("lang"), request.headers.get("accept-language"), invitation["language"] if invitation else ""
@@ -74,6 +86,11 @@ async def survey_answer(request: Request, token: FromPath[str]) -> Template:
         return _closed(language, token, state, invitation)
     questions = invitation["definition"]["questions"]
     answers, errors = check_answers(invitation["definition"], form, language)
+    if spoken is not None:
+        try:
+            voice.check_upload(*spoken)
+        except voice.VoiceError:
+            errors["voice"] = PAGE[language]["voice_bad"]
     if errors:
         return Template(
             "surveys/resident.html",
@@ -81,7 +98,11 @@ async def survey_answer(request: Request, token: FromPath[str]) -> Template:
             status_code=HTTP_400_BAD_REQUEST,
             headers={"cache-control": "no-store", "referrer-policy": "no-referrer"},
         )
-    return _closed(language, token, await invitations.answer(token, answers, language), invitation)
+    outcome = await invitations.answer(token, answers, language, voice=spoken)
+    page = _closed(language, token, outcome, invitation)
+    if spoken is not None and outcome == "answered":
+        page.background = BackgroundTask(voice.transcribe_pending)  # the resident does not wait for it
+    return page
 
 
 phone_rate_limit = RateLimitConfig(rate_limit=("minute", 600), store="rate_limit")
@@ -121,4 +142,54 @@ async def ivr_answer(request: Request, data: JSONBody[IvrAnswer]) -> dict[str, A
     return {"id": response_id, "call_id": data.call_id, "integration": integration["name"]}
 
 
-ROUTES = [survey_page, survey_answer, ivr_answer]
+@post(
+    "/api/surveys/ivr/{call_id:str}/voice",
+    summary="Post the voice comment a caller left after the keypad survey (phone systems)",
+    description="The request body is the audio file itself (WAV, MP3, OGG...; at most 10 MB) with its "
+    "`Content-Type` (audio/wav...) and, optionally, `X-File-Name` for its suffix. Authenticate as for the "
+    "keypad answers. 202: kept and queued for offline transcription; 404 when the call has no phone-survey "
+    "answer yet; 409 when it has a voice comment already; 400 when the body is not audio.",
+    tags=["surveys"],
+    middleware=[phone_rate_limit.middleware],
+    status_code=202,
+    request_max_body_size=voice.VOICE_LIMIT_BYTES + 1024,
+)
+async def ivr_voice(request: Request, call_id: FromPath[str]) -> Response[dict[str, Any]]:
+    key = request.headers.get("x-api-key") or request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    if await ivr.integration_for(key) is None:
+        raise NotAuthorizedException("a valid API key is needed (X-API-Key)")
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    suffix = AUDIO_TYPES.get(content_type, "")
+    name = request.headers.get("x-file-name") or f"voice{suffix}"
+    data = await request.body()
+    try:
+        voice.check_upload(name, data)
+        response = await ivr.ivr_response_for(call_id)
+        await voice.attach(response["id"], name, data)
+    except voice.VoiceError as error:
+        raise HTTPException(status_code=HTTP_400_BAD_REQUEST, detail=str(error)) from None
+    except ivr.IvrError as error:
+        status = 409 if "already" in str(error) else HTTP_404_NOT_FOUND
+        raise HTTPException(status_code=status, detail=str(error)) from None
+    return Response(
+        {"id": response["id"], "call_id": call_id, "status": "queued for transcription"},
+        status_code=202,
+        background=BackgroundTask(voice.transcribe_pending),
+    )
+
+
+AUDIO_TYPES = {
+    "audio/wav": ".wav",
+    "audio/x-wav": ".wav",
+    "audio/wave": ".wav",
+    "audio/mpeg": ".mp3",
+    "audio/ogg": ".ogg",
+    "audio/opus": ".opus",
+    "audio/webm": ".webm",
+    "audio/mp4": ".m4a",
+    "audio/aac": ".aac",
+    "audio/amr": ".amr",
+    "audio/flac": ".flac",
+}
+
+ROUTES = [survey_page, survey_answer, ivr_answer, ivr_voice]

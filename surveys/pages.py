@@ -3,17 +3,21 @@ and residents' praise. Agents see their own praise on their month page."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
-from litestar import Request, get
+from litestar import Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery
-from litestar.response import Template
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_400_BAD_REQUEST
 
 from qa_app.auth import STAFF, agent_scope, require
 from qa_app.settings import get_settings
+from qa_app.tables import Role
 from qa_app.timeutil import current_month, month_range, parse_month, previous_month
-from surveys import figures
+from surveys import figures, survey_versions
+from surveys.questions import LANGUAGES
 
 
 @get("/surveys", name="surveys", guards=[require(*STAFF)], include_in_schema=False)
@@ -38,4 +42,52 @@ async def surveys_page(request: Request, month: FromQuery[str | None] = None) ->
     )
 
 
-ROUTES = [surveys_page]
+EDITORS = (Role.admin, Role.qa)
+
+
+async def _survey_page(request: Request, show: int | None, error: str = "", draft: str | None = None) -> Template:
+    versions = await survey_versions.all_versions()
+    shown = next((v for v in versions if v["id"] == show), None) if show else None
+    if show and shown is None:
+        raise NotFoundException()
+    shown = shown or next(v for v in versions if v["is_default"])
+    return Template(
+        "surveys/versions.html",
+        context={
+            "versions": versions,
+            "shown": shown,
+            "can_edit": request.user.role in EDITORS,
+            "error": error,
+            "draft": draft if draft is not None else json.dumps(shown["definition"], indent=2, ensure_ascii=False),
+            "languages": LANGUAGES,
+        },
+        status_code=HTTP_400_BAD_REQUEST if error else 200,
+    )
+
+
+@get(
+    "/surveys/questions",
+    name="survey_versions",
+    guards=[require(Role.admin, Role.manager, Role.qa)],
+    include_in_schema=False,
+)
+async def versions_page(request: Request, show: FromQuery[int | None] = None) -> Template:
+    return await _survey_page(request, show)
+
+
+@post("/surveys/questions", guards=[require(*EDITORS)], include_in_schema=False)
+async def versions_publish(request: Request) -> Redirect | Template:
+    form = await request.form()
+    text = str(form.get("definition", ""))
+    try:
+        definition = json.loads(text)
+    except json.JSONDecodeError as error:
+        return await _survey_page(request, None, f"not valid JSON: {error}", text)
+    try:
+        template_id = await survey_versions.publish(definition, str(form.get("name", "")), request.user.id)
+    except survey_versions.SurveyVersionError as error:
+        return await _survey_page(request, None, str(error), text)
+    return Redirect(f"/surveys/questions?show={template_id}")
+
+
+ROUTES = [surveys_page, versions_page, versions_publish]

@@ -270,3 +270,55 @@ def is_praise(comment: str, satisfaction: int | None) -> bool:
     if any(w in COMPLAINT_WORDS for w in words):
         return False
     return any(w.startswith(p) for w in words for p in PRAISE_WORDS)
+
+
+KINDS = ("satisfaction", "resolved", "effort", "recommend", "text", "voice")
+# Each kind fills one column of the response (and so the figures), so its code is fixed.
+CODES = {
+    "satisfaction": "satisfaction",
+    "resolved": "resolved",
+    "effort": "effort",
+    "recommend": "recommend",
+    "text": "comment",
+    "voice": "voice",
+}
+LABEL_COUNTS = {"satisfaction": 5, "resolved": 3, "effort": 7, "recommend": 11}
+
+
+def definition_problems(definition: Any) -> list[str]:
+    """What is wrong with a survey definition, each with its place; [] when it can be published."""
+    if not isinstance(definition, Mapping) or not isinstance(definition.get("questions"), list):
+        return ['the survey is {"questions": [...]}']
+    questions = definition["questions"]
+    problems: list[str] = []
+    seen: set[str] = set()
+    for number, question in enumerate(questions, start=1):
+        where = f"question {number}"
+        if not isinstance(question, Mapping):
+            problems.append(f"{where}: not an object")
+            continue
+        kind = question.get("kind")
+        if kind not in KINDS:
+            problems.append(f"{where}: kind must be one of {', '.join(KINDS)}")
+            continue
+        if question.get("code") != CODES[kind]:
+            problems.append(f"{where}: a {kind} question has the code {CODES[kind]!r}")
+        if kind in seen:
+            problems.append(f"{where}: only one {kind} question")
+        seen.add(kind)
+        if not isinstance(question.get("required", False), bool):
+            problems.append(f"{where}: required is true or false")
+        texts = question.get("text")
+        for language in LANGUAGES:
+            if not isinstance(texts, Mapping) or not str(texts.get(language, "")).strip():
+                problems.append(f"{where}: the text in {language} is missing")
+        if kind in LABEL_COUNTS and "labels" in question:
+            for language in LANGUAGES:
+                labels = question["labels"].get(language) if isinstance(question["labels"], Mapping) else None
+                if not isinstance(labels, list) or len(labels) != LABEL_COUNTS[kind]:
+                    problems.append(f"{where}: {LABEL_COUNTS[kind]} labels in {language} (empty ones allowed)")
+    if "satisfaction" not in seen:
+        problems.append("the survey needs its satisfaction question (CSAT is read from it)")
+    elif questions and isinstance(questions[0], Mapping) and questions[0].get("kind") != "satisfaction":
+        problems.append("the satisfaction question comes first: a resident who answers one question answers it")
+    return problems

@@ -93,7 +93,9 @@ async def test_a_resident_uploads_a_voice_comment_and_it_is_transcribed(client, 
     settled = await _settled(response["id"])
     assert settled["voice_status"] == "done" and settled["voice_error"] == ""
     assert same_reading(settled["voice_text"], heard), (settled["voice_text"], heard)
-    assert settled["praise"] == is_praise(settled["voice_text"], 5)  # the spoken words count for kudos as written ones do
+    assert settled["praise"] == is_praise(
+        settled["voice_text"], 5
+    )  # the spoken words count for kudos as written ones do
 
 
 async def test_a_file_that_is_not_audio_is_refused_on_the_page(client, centre):  # noqa: F811

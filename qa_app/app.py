@@ -17,9 +17,10 @@ from litestar.static_files import create_static_files_router
 from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
 
+from coaching import routes as coaching_routes
 from qa_app import db
 from qa_app.auth import CurrentUser, session_auth
-from qa_app.routes import admin, calls, health, pages, session
+from qa_app.routes import admin, calls, health, notifications, pages, session
 from qa_app.session_store import DatabaseStore
 from qa_app.settings import get_settings
 from qa_app.tables import Role
@@ -35,6 +36,7 @@ PACKAGE_TEMPLATES = [
     HERE.parent / "transcription" / "templates",
     HERE.parent / "scorecards" / "templates",
     HERE.parent / "surveys" / "templates",
+    HERE.parent / "coaching" / "templates",
 ]
 
 NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
@@ -46,6 +48,7 @@ NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
     ("Marking", "/qa/queue", (Role.admin, Role.qa)),
     ("Scorecards", "/scorecards/teams", (Role.admin, Role.manager, Role.qa, Role.team_leader)),
     ("Calibration", "/calibration", (Role.admin, Role.manager, Role.qa, Role.team_leader)),
+    ("Coaching", "/coaching", (Role.admin, Role.manager, Role.team_leader)),
     ("Templates", "/scorecards/templates", (Role.admin, Role.manager, Role.qa)),
     ("Surveys", "/surveys", (Role.admin, Role.manager, Role.qa, Role.team_leader)),
     ("Mystery emails", "/audits", (Role.admin, Role.manager, Role.qa)),
@@ -73,6 +76,7 @@ def navigation_for(user: CurrentUser | None) -> list[tuple[str, str]]:
         items = [("My calls" if label == "Calls" else label, href) for label, href in items]
         if user.agent_id:
             items.append(("My month", f"/scorecards/agents/{user.agent_id}"))
+            items.append(("My coaching", f"/coaching/agents/{user.agent_id}"))
             items.append(("My page", f"/agents/{user.agent_id}"))
     return items
 
@@ -190,6 +194,8 @@ def create_app(*, manage_database: bool = True, secure_cookies: bool | None = No
             *survey_routes.ROUTES,
             *survey_pages.ROUTES,
             *audit_pages.ROUTES,
+            *notifications.ROUTES,
+            *coaching_routes.ROUTES,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],
         template_config=TemplateConfig(

@@ -154,6 +154,23 @@ def users_create(email: str, role: str, agent: str | None, name: str, password_s
         click.echo(f"password: {password}")
 
 
+@main.group(name="notify", help="Notifications.")
+def notify() -> None:
+    pass
+
+
+@notify.command(name="digest", help="Email each user what is new for them (run daily), through QA_SMTP_URL.")
+@click.option("--base-url", required=True, help="The app's address, for the links, e.g. https://qa.city.example")
+def notify_digest(base_url: str) -> None:
+    from qa_app import mail, notifications
+
+    try:
+        sent = run_with_database(lambda: notifications.send_digests(base_url))
+    except mail.MailError as error:
+        fail(str(error), 1)
+    click.echo(f"{sent} digests sent", err=True)
+
+
 @main.group(name="import", help="Import calls and attendance.")
 def import_group() -> None:
     pass

@@ -141,3 +141,24 @@ class WebSession(Table):
     key = Varchar(length=128, unique=True)
     data = Bytea()
     expires_at = Timestamptz(null=True, default=None, index=True)
+
+
+class Notification(Table):
+    """A message in the app for one user; the email digest sends those not yet emailed."""
+
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=30)  # evaluation_released, session_scheduled, dispute_answered
+    text = Text()
+    link = Varchar(length=300, default="")
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+    read_at = Timestamptz(null=True, default=None)
+    emailed_at = Timestamptz(null=True, default=None)
+
+
+class NotificationSetting(Table):
+    """A user's choice for one kind of notification; without a row, both channels are on."""
+
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=30)
+    in_app = Boolean(default=True)
+    email = Boolean(default=True)

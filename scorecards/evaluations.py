@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from qa_app import audit, db
+from qa_app import audit, db, notifications
 from qa_app import queries as call_queries
 from qa_app.auth import CurrentUser, agent_scope, can_see
 from qa_app.settings import get_settings
-from qa_app.tables import Role
+from qa_app.tables import Agent, Role
 from scorecards import automatic, config, versions
 from scorecards.definition import Definition
 from scorecards.scoring import Answer, ScoreResult, score, validate_answer
@@ -237,9 +237,11 @@ async def can_view(user: CurrentUser, evaluation: dict[str, Any]) -> bool:
         # Blind until the session is closed: each marker sees only their own marks.
         if evaluation["marker"] == user.id:
             return True
-        session = await CalibrationSession.select(CalibrationSession.closed_at).where(
-            CalibrationSession.id == evaluation["calibration"]
-        ).first()
+        session = (
+            await CalibrationSession.select(CalibrationSession.closed_at)
+            .where(CalibrationSession.id == evaluation["calibration"])
+            .first()
+        )
         if session is None or session["closed_at"] is None:
             return False
         invited = await CalibrationMarker.exists().where(
@@ -336,7 +338,19 @@ async def save(
         if submit:
             await _event(evaluation_id, user.id, "submitted", "", score=result.score)
             await audit.record(user.id, "submit", "evaluation", evaluation_id, score=result.score)
+            if not evaluation["calibration"]:
+                await notifications.notify(
+                    await _agent_user(evaluation["agent"]),
+                    "evaluation_released",
+                    "A new evaluation of one of your calls is ready to read",
+                    f"/evaluations/{evaluation_id}",
+                )
     return result
+
+
+async def _agent_user(agent_id: int | None) -> int | None:
+    row = await Agent.select(Agent.user).where(Agent.id == agent_id).first() if agent_id else None
+    return row["user"] if row else None
 
 
 def _unanswered(answer: Answer | None) -> bool:
@@ -446,6 +460,12 @@ async def resolve(
         await Evaluation.update({Evaluation.status: EvaluationStatus.resolved}).where(Evaluation.id == evaluation_id)
         await _event(evaluation_id, user.id, status.value, note.strip(), **detail)
         await audit.record(user.id, status.value, "evaluation", evaluation_id, **detail)
+        await notifications.notify(
+            await _agent_user(evaluation["agent"]),
+            "dispute_answered",
+            f"Your dispute was {'answered: some answers were changed' if changes else 'answered: the marks stand'}",
+            f"/evaluations/{evaluation_id}",
+        )
     return result
 
 

@@ -19,7 +19,7 @@ SCENARIOS = [
     (
         "Parking permit",
         "parking@city.example",
-        "Transport",
+        "Parking and Transport",
         "Parking permit for a new resident",
         "Hello,\n\nI have just moved to Storgatan 5 and have a car. How do I get a residents' parking permit, "
         "and what does it cost?",
@@ -29,7 +29,7 @@ SCENARIOS = [
     (
         "Bulky waste",
         "waste@city.example",
-        "Waste",
+        "Waste and Recycling",
         "Old sofa",
         "Hello,\n\nHow do I get rid of an old sofa? I have no car.",
         "Collection: collect/pick up | Booking: book | Cost: cost/free",
@@ -38,7 +38,7 @@ SCENARIOS = [
     (
         "School place",
         "education@city.example",
-        "Education",
+        "Education and Social Care",
         "School place for my son",
         "Hello,\n\nWe move to the city in August. How do we apply for a school place for our son (7)?",
         "Application: apply/application | Deadline: before/deadline",
@@ -47,7 +47,7 @@ SCENARIOS = [
     (
         "Shed permit",
         "planning@city.example",
-        "Planning",
+        "Planning and Building Control",
         "Do I need a permit for a shed?",
         "Hello,\n\nI want to build a 12 m2 shed in my garden. Do I need a building permit?",
         "Size rule: 15/m2 | Neighbours: neighbour",
@@ -56,7 +56,7 @@ SCENARIOS = [
     (
         "Library card",
         "library@city.example",
-        "Culture",
+        "Leisure and Culture",
         "Library card for my daughter",
         "Hello,\n\nCan my 8-year-old daughter get her own library card?",
         "Guardian: parent/guardian | Free: free",
@@ -70,12 +70,12 @@ GOOD = (
 )
 POOR = "Hi,\n\nsee the website.\n\n/{department}"
 POINTS = {
-    "Transport": "Apply in our e-service on the website; the permit costs 400 kronor a month and you show a proof "
+    "Parking and Transport": "Apply in our e-service on the website; the permit costs 400 kronor a month and you show a proof "
     "of your new address.",
-    "Waste": "We collect bulky waste once a month. Book a pick up on the website; the cost is 150 kronor.",
-    "Education": "Apply for a school place in our e-service before 1 June; a parent must sign the application.",
-    "Planning": "A shed under 15 m2 needs no permit, but tell your neighbour if it is close to the boundary.",
-    "Culture": "Yes, a child can get a card for free at any library, together with a parent or guardian.",
+    "Waste and Recycling": "We collect bulky waste once a month. Book a pick up on the website; the cost is 150 kronor.",
+    "Education and Social Care": "Apply for a school place in our e-service before 1 June; a parent must sign the application.",
+    "Planning and Building Control": "A shed under 15 m2 needs no permit, but tell your neighbour if it is close to the boundary.",
+    "Leisure and Culture": "Yes, a child can get a card for free at any library, together with a parent or guardian.",
 }
 
 
@@ -114,7 +114,7 @@ async def _campaign(name: str, sent: datetime, rng: random.Random, quality: floa
         await audits.record_sent_by_hand(scenario["id"], sent + timedelta(minutes=index * 7), message_id)
         scenario = {**scenario, "message_id": message_id}
         department = scenario["department_name"]
-        if department == "Education" and quality < 0.8:
+        if department == "Education and Social Care" and quality < 0.8:
             continue  # never answered
         if rng.random() < 0.6:
             messages.append(

@@ -78,6 +78,7 @@ EXPECTED_NAV = {
         "Marking",
         "Scorecards",
         "Calibration",
+        "Coaching",
         "Templates",
         "Surveys",
         "Mystery emails",
@@ -95,6 +96,7 @@ EXPECTED_NAV = {
         "Services",
         "Scorecards",
         "Calibration",
+        "Coaching",
         "Templates",
         "Surveys",
         "Mystery emails",
@@ -110,13 +112,14 @@ EXPECTED_NAV = {
         "Marking",
         "Scorecards",
         "Calibration",
+        "Coaching",
         "Templates",
         "Surveys",
         "Mystery emails",
         "Transcripts",
     ],
-    "team_leader": ["Home", "Calls", "Agents", "Teams", "Services", "Scorecards", "Calibration", "Surveys"],
-    "agent": ["Home", "My calls", "My month", "My page"],
+    "team_leader": ["Home", "Calls", "Agents", "Teams", "Services", "Scorecards", "Calibration", "Coaching", "Surveys"],
+    "agent": ["Home", "My calls", "My month", "My coaching", "My page"],
 }
 
 

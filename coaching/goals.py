@@ -1,0 +1,159 @@
+"""Coaching goals and their progress, computed from the data, never typed in (plain functions
+over plain rows: no I/O).
+
+Each goal is tied to something measured:
+
+| kind | subject | measured over | value | met when |
+|---|---|---|---|---|
+| `criterion` | a criterion code (`greeting`) | the agent's last `window` released evaluations that answered it (N/A left out) | share passed | >= target |
+| `section` | a section title of the scorecard | the criteria of that section in the last `window` evaluations | share of its answers passed | >= target |
+| `csat` | - | residents' answers on the agent's calls of the last `window` days | share answering 4 or 5 | >= target |
+| `handle_time` | - | the agent's answered calls of the last `window` days | mean talk + hold, seconds | <= target |
+| `punctuality` | - | the agent's worked days of the last `window` days | share of days on time | >= target |
+
+A goal with no data yet reports "no data yet" and is neither met nor missed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+KINDS = {
+    "criterion": "A criterion passed",
+    "section": "A scorecard section passed",
+    "csat": "Residents satisfied (CSAT)",
+    "handle_time": "Average handle time",
+    "punctuality": "On time",
+}
+EVALUATION_KINDS = ("criterion", "section")
+DEFAULT_WINDOWS = {"criterion": 6, "section": 6, "csat": 30, "handle_time": 30, "punctuality": 30}
+
+
+class GoalError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Goal:
+    kind: str
+    target: float  # a share 0..1, or seconds for handle_time
+    window: int  # evaluations (criterion, section) or days (the others)
+    subject: str = ""  # criterion code or section title
+    due: date | None = None
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self.kind == "handle_time"
+
+
+def check_goal(goal: Goal, criterion_codes: Sequence[str] = (), sections: Sequence[str] = ()) -> None:
+    """Raise GoalError with a plain reason when a goal cannot be measured as written."""
+    if goal.kind not in KINDS:
+        raise GoalError(f"a goal is one of: {', '.join(KINDS)}")
+    if goal.kind == "criterion" and goal.subject not in criterion_codes:
+        raise GoalError(f"no criterion {goal.subject!r} on the scorecard")
+    if goal.kind == "section" and goal.subject not in sections:
+        raise GoalError(f"no section {goal.subject!r} on the scorecard")
+    if goal.kind == "handle_time":
+        if not 10 <= goal.target <= 7200:
+            raise GoalError("a handle-time target is in seconds, between 10 and 7200")
+    elif not 0 < goal.target <= 1:
+        raise GoalError("a target share is above 0% and at most 100%")
+    if not 1 <= goal.window <= 366:
+        raise GoalError("a goal is measured over 1 to 366 evaluations or days")
+
+
+@dataclass(frozen=True)
+class Progress:
+    value: float | None
+    n: int  # what the value counts: answers, responses, calls, days
+    met: bool | None
+    text: str  # for people: "greeting passed in 5 of the last 6 evaluations (83%); target 90%"
+    overdue: bool = False  # past its due date and not met
+
+
+def _share(value: float) -> str:
+    return f"{100 * value:.0f}%"
+
+
+def progress(
+    goal: Goal,
+    *,
+    evaluations: Sequence[dict[str, Any]] = (),
+    sections: dict[str, Sequence[str]] | None = None,
+    responses: Sequence[dict[str, Any]] = (),
+    calls: Sequence[dict[str, Any]] = (),
+    attendance: Sequence[dict[str, Any]] = (),
+    today: date | None = None,
+) -> Progress:
+    """The goal's progress. `evaluations` are the agent's released evaluations, newest first,
+    each {"answers": {code: {"passed": bool|None, "na": bool}}}; `sections` maps a section
+    title to its criterion codes; `responses` have `satisfaction`; `calls` have
+    `talk_seconds` and `hold_seconds`; `attendance` rows have `worked_minutes` and
+    `minutes_late` (the last three already limited to the goal's window of days)."""
+    if goal.kind in EVALUATION_KINDS:
+        codes = [goal.subject] if goal.kind == "criterion" else list((sections or {}).get(goal.subject, ()))
+        used = [e for e in evaluations if any(_answered(e, c) for c in codes)][: goal.window]
+        results = [e["answers"][c]["passed"] for e in used for c in codes if _answered(e, c)]
+        if not results:
+            return _done(goal, None, 0, f"{goal.subject}: no evaluation yet", today)
+        value = sum(1 for r in results if r) / len(results)
+        if goal.kind == "criterion":
+            text = (
+                f"{goal.subject} passed in {sum(1 for r in results if r)} of the last {len(used)} evaluations "
+                f"({_share(value)}); target {_share(goal.target)}"
+            )
+        else:
+            text = (
+                f"{goal.subject}: {sum(1 for r in results if r)} of {len(results)} answers passed in the last "
+                f"{len(used)} evaluations ({_share(value)}); target {_share(goal.target)}"
+            )
+        return _done(goal, value, len(results), text, today)
+    if goal.kind == "csat":
+        rated = [r["satisfaction"] for r in responses if r.get("satisfaction") is not None]
+        if not rated:
+            return _done(goal, None, 0, f"no resident's answer in the last {goal.window} days", today)
+        value = sum(1 for s in rated if s >= 4) / len(rated)
+        text = (
+            f"{sum(1 for s in rated if s >= 4)} of {len(rated)} residents satisfied in the last {goal.window} days "
+            f"({_share(value)}); target {_share(goal.target)}"
+        )
+        return _done(goal, value, len(rated), text, today)
+    if goal.kind == "handle_time":
+        times = [c["talk_seconds"] + (c.get("hold_seconds") or 0) for c in calls]
+        if not times:
+            return _done(goal, None, 0, f"no answered call in the last {goal.window} days", today)
+        value = sum(times) / len(times)
+        text = (
+            f"average handle time {_minutes(value)} over {len(times)} calls in the last {goal.window} days; "
+            f"target {_minutes(goal.target)} or less"
+        )
+        return _done(goal, value, len(times), text, today)
+    worked = [a for a in attendance if a.get("worked_minutes", 0) > 0]
+    if not worked:
+        return _done(goal, None, 0, f"no worked day in the last {goal.window} days", today)
+    on_time = sum(1 for a in worked if not a.get("minutes_late"))
+    value = on_time / len(worked)
+    text = f"on time {on_time} of {len(worked)} days worked ({_share(value)}); target {_share(goal.target)}"
+    return _done(goal, value, len(worked), text, today)
+
+
+def _answered(evaluation: dict[str, Any], code: str) -> bool:
+    answer = evaluation["answers"].get(code)
+    return answer is not None and not answer.get("na") and answer.get("passed") is not None
+
+
+def _minutes(seconds: float) -> str:
+    seconds = round(seconds)
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def _done(goal: Goal, value: float | None, n: int, text: str, today: date | None) -> Progress:
+    met = None
+    if value is not None:
+        met = value <= goal.target if goal.lower_is_better else value >= goal.target
+    overdue = bool(goal.due and today and today > goal.due and met is not True)
+    return Progress(value, n, met, text, overdue)

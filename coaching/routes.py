@@ -1,0 +1,379 @@
+"""Coaching pages: the team at a glance, an agent's plan (goals with computed progress, agreed
+actions, sessions), and one session (prepared summary, the leader's notes, the agent's
+reflection and acknowledgement, the calendar file).
+
+Who sees what: an agent sees their own plan and sessions only; a team leader those of the
+agents in their teams; managers and administrators everyone. QA staff mark calls and do not
+coach. Anything out of reach is "not found", so ids reveal nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_400_BAD_REQUEST
+
+from coaching import goals as goal_rules
+from coaching import plans
+from coaching.calendar_file import session_calendar
+from coaching.tables import Action, CoachingPlan, CoachingSession, Goal
+from qa_app.auth import agent_scope, require
+from qa_app.settings import get_settings
+from qa_app.tables import Agent, Role
+from qa_app.timeutil import current_month, previous_month
+from scorecards.balanced_queries import month_key, scorecards_for
+from scorecards.tables import EvaluationAnswer
+
+COACHES = (Role.admin, Role.manager, Role.team_leader)
+PEOPLE = (*COACHES, Role.agent)
+
+
+def _problem(title: str, message: str) -> Template:
+    return Template(
+        "error.html", context={"title": title, "message": message, "status": 400}, status_code=HTTP_400_BAD_REQUEST
+    )
+
+
+async def _visible_agent(request: Request, agent_id: int) -> dict[str, Any]:
+    scope = await agent_scope(request.user)
+    if scope is not None and agent_id not in scope:
+        raise NotFoundException()
+    agent = (
+        await Agent.select(Agent.id, Agent.name, Agent.team.name.as_alias("team")).where(Agent.id == agent_id).first()
+    )
+    if agent is None:
+        raise NotFoundException()
+    return agent
+
+
+async def _plan_of(request: Request, plan_id: int) -> dict[str, Any]:
+    row = await plans.plan(plan_id)
+    if row is None:
+        raise NotFoundException()
+    await _visible_agent(request, row["agent"])
+    return row
+
+
+async def _session_of(request: Request, session_id: int) -> dict[str, Any]:
+    row = await plans.session(session_id)
+    if row is None:
+        raise NotFoundException()
+    await _visible_agent(request, row["agent"])
+    return row
+
+
+async def _form(request: Request) -> dict[str, str]:
+    return {key: str(value) for key, value in (await request.form()).items()}
+
+
+# The team at a glance.
+
+
+@get("/coaching", name="coaching", guards=[require(*PEOPLE)], include_in_schema=False)
+async def team_page(request: Request) -> Template | Redirect:
+    if request.user.role == Role.agent:
+        if not request.user.agent_id:
+            raise NotFoundException()
+        return Redirect(f"/coaching/agents/{request.user.agent_id}")
+    scope = await agent_scope(request.user)
+    query = Agent.select(Agent.id, Agent.name, Agent.team.name.as_alias("team")).where(Agent.active_to.is_null())
+    if scope is not None:
+        query = query.where(Agent.id.is_in(scope or [-1]))
+    agents = await query.order_by(Agent.name)
+    ids = [a["id"] for a in agents]
+    zone = get_settings().timezone
+    today = datetime.now(zone).date()
+    month = current_month(zone)
+    cards = await scorecards_for(ids, month) if ids else {}
+    open_plans = {
+        p["agent"]: p
+        for p in await CoachingPlan.select().where(
+            CoachingPlan.agent.is_in(ids or [-1]) & (CoachingPlan.status == "open")
+        )
+    }
+    sessions = await CoachingSession.select().where(CoachingSession.agent.is_in(ids or [-1]))
+    last_review: dict[int, datetime] = {}
+    upcoming: dict[int, datetime] = {}
+    now = datetime.now(zone)
+    for s in sessions:
+        if s["starts_at"] <= now and s["kind"] == "monthly":
+            last_review[s["agent"]] = max(last_review.get(s["agent"], s["starts_at"]), s["starts_at"])
+        if s["starts_at"] > now:
+            upcoming[s["agent"]] = min(upcoming.get(s["agent"], s["starts_at"]), s["starts_at"])
+    goals_due = (
+        await Goal.select(
+            Goal.id,
+            Goal.kind,
+            Goal.subject,
+            Goal.due,
+            Goal.plan.agent.as_alias("agent"),
+            Goal.plan.agent.name.as_alias("agent_name"),
+        )
+        .where(
+            Goal.plan.is_in([p["id"] for p in open_plans.values()] or [-1])
+            & Goal.dropped_at.is_null()
+            & Goal.due.is_not_null()
+            & (Goal.due <= today + timedelta(days=7))
+        )
+        .order_by(Goal.due)
+    )
+    rows = []
+    for agent in agents:
+        card = cards.get(agent["id"])
+        below = [p.title for p in card.parts if p.met is False] if card else []
+        review = last_review.get(agent["id"])
+        rows.append(
+            {
+                **agent,
+                "below": below,
+                "plan": open_plans.get(agent["id"]),
+                "last_review": review,
+                "review_overdue": review is None or review < now - timedelta(days=31),
+                "next_session": upcoming.get(agent["id"]),
+            }
+        )
+    return Template(
+        "coaching/team.html",
+        context={
+            "rows": rows,
+            "month": month,
+            "goals_due": goals_due,
+            "today": today,
+            "failed": await _failed_criteria(ids, month),
+        },
+    )
+
+
+async def _failed_criteria(agent_ids: list[int], month: date) -> list[tuple[str, int, int]]:
+    """The team's most failed criteria this month, with last month's count beside."""
+    counts = {}
+    for key in (month_key(month), month_key(previous_month(month))):
+        rows = await EvaluationAnswer.select(EvaluationAnswer.criterion).where(
+            EvaluationAnswer.evaluation.agent.is_in(agent_ids or [-1])
+            & (EvaluationAnswer.evaluation.month == key)
+            & EvaluationAnswer.evaluation.calibration.is_null()
+            & (EvaluationAnswer.evaluation.status != "draft")
+            & (EvaluationAnswer.passed == False)  # noqa: E712
+        )
+        counts[key] = Counter(r["criterion"] for r in rows)
+    now, before = counts[month_key(month)], counts[month_key(previous_month(month))]
+    return [(code, n, before.get(code, 0)) for code, n in now.most_common(8)]
+
+
+# One agent's plan.
+
+
+@get("/coaching/agents/{agent_id:int}", name="coaching_plan", guards=[require(*PEOPLE)], include_in_schema=False)
+async def plan_page(request: Request, agent_id: FromPath[int]) -> Template:
+    agent = await _visible_agent(request, agent_id)
+    return await _render_plan(request, agent)
+
+
+async def _render_plan(request: Request, agent: dict[str, Any], error: str = "") -> Template:
+    plan = await plans.open_plan(agent["id"])
+    codes, sections = await plans.scorecard_names()
+    context: dict[str, Any] = {
+        "agent": agent,
+        "plan": plan,
+        "is_self": request.user.agent_id == agent["id"],
+        "can_coach": request.user.role in COACHES,
+        "goal_kinds": goal_rules.KINDS,
+        "windows": goal_rules.DEFAULT_WINDOWS,
+        "criteria": codes,
+        "sections": list(sections),
+        "action_kinds": plans.ACTION_KINDS,
+        "session_kinds": plans.SESSION_KINDS,
+        "error": error,
+    }
+    if plan:
+        context["progress"] = await plans.goal_progress(agent["id"], plan["id"])
+        context["actions"] = await Action.select().where(Action.plan == plan["id"]).order_by(Action.id)
+        context["sessions"] = await plans.sessions_of(plan["id"])
+    return Template("coaching/plan.html", context=context, status_code=HTTP_400_BAD_REQUEST if error else 200)
+
+
+@post("/coaching/agents/{agent_id:int}/plan", guards=[require(*COACHES)], include_in_schema=False)
+async def create_plan(request: Request, agent_id: FromPath[int]) -> Redirect | Template:
+    agent = await _visible_agent(request, agent_id)
+    form = await _form(request)
+    try:
+        await plans.create_plan(agent_id, request.user.id, form.get("focus", ""))
+    except plans.CoachingError as error:
+        return await _render_plan(request, agent, str(error))
+    return Redirect(f"/coaching/agents/{agent_id}")
+
+
+def _date(text: str) -> date | None:
+    return date.fromisoformat(text) if text.strip() else None
+
+
+@post("/coaching/plans/{plan_id:int}/goals", guards=[require(*COACHES)], include_in_schema=False)
+async def add_goal(request: Request, plan_id: FromPath[int]) -> Redirect | Template:
+    plan = await _plan_of(request, plan_id)
+    form = await _form(request)
+    kind = form.get("kind", "")
+    try:
+        target = float(form.get("target", "").replace("%", "").replace(",", ".") or "nan")
+        if kind != "handle_time":
+            target /= 100  # typed as a percentage
+        window = int(form.get("window") or goal_rules.DEFAULT_WINDOWS.get(kind, 6))
+        subject = (
+            form.get("criterion" if kind == "criterion" else "section", "")
+            if kind in goal_rules.EVALUATION_KINDS
+            else ""
+        )
+        goal = goal_rules.Goal(kind, target, window, subject, _date(form.get("due", "")))
+        await plans.add_goal(plan_id, goal, form.get("note", ""), request.user.id)
+    except (ValueError, goal_rules.GoalError) as error:
+        message = (
+            str(error)
+            if isinstance(error, goal_rules.GoalError)
+            else "give the target as a number and the due date as a date"
+        )
+        agent = await _visible_agent(request, plan["agent"])
+        return await _render_plan(request, agent, f"The goal was not added: {message}.")
+    return Redirect(f"/coaching/agents/{plan['agent']}")
+
+
+@post("/coaching/goals/{goal_id:int}/drop", guards=[require(*COACHES)], include_in_schema=False)
+async def drop_goal(request: Request, goal_id: FromPath[int]) -> Redirect:
+    goal = await Goal.select(Goal.plan).where(Goal.id == goal_id).first()
+    if goal is None:
+        raise NotFoundException()
+    plan = await _plan_of(request, goal["plan"])
+    await plans.drop_goal(goal_id, request.user.id)
+    return Redirect(f"/coaching/agents/{plan['agent']}")
+
+
+@post("/coaching/plans/{plan_id:int}/actions", guards=[require(*COACHES)], include_in_schema=False)
+async def add_action(request: Request, plan_id: FromPath[int]) -> Redirect | Template:
+    plan = await _plan_of(request, plan_id)
+    form = await _form(request)
+    try:
+        await plans.add_action(
+            plan_id,
+            form.get("kind", "other"),
+            form.get("description", ""),
+            form.get("link", ""),
+            form.get("owner", "agent"),
+            _date(form.get("due", "")),
+            request.user.id,
+        )
+    except (ValueError, plans.CoachingError) as error:
+        agent = await _visible_agent(request, plan["agent"])
+        return await _render_plan(request, agent, f"The action was not added: {error}.")
+    return Redirect(f"/coaching/agents/{plan['agent']}")
+
+
+@post("/coaching/actions/{action_id:int}/done", guards=[require(*PEOPLE)], include_in_schema=False)
+async def action_done(request: Request, action_id: FromPath[int]) -> Redirect:
+    action = await Action.select(Action.plan).where(Action.id == action_id).first()
+    if action is None:
+        raise NotFoundException()
+    plan = await _plan_of(request, action["plan"])
+    await plans.action_done(action_id, request.user.id)
+    return Redirect(f"/coaching/agents/{plan['agent']}")
+
+
+@post("/coaching/plans/{plan_id:int}/sessions", guards=[require(*COACHES)], include_in_schema=False)
+async def schedule(request: Request, plan_id: FromPath[int]) -> Redirect | Template:
+    plan = await _plan_of(request, plan_id)
+    form = await _form(request)
+    try:
+        starts = datetime.fromisoformat(form.get("starts_at", ""))
+        if starts.tzinfo is None:
+            starts = starts.replace(tzinfo=get_settings().timezone)
+        session_id = await plans.schedule_session(
+            plan_id,
+            form.get("kind", "weekly"),
+            starts,
+            int(form.get("minutes") or 30),
+            form.get("place", ""),
+            request.user.id,
+        )
+    except (ValueError, plans.CoachingError) as error:
+        agent = await _visible_agent(request, plan["agent"])
+        message = str(error) if isinstance(error, plans.CoachingError) else "give the date and time of the session"
+        return await _render_plan(request, agent, f"The session was not scheduled: {message}.")
+    return Redirect(f"/coaching/sessions/{session_id}")
+
+
+# One session.
+
+
+@get("/coaching/sessions/{session_id:int}", name="coaching_session", guards=[require(*PEOPLE)], include_in_schema=False)
+async def session_page(request: Request, session_id: FromPath[int]) -> Template:
+    row = await _session_of(request, session_id)
+    return Template(
+        "coaching/session.html",
+        context={
+            "s": row,
+            "summary": await plans.prepared_summary(row),
+            "kinds": plans.SESSION_KINDS,
+            "is_agent": request.user.agent_id == row["agent"],
+            "can_coach": request.user.role in COACHES,
+        },
+    )
+
+
+@post("/coaching/sessions/{session_id:int}/notes", guards=[require(*COACHES)], include_in_schema=False)
+async def session_notes(request: Request, session_id: FromPath[int]) -> Redirect:
+    await _session_of(request, session_id)
+    await plans.save_notes(session_id, (await _form(request)).get("notes", ""), request.user.id)
+    return Redirect(f"/coaching/sessions/{session_id}")
+
+
+async def _own_session(request: Request, session_id: int) -> dict[str, Any]:
+    row = await _session_of(request, session_id)
+    if request.user.agent_id != row["agent"]:
+        raise NotFoundException()
+    return row
+
+
+@post("/coaching/sessions/{session_id:int}/reflection", guards=[require(Role.agent)], include_in_schema=False)
+async def session_reflection(request: Request, session_id: FromPath[int]) -> Redirect:
+    await _own_session(request, session_id)
+    await plans.save_reflection(session_id, (await _form(request)).get("reflection", ""), request.user.id)
+    return Redirect(f"/coaching/sessions/{session_id}")
+
+
+@post("/coaching/sessions/{session_id:int}/acknowledge", guards=[require(Role.agent)], include_in_schema=False)
+async def session_acknowledge(request: Request, session_id: FromPath[int]) -> Redirect:
+    await _own_session(request, session_id)
+    await plans.acknowledge(session_id, request.user.id)
+    return Redirect(f"/coaching/sessions/{session_id}")
+
+
+@get("/coaching/sessions/{session_id:int}/calendar.ics", guards=[require(*PEOPLE)], include_in_schema=False)
+async def session_ics(request: Request, session_id: FromPath[int]) -> Response[bytes]:
+    row = await _session_of(request, session_id)
+    base = str(request.base_url).rstrip("/")
+    body = session_calendar(row, get_settings().timezone, base, domain=request.url.hostname or "qa.local")
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="coaching-session-{session_id}.ics"'},
+    )
+
+
+ROUTES = [
+    team_page,
+    plan_page,
+    create_plan,
+    add_goal,
+    drop_goal,
+    add_action,
+    action_done,
+    schedule,
+    session_page,
+    session_notes,
+    session_reflection,
+    session_acknowledge,
+    session_ics,
+]

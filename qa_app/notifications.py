@@ -1,0 +1,136 @@
+"""Notifications: a message in the app for one user, and an email digest of those not yet
+emailed, each kind something the user can turn off per channel.
+
+Packages call `notify()` when something happens to a person (an evaluation released to an
+agent, a coaching session scheduled, a dispute answered); `send_digests()` (the
+`qa notify digest` command, run daily by cron or a systemd timer) mails each user one message
+listing what is new, through `QA_SMTP_URL`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timezone
+from typing import Any
+
+from qa_app import db, mail
+from qa_app.tables import Notification, NotificationSetting
+
+KINDS = {
+    "evaluation_released": "A new evaluation of one of your calls",
+    "dispute_answered": "An answer to your dispute",
+    "session_scheduled": "A coaching session scheduled",
+    "session_acknowledged": "An agent acknowledged a coaching session",
+}
+
+
+async def settings_for(user_id: int) -> dict[str, dict[str, bool]]:
+    """{kind: {"in_app": bool, "email": bool}}: on unless the user turned it off."""
+    chosen = {r["kind"]: r for r in await NotificationSetting.select().where(NotificationSetting.user == user_id)}
+    return {
+        kind: {
+            "in_app": chosen[kind]["in_app"] if kind in chosen else True,
+            "email": chosen[kind]["email"] if kind in chosen else True,
+        }
+        for kind in KINDS
+    }
+
+
+async def save_settings(user_id: int, choices: dict[str, dict[str, bool]]) -> None:
+    async with db.write_transaction():
+        await NotificationSetting.delete().where(NotificationSetting.user == user_id)
+        await NotificationSetting.insert(
+            *[
+                NotificationSetting(user=user_id, kind=kind, in_app=value["in_app"], email=value["email"])
+                for kind, value in choices.items()
+                if kind in KINDS
+            ]
+        )
+
+
+async def notify(user_id: int | None, kind: str, text: str, link: str = "") -> None:
+    """Tell a user something, unless they turned this kind off in both channels. Call it inside
+    the caller's transaction or after; it writes one row."""
+    if user_id is None:
+        return
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    choice = (await settings_for(user_id))[kind]
+    if not choice["in_app"] and not choice["email"]:
+        return
+    await Notification.insert(
+        Notification(
+            user=user_id,
+            kind=kind,
+            text=text,
+            link=link,
+            # Email only: never shown in the app, so it counts as read there.
+            read_at=None if choice["in_app"] else datetime.now(timezone.utc),
+            # In the app only: the digest leaves it alone.
+            emailed_at=None if choice["email"] else datetime.now(timezone.utc),
+        )
+    )
+
+
+async def unread(user_id: int, limit: int = 50) -> list[dict[str, Any]]:
+    return (
+        await Notification.select()
+        .where((Notification.user == user_id) & Notification.read_at.is_null())
+        .order_by(Notification.created_at, ascending=False)
+        .limit(limit)
+    )
+
+
+async def unread_count(user_id: int) -> int:
+    return await Notification.count().where((Notification.user == user_id) & Notification.read_at.is_null())
+
+
+async def mark_read(user_id: int) -> None:
+    async with db.write_transaction():
+        await Notification.update({Notification.read_at: datetime.now(timezone.utc)}).where(
+            (Notification.user == user_id) & Notification.read_at.is_null()
+        )
+
+
+async def send_digests(base_url: str, server: mail.SmtpServer | None = None) -> int:
+    """One email per user listing their notifications not yet emailed; returns how many were
+    sent. Notifications are marked emailed only once their message went out."""
+    server = server or mail.configured_server()
+    rows = (
+        await Notification.select(
+            Notification.id,
+            Notification.user,
+            Notification.text,
+            Notification.link,
+            Notification.user.email.as_alias("email"),
+            Notification.user.active.as_alias("active"),
+        )
+        .where(Notification.emailed_at.is_null())
+        .order_by(Notification.created_at)
+    )
+    by_user: dict[int, list[dict]] = defaultdict(list)
+    for row in rows:
+        if row["active"]:
+            by_user[row["user"]].append(row)
+    messages, ids = [], []
+    for items in by_user.values():
+        lines = [
+            f"- {item['text']}" + (f"\n  {base_url.rstrip('/')}{item['link']}" if item["link"] else "")
+            for item in items
+        ]
+        body = (
+            "Hello,\n\nWhat is new for you in the contact centre's quality app:\n\n"
+            + "\n".join(lines)
+            + "\n\nYou can choose what you are told, and how, under Notifications in the app.\n"
+        )
+        subject = f"{len(items)} new in the quality app" if len(items) > 1 else "1 new in the quality app"
+        messages.append(mail.new_message(items[0]["email"], subject, body, sender=server.sender))
+        ids.append([item["id"] for item in items])
+    refused = set(await mail.send(messages, server))
+    sent_ids = [i for message, group in zip(messages, ids, strict=True) if message["To"] not in refused for i in group]
+    if sent_ids:
+        async with db.write_transaction():
+            await Notification.update({Notification.emailed_at: datetime.now(timezone.utc)}).where(
+                Notification.id.is_in(sent_ids)
+            )
+    return len(messages) - len(refused)

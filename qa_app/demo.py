@@ -168,6 +168,7 @@ async def load_demo(
         await _build(rng, start, end, zone, echo)
     logins = await _ensure_logins()
     # Residents' surveys, then the quality work: samples, evaluations, a dispute, calibration (once).
+    from coaching import demo as coaching_demo
     from scorecards import demo as scorecards_demo
     from surveys import audit_demo
     from surveys import demo as surveys_demo
@@ -175,6 +176,7 @@ async def load_demo(
     await surveys_demo.load(seed=seed, today=today or datetime.now(zone).date(), echo=echo)
     await scorecards_demo.load(seed=seed, today=today or datetime.now(zone).date(), echo=echo)
     await audit_demo.load(seed=seed, today=today or datetime.now(zone).date(), echo=echo)
+    await coaching_demo.load(seed=seed, today=today or datetime.now(zone).date(), echo=echo)
     return logins
 
 

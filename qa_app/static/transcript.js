@@ -38,6 +38,15 @@
   }
   window.qaPlayFrom = playFrom;
 
+  // A link to a moment (/calls/12?t=34.5, from a coaching summary's evidence) opens the call
+  // with the recording at that moment, ready to play.
+  document.addEventListener("DOMContentLoaded", function () {
+    var at = parseFloat(new URLSearchParams(window.location.search).get("t"));
+    var player = audio();
+    if (!player || isNaN(at)) return;
+    whenMetadata(player).then(function () { player.currentTime = at; });
+  });
+
   document.addEventListener("click", function (event) {
     var target = event.target.closest("#transcript [data-start]");
     if (!target || !audio()) return;

@@ -148,3 +148,12 @@ def test_an_agent_cannot_open_another_agents_call(live_app, new_context, recorde
     login(owner, "owner@test.org")
     assert owner.goto(f"/calls/{call_id}").status == 200
     assert open_transcript(owner, call_id).count() > 0
+
+
+def test_a_link_to_a_moment_opens_the_recording_there(live_app, page, recorded_call):
+    """Coaching summaries link to the moment in question: /calls/ID?t=SECONDS."""
+    call_id, _transcript = recorded_call
+    login(page, "qa@test.org")
+    page.goto(f"/calls/{call_id}?t=2.5")
+    page.wait_for_function("() => Math.abs(document.querySelector('audio#recording').currentTime - 2.5) < 0.05")
+    assert audio_state(page)["paused"] is True  # ready to play, never playing by itself

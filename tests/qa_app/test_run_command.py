@@ -112,7 +112,6 @@ EXPECTED_NAV = {
         "Marking",
         "Scorecards",
         "Calibration",
-        "Coaching",
         "Templates",
         "Surveys",
         "Mystery emails",

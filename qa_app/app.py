@@ -20,7 +20,7 @@ from litestar.template.config import TemplateConfig
 from coaching import routes as coaching_routes
 from qa_app import db
 from qa_app.auth import CurrentUser, session_auth
-from qa_app.routes import admin, calls, health, notifications, pages, session
+from qa_app.routes import admin, calls, health, notifications, open311, pages, session
 from qa_app.session_store import DatabaseStore
 from qa_app.settings import get_settings
 from qa_app.tables import Role
@@ -195,6 +195,7 @@ def create_app(*, manage_database: bool = True, secure_cookies: bool | None = No
             *survey_pages.ROUTES,
             *audit_pages.ROUTES,
             *notifications.ROUTES,
+            *open311.ROUTES,
             *coaching_routes.ROUTES,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],
@@ -208,7 +209,13 @@ def create_app(*, manage_database: bool = True, secure_cookies: bool | None = No
             cookie_name="qa_csrf",
             cookie_secure=secure_cookies,
             cookie_samesite="strict",
-            exclude=["^/health", "^/schema", "^/s/", "^/api/"],  # survey links and API keys: see surveys/routes.py
+            exclude=[
+                "^/health",
+                "^/schema",
+                "^/s/",
+                "^/api/",
+                "^/open311/",
+            ],  # survey links and API keys (surveys/routes.py, routes/open311.py)
         ),
         on_app_init=[auth.on_app_init],
         stores={"sessions": DatabaseStore(), "rate_limit": MemoryStore()},

@@ -133,5 +133,5 @@ def session_auth(*, secure_cookies: bool) -> SessionAuth:
             secure=secure_cookies,
             key="qa_session",
         ),
-        exclude=["^/login", "^/static/", "^/health", "^/schema", "^/favicon", "^/s/", "^/api/"],
+        exclude=["^/login", "^/static/", "^/health", "^/schema", "^/favicon", "^/s/", "^/api/", "^/open311/"],
     )

@@ -1,0 +1,240 @@
+"""The case register on the database: opening a case (tracking number, due date, repeat
+check), its status history, links to calls, emails and survey responses, service suggestions,
+the resident's contact with its retention and erasure, and the figures. Rules are in
+`qa_app/case_rules.py`, suggestions in `qa_app/case_categories.py`."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+from typing import Any
+
+from qa_app import audit, case_categories, case_rules, db
+from qa_app.settings import get_settings
+from qa_app.tables import ApiClient, Call, Case, CaseEvent, CaseLink, Service
+
+CONTACT_RETENTION_DAYS = 90  # a resident's contact is erased this long after the case is closed
+
+
+class CaseError(Exception):
+    pass
+
+
+async def create_case(
+    *,
+    channel: str,
+    description: str,
+    service_id: int | None,
+    user_id: int | None = None,
+    agent_id: int | None = None,
+    call_id: int | None = None,
+    caller_hash: str | None = None,
+    address: str = "",
+    district: str = "",
+    lat: float | None = None,
+    lon: float | None = None,
+    contact: str | None = None,
+    resolved_now: bool | None = None,
+    source: str = "",
+    open311_token: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Open a case; returns its row. `resolved_now` True closes it at once as resolved at
+    first contact."""
+    if channel not in case_rules.CHANNELS:
+        raise CaseError(f"a channel is one of: {', '.join(case_rules.CHANNELS)}")
+    if not description.strip():
+        raise CaseError("describe what the resident asked")
+    now = now or datetime.now(timezone.utc)
+    zone = get_settings().timezone
+    today = now.astimezone(zone).date()
+    service = None
+    if service_id is not None:
+        service = await Service.select(Service.id, Service.target_days).where(Service.id == service_id).first()
+        if service is None:
+            raise CaseError("no such service in the catalogue")
+    if call_id is not None and caller_hash is None:
+        row = await Call.select(Call.caller_hash, Call.agent).where(Call.id == call_id).first()
+        if row is None:
+            raise CaseError("no such call")
+        caller_hash, agent_id = row["caller_hash"], agent_id or row["agent"]
+    window_start = now - timedelta(days=case_rules.REPEAT_DAYS)
+    earlier = []
+    if service_id is not None:
+        earlier = await Case.select(Case.id, Case.service, Case.caller_hash, Case.address, Case.created_at).where(
+            (Case.service == service_id) & (Case.created_at >= window_start)
+        )
+    repeat = case_rules.repeat_of(
+        {"service": service_id, "caller_hash": caller_hash, "address": address, "created_at": now}, earlier
+    )
+    status = "resolved" if resolved_now else "open"
+    for attempt in range(5):  # two cases opened at the same moment may draw the same number once
+        try:
+            async with db.write_transaction():
+                year_start = datetime(today.year, 1, 1, tzinfo=zone).astimezone(timezone.utc)
+                sequence = await Case.count().where(Case.created_at >= year_start) + 1 + attempt
+                number = case_rules.tracking_number(today.year, sequence)
+                row = (
+                    await Case.insert(
+                        Case(
+                            tracking_number=number,
+                            channel=channel,
+                            service=service_id,
+                            description=description.strip(),
+                            status=status,
+                            first_contact_resolution=resolved_now,
+                            created_at=now,
+                            updated_at=now,
+                            due=case_rules.due_date(today, service["target_days"]) if service else None,
+                            closed_at=now if resolved_now else None,
+                            address=address.strip(),
+                            district=district.strip(),
+                            lat=lat,
+                            lon=lon,
+                            caller_hash=caller_hash,
+                            contact=(contact or "").strip() or None,
+                            repeat_of=repeat,
+                            agent=agent_id,
+                            created_by=user_id,
+                            source=source,
+                            open311_token=open311_token,
+                        )
+                    ).returning(*Case.all_columns())
+                )[0]
+                await CaseEvent.insert(CaseEvent(case=row["id"], at=now, user=user_id, status=status, note="opened"))
+                if call_id is not None:
+                    await CaseLink.insert(CaseLink(case=row["id"], kind="call", ref=call_id))
+                await audit.record(user_id, "open", "case", row["id"], tracking_number=number, channel=channel)
+            return row
+        except Exception as error:  # the unique tracking number: try the next one
+            if "tracking_number" not in str(error).lower() and "unique" not in str(error).lower():
+                raise
+    raise CaseError("could not draw a tracking number; try again")
+
+
+async def set_status(case_id: int, status: str, note: str, user_id: int | None) -> None:
+    if status not in (*case_rules.OPEN_STATUSES, *case_rules.DONE_STATUSES):
+        raise CaseError("unknown status")
+    now = datetime.now(timezone.utc)
+    async with db.write_transaction():
+        case = await Case.select(Case.status, Case.contact).where(Case.id == case_id).first()
+        if case is None:
+            raise CaseError("no such case")
+        values: dict[Any, Any] = {Case.status: status, Case.updated_at: now}
+        if status in case_rules.DONE_STATUSES:
+            values[Case.closed_at] = now
+            if case["contact"]:
+                values[Case.contact_erase_after] = now.date() + timedelta(days=CONTACT_RETENTION_DAYS)
+        await Case.update(values).where(Case.id == case_id)
+        await CaseEvent.insert(CaseEvent(case=case_id, at=now, user=user_id, status=status, note=note.strip()))
+        await audit.record(user_id, "status", "case", case_id, status=status)
+
+
+async def link(case_id: int, kind: str, ref: int, user_id: int | None = None) -> None:
+    if kind not in ("call", "email", "survey"):
+        raise CaseError("a case links to a call, an email or a survey response")
+    async with db.write_transaction():
+        if not await CaseLink.exists().where(
+            (CaseLink.case == case_id) & (CaseLink.kind == kind) & (CaseLink.ref == ref)
+        ):
+            await CaseLink.insert(CaseLink(case=case_id, kind=kind, ref=ref))
+            await audit.record(user_id, "link", "case", case_id, kind=kind, ref=ref)
+
+
+async def erase_contact(case_id: int, user_id: int | None) -> None:
+    async with db.write_transaction():
+        await Case.update({Case.contact: None, Case.contact_erase_after: None}).where(Case.id == case_id)
+        await audit.record(user_id, "erase contact", "case", case_id)
+
+
+async def erase_expired_contacts(today: date | None = None) -> int:
+    """Erase residents' contacts past their retention date; returns how many."""
+    today = today or datetime.now(get_settings().timezone).date()
+    async with db.write_transaction():
+        rows = (
+            await Case.update({Case.contact: None, Case.contact_erase_after: None})
+            .where(Case.contact_erase_after.is_not_null() & (Case.contact_erase_after <= today))
+            .returning(Case.id)
+        )
+        if rows:
+            await audit.record(None, "erase contacts", "case", "", cases=len(rows))
+    return len(rows)
+
+
+# Suggestions.
+
+
+@lru_cache(maxsize=2)
+def _model(path: str, mtime: float):
+    return case_categories.load(get_settings().data_dir / "models")
+
+
+def models_dir():
+    return get_settings().data_dir / "models"
+
+
+async def suggest(text: str) -> case_categories.Suggestions:
+    services = await Service.select(Service.id, Service.name, Service.keywords)
+    names = {s["id"]: s["name"] for s in services}
+    path = models_dir() / case_categories.MODEL_FILE
+    if path.is_file() and text.strip():
+        model = _model(str(path), path.stat().st_mtime)
+        return case_categories.Suggestions(case_categories.suggest_with_model(model, text, names), "model")
+    note = "suggested from the catalogue's keywords: no trained model yet (qa cases train)"
+    return case_categories.Suggestions(case_categories.suggest_by_keywords(text, services), "keywords", note)
+
+
+async def training_data() -> tuple[list[str], list[int]]:
+    rows = await Case.select(Case.description, Case.service).where(Case.service.is_not_null())
+    return [r["description"] for r in rows], [r["service"] for r in rows]
+
+
+# Open311 clients.
+
+
+def key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+async def create_api_client(name: str, user_id: int | None = None) -> str:
+    key = secrets.token_urlsafe(24)
+    async with db.write_transaction():
+        if await ApiClient.exists().where(ApiClient.name == name):
+            raise CaseError(f"there is an API client named {name!r} already")
+        await ApiClient.insert(ApiClient(name=name, key_hash=key_hash(key)))
+        await audit.record(user_id, "create", "api_client", name)
+    return key
+
+
+async def api_client_for(key: str | None) -> dict[str, Any] | None:
+    if not key or len(key) > 200:
+        return None
+    return await ApiClient.select().where((ApiClient.key_hash == key_hash(key)) & (ApiClient.active == True)).first()  # noqa: E712
+
+
+# Reads.
+
+
+async def case_rows(where=None, limit: int | None = None) -> list[dict[str, Any]]:
+    query = Case.select(
+        Case.all_columns(),
+        Case.service.name.as_alias("service_name"),
+        Case.service.department.name.as_alias("department"),
+        Case.agent.name.as_alias("agent_name"),
+    ).order_by(Case.created_at, ascending=False)
+    if where is not None:
+        query = query.where(where)
+    if limit:
+        query = query.limit(limit)
+    return await query
+
+
+async def links_of_call(call_id: int) -> list[dict[str, Any]]:
+    return await CaseLink.select(
+        CaseLink.case.as_alias("id"),
+        CaseLink.case.tracking_number.as_alias("tracking_number"),
+        CaseLink.case.status.as_alias("status"),
+        CaseLink.case.service.name.as_alias("service_name"),
+    ).where((CaseLink.kind == "call") & (CaseLink.ref == call_id))

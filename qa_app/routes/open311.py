@@ -1,0 +1,294 @@
+"""Open311 GeoReport v2 under `/open311/v2/`: the open standard that city apps (FixMyStreet and
+others) speak. Every resource in JSON and XML (`services.json`, `services.xml`...); errors in
+the standard format, `[{"code": 404, "description": "..."}]` or `<errors><error>...`; posting a
+request needs an `api_key` (`qa cases api-client --name NAME` makes one). Requests posted here
+enter the case register with channel "web".
+
+Field lists follow http://wiki.open311.org/GeoReport_v2. Services use our catalogue: the code
+is the service's id, the group its department.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+from xml.etree import ElementTree
+
+from litestar import Request, Response, get, post
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.params import FromPath
+
+from qa_app import cases
+from qa_app.case_rules import DONE_STATUSES
+from qa_app.settings import get_settings
+from qa_app.tables import Case, Service
+
+open311_rate_limit = RateLimitConfig(rate_limit=("minute", 120), store="rate_limit")
+SPEC = "http://wiki.open311.org/GeoReport_v2"
+FORMATS = {"json": "application/json", "xml": "text/xml"}
+MAX_DESCRIPTION = 4000
+
+
+class Open311Error(Exception):
+    def __init__(self, status: int, description: str):
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+def _split(name: str) -> tuple[str, str]:
+    """ "services.json" -> ("services", "json"); an unknown format is a 400."""
+    base, dot, fmt = name.rpartition(".")
+    if not dot or fmt not in FORMATS:
+        raise Open311Error(400, "add .json or .xml to the address to choose the format")
+    return base, fmt
+
+
+def _xml(root: str, item: str | None, data: Any) -> bytes:
+    element = ElementTree.Element(root)
+
+    def fill(parent: ElementTree.Element, value: Any, child_name: str) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                node = ElementTree.SubElement(parent, key)
+                if isinstance(inner, list):
+                    singular = {
+                        "endpoints": "endpoint",
+                        "formats": "format",
+                        "attributes": "attribute",
+                        "values": "value",
+                    }
+                    for entry in inner:
+                        fill(ElementTree.SubElement(node, singular.get(key, "item")), entry, "item")
+                else:
+                    fill(node, inner, key)
+        elif isinstance(value, bool):
+            parent.text = "true" if value else "false"
+        elif value is not None:
+            parent.text = str(value)
+
+    if item is None:
+        fill(element, data, root)
+    else:
+        for entry in data:
+            fill(ElementTree.SubElement(element, item), entry, item)
+    return b'<?xml version="1.0" encoding="utf-8"?>' + ElementTree.tostring(element, encoding="utf-8")
+
+
+def _respond(fmt: str, root: str, item: str | None, data: Any, status: int = 200) -> Response:
+    if fmt == "xml":
+        return Response(_xml(root, item, data), media_type=FORMATS["xml"], status_code=status)
+    return Response(data, media_type=FORMATS["json"], status_code=status)
+
+
+def _error(error: Open311Error, fmt: str) -> Response:
+    body = [{"code": error.status, "description": error.description}]
+    return _respond(fmt if fmt in FORMATS else "json", "errors", "error", body, error.status)
+
+
+def _time(value: datetime | None) -> str | None:
+    return value.astimezone(get_settings().timezone).isoformat(timespec="seconds") if value else None
+
+
+async def _services() -> list[dict[str, Any]]:
+    rows = await Service.select(
+        Service.id, Service.name, Service.keywords, Service.department.name.as_alias("department")
+    ).order_by(Service.name)
+    return [
+        {
+            "service_code": str(r["id"]),
+            "service_name": r["name"],
+            "description": r["name"],
+            "metadata": False,
+            "type": "realtime",
+            "keywords": ", ".join(k for k in (r["keywords"] or "").split() if k),
+            "group": r["department"] or "",
+        }
+        for r in rows
+    ]
+
+
+def _request_fields(row: dict[str, Any]) -> dict[str, Any]:
+    expected = datetime.combine(row["due"], datetime.min.time(), tzinfo=get_settings().timezone) if row["due"] else None
+    return {
+        "service_request_id": row["tracking_number"],
+        "status": "closed" if row["status"] in DONE_STATUSES else "open",
+        "status_notes": row["status"].replace("_", " "),
+        "service_name": row.get("service_name"),
+        "service_code": str(row["service"]) if row["service"] else None,
+        "description": row["description"],
+        "agency_responsible": row.get("department"),
+        "service_notice": None,
+        "requested_datetime": _time(row["created_at"]),
+        "updated_datetime": _time(row["updated_at"]),
+        "expected_datetime": _time(expected),
+        "address": row["address"] or None,
+        "address_id": None,
+        "zipcode": None,
+        "lat": row["lat"],
+        "long": row["lon"],
+        "media_url": None,
+    }
+
+
+@get("/open311/v2/{resource:str}", include_in_schema=False, middleware=[open311_rate_limit.middleware])
+async def open311_get(request: Request, resource: FromPath[str]) -> Response:
+    fmt = resource.rpartition(".")[2]
+    try:
+        base, fmt = _split(resource)
+        if base == "discovery":
+            url = str(request.base_url).rstrip("/") + "/open311/v2/"
+            return _respond(
+                fmt,
+                "discovery",
+                None,
+                {
+                    "changeset": "2026-11-24T00:00:00Z",
+                    "contact": "The contact centre's quality team",
+                    "key_service": "Ask the contact centre for an API key",
+                    "endpoints": [
+                        {
+                            "specification": SPEC,
+                            "url": url,
+                            "changeset": "2026-11-24T00:00:00Z",
+                            "type": "production",
+                            "formats": list(FORMATS.values()),
+                        }
+                    ],
+                },
+            )
+        if base == "services":
+            return _respond(fmt, "services", "service", await _services())
+        if base == "requests":
+            return _respond(fmt, "service_requests", "request", await _find_requests(request))
+        raise Open311Error(404, f"no resource {base!r} here")
+    except Open311Error as error:
+        return _error(error, fmt)
+
+
+async def _find_requests(request: Request) -> list[dict[str, Any]]:
+    params = request.query_params
+    where = Case.id > 0
+    if ids := params.get("service_request_id"):
+        where &= Case.tracking_number.is_in([i.strip() for i in ids.split(",") if i.strip()][:50])
+    if code := params.get("service_code"):
+        codes = [c.strip() for c in code.split(",") if c.strip()]
+        if not all(c.isdigit() for c in codes):
+            raise Open311Error(400, "service_code is a code from services.json")
+        where &= Case.service.is_in([int(c) for c in codes])
+    for name, operator in (("start_date", ">="), ("end_date", "<=")):
+        if value := params.get(name):
+            try:
+                moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                raise Open311Error(400, f"{name} is a date and time like 2026-11-01T00:00:00Z") from None
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=timezone.utc)
+            where &= (Case.created_at >= moment) if operator == ">=" else (Case.created_at <= moment)
+    if status := params.get("status"):
+        wanted = {s.strip() for s in status.split(",")}
+        if not wanted <= {"open", "closed"}:
+            raise Open311Error(400, "status is open or closed")
+        if wanted == {"open"}:
+            where &= Case.status.not_in(list(DONE_STATUSES))
+        elif wanted == {"closed"}:
+            where &= Case.status.is_in(list(DONE_STATUSES))
+    limit = 1000 if params.get("service_request_id") else 1000
+    return [_request_fields(r) for r in await cases.case_rows(where, limit=limit)]
+
+
+@get("/open311/v2/requests/{resource:str}", include_in_schema=False, middleware=[open311_rate_limit.middleware])
+async def open311_request(resource: FromPath[str]) -> Response:
+    fmt = resource.rpartition(".")[2]
+    try:
+        number, fmt = _split(resource)
+        rows = await cases.case_rows(Case.tracking_number == number, limit=1)
+        if not rows:
+            raise Open311Error(404, f"no service request {number}")
+        return _respond(fmt, "service_requests", "request", [_request_fields(rows[0])])
+    except Open311Error as error:
+        return _error(error, fmt)
+
+
+@get("/open311/v2/services/{resource:str}", include_in_schema=False, middleware=[open311_rate_limit.middleware])
+async def open311_service(resource: FromPath[str]) -> Response:
+    fmt = resource.rpartition(".")[2]
+    try:
+        code, fmt = _split(resource)
+        if not code.isdigit() or not await Service.exists().where(Service.id == int(code)):
+            raise Open311Error(404, f"no service {code!r}")
+        return _respond(fmt, "service_definition", None, {"service_code": code, "attributes": []})
+    except Open311Error as error:
+        return _error(error, fmt)
+
+
+@get("/open311/v2/tokens/{resource:str}", include_in_schema=False, middleware=[open311_rate_limit.middleware])
+async def open311_token(resource: FromPath[str]) -> Response:
+    fmt = resource.rpartition(".")[2]
+    try:
+        token, fmt = _split(resource)
+        row = await Case.select(Case.tracking_number).where(Case.open311_token == token).first()
+        if row is None:
+            raise Open311Error(404, "no request with this token")
+        return _respond(
+            fmt, "service_requests", "request", [{"service_request_id": row["tracking_number"], "token": token}]
+        )
+    except Open311Error as error:
+        return _error(error, fmt)
+
+
+@post(
+    "/open311/v2/{resource:str}", include_in_schema=False, middleware=[open311_rate_limit.middleware], status_code=201
+)
+async def open311_post(request: Request, resource: FromPath[str]) -> Response:
+    fmt = resource.rpartition(".")[2]
+    try:
+        base, fmt = _split(resource)
+        if base != "requests":
+            raise Open311Error(404, f"nothing to post to {base!r}")
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        form.update({k: v for k, v in request.query_params.items() if k not in form})
+        if not form.get("api_key"):
+            raise Open311Error(403, "api_key is required to post a service request")
+        client = await cases.api_client_for(form["api_key"])
+        if client is None:
+            raise Open311Error(403, "api_key is not valid")
+        code = form.get("service_code", "").strip()
+        if not code:
+            raise Open311Error(400, "service_code is required")
+        if not code.isdigit() or not await Service.exists().where(Service.id == int(code)):
+            raise Open311Error(404, f"service_code {code!r} is not a service of this city (see services.json)")
+        lat, lon = form.get("lat"), form.get("long")
+        address = form.get("address_string", "").strip()
+        if not address and not (lat and lon):
+            raise Open311Error(400, "a location is required: lat and long, or address_string")
+        try:
+            lat_value = float(lat) if lat else None
+            lon_value = float(lon) if lon else None
+        except ValueError:
+            raise Open311Error(400, "lat and long are decimal degrees") from None
+        if lat_value is not None and not (-90 <= lat_value <= 90 and -180 <= (lon_value or 0) <= 180):
+            raise Open311Error(400, "lat and long are outside the world")
+        description = form.get("description", "").strip()[:MAX_DESCRIPTION]
+        if not description:
+            raise Open311Error(400, "description is required")
+        contact = form.get("email", "").strip() or form.get("phone", "").strip() or None
+        row = await cases.create_case(
+            channel="web",
+            description=description,
+            service_id=int(code),
+            address=address,
+            lat=lat_value,
+            lon=lon_value,
+            contact=contact,
+            source="open311",
+        )
+        body = [{"service_request_id": row["tracking_number"], "service_notice": None, "account_id": None}]
+        return _respond(fmt, "service_requests", "request", body, 201)
+    except Open311Error as error:
+        return _error(error, fmt)
+    except cases.CaseError as error:
+        return _error(Open311Error(400, str(error)), fmt)
+
+
+ROUTES = [open311_get, open311_request, open311_service, open311_token, open311_post]

@@ -1,0 +1,125 @@
+"""The case register, worked by hand: repeat contacts (same caller or same address, same service,
+within 14 days), first-contact resolution, closed in time, tracking numbers and due dates, and
+the resident's contact erased after its retention period. Rules on plain data, then the same
+through the database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from qa_app import case_rules, cases
+from qa_app.tables import Case, CaseEvent, CaseLink, Service
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+
+def case(id_, service, *, caller=None, address="", days=0.0):
+    return {
+        "id": id_,
+        "service": service,
+        "caller_hash": caller,
+        "address": address,
+        "created_at": T0 + timedelta(days=days),
+    }
+
+
+def test_repeats_by_hand():
+    earlier = [
+        case(1, "bins", caller="c1", days=0),
+        case(2, "bins", address="14 Church  Street", days=3),
+        case(3, "lights", caller="c1", days=4),
+        case(4, "bins", caller="c2", days=5),
+    ]
+    # Same caller, same service, 6 days later: repeats case 1.
+    assert case_rules.repeat_of(case(5, "bins", caller="c1", days=6), earlier) == 1
+    # Same address written differently, 10 days later: repeats case 2 (the latest match wins).
+    assert case_rules.repeat_of(case(6, "bins", caller="c9", address="14 church street.", days=10), earlier) == 2
+    # Same caller, another service: not a repeat; same caller after 15 days: not a repeat.
+    assert case_rules.repeat_of(case(7, "potholes", caller="c1", days=6), earlier) is None
+    assert case_rules.repeat_of(case(8, "bins", caller="c1", days=15.5), earlier) is None
+    assert case_rules.repeat_of(case(9, "bins", caller="c2", days=19), earlier) == 4  # 14 days after case 4
+    assert case_rules.repeat_of(case(10, "bins", days=1), earlier) is None  # nothing to compare by
+
+
+def test_figures_by_hand():
+    rows = [
+        {"first_contact_resolution": True, "repeat_of": None, "closed_at": T0, "due": date(2026, 3, 2)},
+        {
+            "first_contact_resolution": True,
+            "repeat_of": None,
+            "closed_at": T0 + timedelta(days=9),
+            "due": date(2026, 3, 7),
+        },
+        {
+            "first_contact_resolution": False,
+            "repeat_of": 1,
+            "closed_at": T0 + timedelta(days=2),
+            "due": date(2026, 3, 7),
+        },
+        {"first_contact_resolution": None, "repeat_of": 2, "closed_at": None, "due": date(2026, 3, 7)},
+        {"first_contact_resolution": False, "repeat_of": None, "closed_at": None, "due": None},
+    ]
+    result = case_rules.figures(rows)
+    assert result.cases == 5
+    assert (result.first_contact_resolution.value, result.first_contact_resolution.n) == (0.5, 4)  # 2 of 4 known
+    assert (result.repeat_rate.value, result.repeat_rate.n) == (0.4, 5)  # 2 of 5
+    assert (result.closed_in_time.value, result.closed_in_time.n) == (pytest.approx(2 / 3), 3)  # 2 of 3 closed
+    assert case_rules.tracking_number(2026, 4217) == "2026-004217"
+    assert case_rules.due_date(date(2026, 3, 2), 5) == date(2026, 3, 7)
+
+
+@pytest.fixture
+async def services(clean_db):
+    bins = (await Service.insert(Service(name="Missed bin collection", target_days=3)).returning(Service.id))[0]["id"]
+    lights = (await Service.insert(Service(name="Street light not working")).returning(Service.id))[0]["id"]
+    return {"bins": bins, "lights": lights}
+
+
+async def test_cases_through_the_database(services):
+    first = await cases.create_case(
+        channel="phone", description="Bin not emptied", service_id=services["bins"], caller_hash="c1", now=T0
+    )
+    assert first["tracking_number"] == "2026-000001" and first["due"] == date(2026, 3, 5) and first["repeat_of"] is None
+    again = await cases.create_case(
+        channel="phone",
+        description="Bin still not emptied",
+        service_id=services["bins"],
+        caller_hash="c1",
+        resolved_now=True,
+        now=T0 + timedelta(days=4),
+    )
+    assert again["tracking_number"] == "2026-000002" and again["repeat_of"] == first["id"]
+    assert (again["status"], again["first_contact_resolution"]) == ("resolved", True)
+    other = await cases.create_case(
+        channel="email", description="Lamp out", service_id=services["lights"], address="Mill Road 3", now=T0
+    )
+    assert other["repeat_of"] is None and other["due"] == date(2026, 3, 12)  # the default 10 days
+    await cases.set_status(first["id"], "transferred", "to the waste team", None)
+    await cases.set_status(first["id"], "resolved", "collected", None)
+    history = [
+        r["status"]
+        for r in await CaseEvent.select(CaseEvent.status).where(CaseEvent.case == first["id"]).order_by(CaseEvent.id)
+    ]
+    assert history == ["open", "transferred", "resolved"]
+    result = case_rules.figures(await cases.case_rows())
+    assert (result.repeat_rate.value, result.first_contact_resolution.n) == (pytest.approx(1 / 3), 1)
+    with pytest.raises(cases.CaseError, match="channel"):
+        await cases.create_case(channel="pigeon", description="x", service_id=None)
+    await cases.link(other["id"], "survey", 42)
+    await cases.link(other["id"], "survey", 42)  # once only
+    assert await CaseLink.count().where(CaseLink.case == other["id"]) == 1
+
+
+async def test_a_residents_contact_is_erased_after_its_retention(services):
+    row = await cases.create_case(
+        channel="web", description="Lamp out", service_id=services["lights"], contact="anna@example.org", now=T0
+    )
+    await cases.set_status(row["id"], "closed", "fixed", None)
+    kept = await Case.select(Case.contact, Case.contact_erase_after).where(Case.id == row["id"]).first()
+    assert kept["contact"] == "anna@example.org"
+    erase_on = kept["contact_erase_after"]
+    assert await cases.erase_expired_contacts(erase_on - timedelta(days=1)) == 0
+    assert await cases.erase_expired_contacts(erase_on) == 1
+    assert (await Case.select(Case.contact).where(Case.id == row["id"]).first())["contact"] is None

@@ -20,7 +20,7 @@ from litestar.template.config import TemplateConfig
 from coaching import routes as coaching_routes
 from qa_app import db
 from qa_app.auth import CurrentUser, session_auth
-from qa_app.routes import admin, calls, health, notifications, open311, pages, session
+from qa_app.routes import admin, calls, cases, health, notifications, open311, pages, session
 from qa_app.session_store import DatabaseStore
 from qa_app.settings import get_settings
 from qa_app.tables import Role
@@ -42,6 +42,7 @@ PACKAGE_TEMPLATES = [
 NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
     ("Home", "/", tuple(Role)),
     ("Calls", "/calls", tuple(Role)),
+    ("Cases", "/cases", tuple(Role)),
     ("Agents", "/agents", (Role.admin, Role.manager, Role.qa, Role.team_leader)),
     ("Teams", "/teams", (Role.admin, Role.manager, Role.qa, Role.team_leader)),
     ("Services", "/services", (Role.admin, Role.manager, Role.qa, Role.team_leader)),
@@ -196,6 +197,7 @@ def create_app(*, manage_database: bool = True, secure_cookies: bool | None = No
             *audit_pages.ROUTES,
             *notifications.ROUTES,
             *open311.ROUTES,
+            *cases.ROUTES,
             *coaching_routes.ROUTES,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],

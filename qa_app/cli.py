@@ -154,6 +154,51 @@ def users_create(email: str, role: str, agent: str | None, name: str, password_s
         click.echo(f"password: {password}")
 
 
+@main.group(name="cases", help="The case register.")
+def cases_group() -> None:
+    pass
+
+
+@cases_group.command(name="train", help="Train the service suggestions on the register's history; print accuracy.")
+@click.option("--json", "as_json", is_flag=True)
+def cases_train(as_json: bool) -> None:
+    from qa_app import case_categories, cases
+
+    texts, labels = run_with_database(cases.training_data)
+    if reason := case_categories.enough_history(labels):
+        fail(f"not trained: {reason}; suggestions use the catalogue's keywords meanwhile", 1)
+    model, evaluation = case_categories.train(texts, labels)
+    path = case_categories.save(model, cases.models_dir())
+    click.echo(
+        f"trained on {evaluation.cases} cases in {evaluation.services} services; on a held-out fifth: accuracy "
+        f"{evaluation.accuracy:.1%}, macro-F1 {evaluation.macro_f1:.3f}, right service in the top three "
+        f"{evaluation.top3_accuracy:.1%}; saved to {path}",
+        err=True,
+    )
+    if as_json:
+        click.echo(json.dumps({**evaluation.__dict__, "model": str(path)}))
+
+
+@cases_group.command(name="api-client", help="Create an API key for an Open311 app (shown once).")
+@click.option("--name", required=True, help="e.g. 'FixMyStreet'")
+def cases_api_client(name: str) -> None:
+    from qa_app import cases
+
+    try:
+        key = run_with_database(lambda: cases.create_api_client(name))
+    except cases.CaseError as error:
+        fail(str(error), 2)
+    click.echo(f"API client {name!r} created; its key (shown once, send it as api_key):", err=True)
+    click.echo(key)
+
+
+@cases_group.command(name="erase-expired", help="Erase residents' contacts past their retention (run daily).")
+def cases_erase_expired() -> None:
+    from qa_app import cases
+
+    click.echo(f"{run_with_database(cases.erase_expired_contacts)} residents' contacts erased", err=True)
+
+
 @main.group(name="notify", help="Notifications.")
 def notify() -> None:
     pass

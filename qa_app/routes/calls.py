@@ -103,9 +103,25 @@ async def _visible_call(request: Request, call_id: int) -> dict:
 
 
 @get("/calls/{call_id:int}", name="call", guards=[require(*EVERYONE)], include_in_schema=False)
-async def call_page(request: Request, call_id: FromPath[int]) -> Template:
+async def call_page(request: Request, call_id: FromPath[int], case: FromQuery[int | None] = None) -> Template:
+    from qa_app import cases
+    from qa_app.tables import Case, Service
+
     call = await _visible_call(request, call_id)
-    return Template("call.html", context={"call": call})
+    linked = await cases.links_of_call(call_id)
+    new_case = None
+    if case is not None and any(c["id"] == case for c in linked):
+        new_case = await Case.select(Case.tracking_number).where(Case.id == case).first()
+    return Template(
+        "call.html",
+        context={
+            "call": call,
+            "linked_cases": linked,
+            "new_case": new_case,
+            "case_services": await Service.select(Service.id, Service.name).order_by(Service.name),
+            "can_log_case": True,  # whoever may see the call may log what the caller asked
+        },
+    )
 
 
 def byte_range(header: str | None, size: int) -> tuple[int, int] | None:

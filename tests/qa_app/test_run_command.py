@@ -72,6 +72,7 @@ EXPECTED_NAV = {
     "admin": [
         "Home",
         "Calls",
+        "Cases",
         "Agents",
         "Teams",
         "Services",
@@ -91,6 +92,7 @@ EXPECTED_NAV = {
     "manager": [
         "Home",
         "Calls",
+        "Cases",
         "Agents",
         "Teams",
         "Services",
@@ -106,6 +108,7 @@ EXPECTED_NAV = {
     "qa": [
         "Home",
         "Calls",
+        "Cases",
         "Agents",
         "Teams",
         "Services",
@@ -117,8 +120,19 @@ EXPECTED_NAV = {
         "Mystery emails",
         "Transcripts",
     ],
-    "team_leader": ["Home", "Calls", "Agents", "Teams", "Services", "Scorecards", "Calibration", "Coaching", "Surveys"],
-    "agent": ["Home", "My calls", "My month", "My coaching", "My page"],
+    "team_leader": [
+        "Home",
+        "Calls",
+        "Cases",
+        "Agents",
+        "Teams",
+        "Services",
+        "Scorecards",
+        "Calibration",
+        "Coaching",
+        "Surveys",
+    ],
+    "agent": ["Home", "My calls", "Cases", "My month", "My coaching", "My page"],
 }
 
 

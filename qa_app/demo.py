@@ -177,6 +177,9 @@ async def load_demo(
     await scorecards_demo.load(seed=seed, today=today or datetime.now(zone).date(), echo=echo)
     await audit_demo.load(seed=seed, today=today or datetime.now(zone).date(), echo=echo)
     await coaching_demo.load(seed=seed, today=today or datetime.now(zone).date(), echo=echo)
+    from qa_app import case_demo
+
+    await case_demo.load(seed=seed, today=today or datetime.now(zone).date(), echo=echo)
     return logins
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from qa_app import case_rules, cases
 from qa_app.tables import Case, CaseEvent, CaseLink, Service
+from tests.qa_app.test_web import centre, client  # noqa: F401 - fixtures
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 
@@ -123,3 +124,32 @@ async def test_a_residents_contact_is_erased_after_its_retention(services):
     assert await cases.erase_expired_contacts(erase_on - timedelta(days=1)) == 0
     assert await cases.erase_expired_contacts(erase_on) == 1
     assert (await Case.select(Case.contact).where(Case.id == row["id"]).first())["contact"] is None
+
+
+@pytest.mark.parametrize(
+    "role, own, other",
+    [
+        ("admin", 200, 200),
+        ("manager", 200, 200),
+        ("qa", 200, 200),
+        ("team_leader", 200, 404),
+        ("agent", 200, 404),
+        ("agent_b", 404, 404),
+    ],
+)
+async def test_who_sees_which_case(client, centre, role, own, other):  # noqa: F811
+    """Agent 1's case (North) and agent 3's (South): agents see their own, leaders their team's."""
+    from tests.qa_app.test_web import HTML, login
+
+    cases_by_agent = {}
+    for staff in ("1", "3"):
+        call = centre["calls"][centre["agents"][staff]][0]
+        row = await cases.create_case(channel="phone", description=f"case of {staff}", service_id=None, call_id=call)
+        cases_by_agent[staff] = row
+    await login(client, f"{role}@test.org")
+    assert (await client.get(f"/cases/{cases_by_agent['1']['id']}", headers=HTML)).status_code == own
+    assert (await client.get(f"/cases/{cases_by_agent['3']['id']}", headers=HTML)).status_code == other
+    register = await client.get("/cases", headers=HTML)
+    assert register.status_code == 200
+    assert (cases_by_agent["1"]["tracking_number"] in register.text) == (own == 200)
+    assert (cases_by_agent["3"]["tracking_number"] in register.text) == (other == 200)

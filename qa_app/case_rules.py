@@ -90,3 +90,21 @@ def by(cases: Sequence[dict[str, Any]], key: str) -> dict[str, CaseFigures]:
     for case in cases:
         grouped[case.get(key) or "(none)"].append(case)
     return {name: figures(rows) for name, rows in sorted(grouped.items())}
+
+
+def period_of(moment: datetime, period: str, tz) -> str:
+    """ "2026-03-02" for a day, "2026-Q1" for a quarter, in the centre's time zone."""
+    local = moment.astimezone(tz)
+    if period == "day":
+        return local.date().isoformat()
+    if period == "quarter":
+        return f"{local.year}-Q{(local.month - 1) // 3 + 1}"
+    raise ValueError("a period is a day or a quarter")
+
+
+def counts(cases: Sequence[dict[str, Any]], period: str, key: str, tz) -> dict[str, dict[str, int]]:
+    """{period: {value of `key`: cases}}: the daily or quarterly statistics departments get."""
+    table: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for case in cases:
+        table[period_of(case["created_at"], period, tz)][case.get(key) or "(none)"] += 1
+    return {p: dict(sorted(v.items())) for p, v in sorted(table.items())}

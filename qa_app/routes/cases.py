@@ -19,6 +19,7 @@ from litestar.response import Redirect, Template
 from qa_app import case_rules, cases
 from qa_app.auth import EVERYONE, STAFF, agent_scope, require
 from qa_app.routes.calls import _visible_call
+from qa_app.settings import get_settings
 from qa_app.tables import Case, CaseEvent, CaseLink, Service
 
 
@@ -47,8 +48,13 @@ async def register(request: Request, status: FromQuery[str | None] = None) -> Te
             "rows": rows,
             "status": status or "",
             "total": case_rules.figures(everything),
-            "by_service": case_rules.by(everything, "service_name"),
-            "by_channel": case_rules.by(everything, "channel"),
+            "groups": [
+                ("By service", case_rules.by(everything, "service_name")),
+                ("By department", case_rules.by(everything, "department")),
+                ("By channel", case_rules.by(everything, "channel")),
+                ("By district", case_rules.by(everything, "district")),
+            ],
+            "quarters": case_rules.counts(everything, "quarter", "department", get_settings().timezone),
         },
     )
 

@@ -153,3 +153,22 @@ async def test_who_sees_which_case(client, centre, role, own, other):  # noqa: F
     assert register.status_code == 200
     assert (cases_by_agent["1"]["tracking_number"] in register.text) == (own == 200)
     assert (cases_by_agent["3"]["tracking_number"] in register.text) == (other == 200)
+
+
+def test_daily_and_quarterly_counts_in_the_centres_time_zone():
+    from zoneinfo import ZoneInfo
+
+    stockholm = ZoneInfo("Europe/Stockholm")
+    rows = [
+        {"created_at": datetime(2026, 3, 31, 22, 30, tzinfo=timezone.utc), "channel": "phone"},  # 1 April in Stockholm
+        {"created_at": datetime(2026, 3, 31, 12, 0, tzinfo=timezone.utc), "channel": "phone"},
+        {"created_at": datetime(2026, 3, 31, 13, 0, tzinfo=timezone.utc), "channel": "web"},
+    ]
+    assert case_rules.counts(rows, "quarter", "channel", stockholm) == {
+        "2026-Q1": {"phone": 1, "web": 1},
+        "2026-Q2": {"phone": 1},
+    }
+    assert case_rules.counts(rows, "day", "channel", stockholm) == {
+        "2026-03-31": {"phone": 1, "web": 1},
+        "2026-04-01": {"phone": 1},
+    }

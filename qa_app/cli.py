@@ -298,6 +298,7 @@ def import_attendance_command(file: Path, skip_invalid: bool, mapping: tuple[str
 
 
 def _mount_package_commands() -> None:
+    from reports.cli import report
     from scorecards.cli import sample
     from surveys.cli import audits, surveys
     from transcription.cli import transcribe
@@ -306,6 +307,7 @@ def _mount_package_commands() -> None:
     main.add_command(sample)
     main.add_command(surveys)
     main.add_command(audits)
+    main.add_command(report)
 
 
 _mount_package_commands()

@@ -1,0 +1,61 @@
+"""The report's charts, drawn by matplotlib as SVG (vector: sharp in print, and WeasyPrint
+renders SVG without rasterising)."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display: files only
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+ACCENT = "#1f5f99"
+TARGET = "#b45309"
+
+
+def _svg(figure) -> str:
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(figure)
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]  # without the XML prolog, to embed in HTML
+
+
+def trend_grid(labels: list[str], series: list[tuple[str, list[float | None], str, float | None]]) -> str:
+    """Small multiples, two per row: (title, values per month, "pct" or "num", target)."""
+    rows = (len(series) + 1) // 2
+    figure, axes = plt.subplots(rows, 2, figsize=(7.2, 1.9 * rows), sharex=True)
+    plt.rcParams.update({"font.size": 7})
+    for axis, (title, values, kind, target) in zip(axes.flat, series, strict=False):
+        shown = [None if v is None else (100 * v if kind == "pct" else v) for v in values]
+        xs = [i for i, v in enumerate(shown) if v is not None]
+        axis.plot(xs, [shown[i] for i in xs], color=ACCENT, marker="o", markersize=2.5, linewidth=1.2)
+        if target is not None:
+            axis.axhline(100 * target if kind == "pct" else target, color=TARGET, linestyle="--", linewidth=0.9)
+        axis.set_title(title + (" (%)" if kind == "pct" else ""), fontsize=8, loc="left")
+        axis.grid(axis="y", color="#dddddd", linewidth=0.5)
+        axis.spines[["top", "right"]].set_visible(False)
+        axis.tick_params(labelsize=6.5)
+        if not xs:
+            axis.text(0.5, 0.5, "no data", transform=axis.transAxes, ha="center", va="center", color="#777777")
+    for axis in axes.flat[len(series) :]:
+        axis.set_visible(False)
+    for axis in axes.flat:
+        axis.set_xticks(range(len(labels)))
+        axis.set_xticklabels(labels, rotation=45, ha="right")
+    figure.tight_layout()
+    return _svg(figure)
+
+
+def bars(title: str, labels: list[str], values: list[float], kind: str = "num") -> str:
+    figure, axis = plt.subplots(figsize=(7.2, 2.2))
+    axis.bar(range(len(values)), values, color=ACCENT)
+    axis.set_xticks(range(len(labels)))
+    axis.set_xticklabels(labels, fontsize=6.5)
+    axis.set_title(title, fontsize=8, loc="left")
+    axis.spines[["top", "right"]].set_visible(False)
+    axis.tick_params(labelsize=6.5)
+    figure.tight_layout()
+    return _svg(figure)

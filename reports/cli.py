@@ -1,0 +1,96 @@
+"""`qa report ...`: the monthly quality report and the agents' scorecards as PDF, and the
+report's tables as CSV or XLSX."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+
+@click.group(name="report", help="Monthly reports and agent scorecards (PDF), with their tables as CSV or XLSX.")
+def report() -> None:
+    pass
+
+
+def _month(text: str):
+    from qa_app.cli import fail
+    from qa_app.timeutil import parse_month
+
+    try:
+        return parse_month(text)
+    except ValueError as error:
+        fail(str(error), 2)
+
+
+@report.command(name="monthly", help="The centre's (or a team's) monthly quality report.")
+@click.option("--month", required=True, metavar="YYYY-MM")
+@click.option("--team", default=None, help="One team's report (by name).")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="The PDF to write.")
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path), help="Also write every table as CSV, in a .zip.")
+@click.option("--xlsx", "xlsx_path", type=click.Path(path_type=Path), help="Also write every table to an .xlsx.")
+def monthly(month: str, team: str | None, out: Path, csv_path: Path | None, xlsx_path: Path | None) -> None:
+    from qa_app.cli import fail, run_with_database
+    from qa_app.settings import get_settings
+    from reports import monthly as monthly_report
+    from reports import render
+
+    first = _month(month)
+    try:
+        built = run_with_database(lambda: monthly_report.build(first, team))
+    except ValueError as error:
+        fail(str(error), 2)
+    out.write_bytes(
+        render.pdf(render.html("reports/monthly.html", report=built, timezone=get_settings().timezone_name))
+    )
+    if csv_path:
+        csv_path.write_bytes(render.csv_zip(built.tables()))
+    if xlsx_path:
+        xlsx_path.write_bytes(render.xlsx(built.tables()))
+    click.echo(f"{built.title} written to {out}", err=True)
+
+
+@report.command(name="agent", help="One-page scorecards: one agent, a team's agents, or all (--all).")
+@click.option("--month", required=True, metavar="YYYY-MM")
+@click.option("--agent", "staff_numbers", multiple=True, help="Staff number (repeatable).")
+@click.option("--team", default=None, help="Every agent of a team.")
+@click.option("--all", "everyone", is_flag=True, help="Every active agent.")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="The PDF (or .zip of one PDF per agent).")
+@click.option("--workers", type=int, default=2, show_default=True, help="Processes for a .zip of many agents.")
+@click.option("--json", "as_json", is_flag=True)
+def agent(
+    month: str, staff_numbers: tuple[str, ...], team: str | None, everyone: bool, out: Path, workers: int, as_json: bool
+) -> None:
+    from qa_app.cli import fail, run_with_database
+    from reports import agent_card, render
+
+    first = _month(month)
+    if not (staff_numbers or team or everyone):
+        fail("say whose scorecards: --agent STAFF_NUMBER, --team NAME or --all", 2)
+
+    async def chosen():
+        agents = await agent_card.agents_of(team)
+        if staff_numbers:
+            agents = [a for a in agents if a["staff_number"] in staff_numbers]
+            missing = set(staff_numbers) - {a["staff_number"] for a in agents}
+            if missing:
+                raise ValueError(f"no active agent with staff number {sorted(missing)[0]}")
+        return await agent_card.build(agents, first)
+
+    try:
+        cards = run_with_database(chosen)
+    except ValueError as error:
+        fail(str(error), 2)
+    if not cards:
+        fail("no agent to report on", 2)
+    context = {"month_key": month}
+    if out.suffix.lower() == ".zip":
+        from reports.parallel import pdfs_in_processes
+
+        out.write_bytes(pdfs_in_processes(cards, context, workers))
+    else:
+        out.write_bytes(render.pdf(render.html("reports/agent.html", cards=cards, **context)))
+    click.echo(f"{len(cards)} agent scorecards for {month} written to {out}", err=True)
+    if as_json:
+        click.echo(json.dumps({"month": month, "agents": len(cards), "out": str(out)}))

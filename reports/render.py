@@ -1,0 +1,114 @@
+"""Turning a report into a PDF (WeasyPrint, from HTML and CSS made for A4 print), and its tables
+into CSV and XLSX with the same numbers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from qa_app.settings import get_settings
+from qa_app.stats import Estimate
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def cell(value: Any, fmt: str, unit: str = "") -> str:
+    """How a number is shown in the PDF; the exports carry the same value unformatted."""
+    if fmt == "unit":
+        fmt = unit
+    if value is None:
+        return "–"
+    if isinstance(value, Estimate):
+        if value.value is None:
+            return "–"
+        inner = {"est": "pct", "est_nps": "nps", "est_num": "float"}.get(fmt, "pct")
+        shown = cell(value.value, inner)
+        if value.low is not None and value.high is not None:
+            return f"{shown} ({cell(value.low, inner)}–{cell(value.high, inner)})"
+        return shown
+    if fmt in ("pct", "score"):
+        return f"{100 * value:.1f}%"
+    if fmt == "nps":
+        return f"{100 * value:+.0f}"
+    if fmt == "secs":
+        seconds = round(value)
+        return f"{seconds // 60}:{seconds % 60:02d}"
+    if fmt == "int":
+        return f"{int(value):,}".replace(",", "\u202f")
+    if fmt == "float":
+        return f"{value:.2f}"
+    if fmt == "bool":
+        return "yes" if value else "no"
+    return str(value)
+
+
+def plain(value: Any) -> Any:
+    """A cell for CSV/XLSX: numbers stay numbers (shares as 0..1), intervals give their value."""
+    if isinstance(value, Estimate):
+        return value.value
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
+
+
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+    env.filters["cell"] = cell
+    zone = get_settings().timezone
+    env.filters["local"] = lambda value, fmt="%Y-%m-%d %H:%M": value.astimezone(zone).strftime(fmt) if value else "–"
+    env.filters["pct"] = lambda value: cell(value, "pct")
+    return env
+
+
+def html(template: str, **context: Any) -> str:
+    return environment().get_template(template).render(**context)
+
+
+def pdf(document_html: str) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=document_html, base_url=str(TEMPLATES)).write_pdf()
+
+
+def csv_files(tables) -> dict[str, str]:
+    """One CSV per table, named after its key."""
+    files = {}
+    for table in tables:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(table.columns)
+        for row in table.rows:
+            writer.writerow([plain(v) for v in row])
+        files[f"{table.key}.csv"] = buffer.getvalue()
+    return files
+
+
+def csv_zip(tables) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in csv_files(tables).items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+def xlsx(tables) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    for table in tables:
+        sheet = book.create_sheet(table.key[:31])
+        sheet.append(table.columns)
+        for c in sheet[1]:
+            c.font = Font(bold=True)
+        for row in table.rows:
+            sheet.append([plain(v) for v in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -24,6 +24,7 @@ from qa_app.routes import admin, calls, cases, health, notifications, open311, p
 from qa_app.session_store import DatabaseStore
 from qa_app.settings import get_settings
 from qa_app.tables import Role
+from reports import routes as report_routes
 from scorecards import routes as scorecard_routes
 from surveys import audit_pages
 from surveys import pages as survey_pages
@@ -37,6 +38,7 @@ PACKAGE_TEMPLATES = [
     HERE.parent / "scorecards" / "templates",
     HERE.parent / "surveys" / "templates",
     HERE.parent / "coaching" / "templates",
+    HERE.parent / "reports" / "templates",
 ]
 
 NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
@@ -54,6 +56,7 @@ NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
     ("Surveys", "/surveys", (Role.admin, Role.manager, Role.qa, Role.team_leader)),
     ("Mystery emails", "/audits", (Role.admin, Role.manager, Role.qa)),
     ("Transcripts", "/transcription/accuracy", (Role.admin, Role.manager, Role.qa)),
+    ("Reports", "/reports", (Role.admin, Role.manager, Role.qa, Role.team_leader)),
     ("Imports", "/admin/imports", (Role.admin, Role.manager)),
     ("Users", "/admin/users", (Role.admin,)),
     ("Audit log", "/admin/audit", (Role.admin,)),
@@ -199,6 +202,7 @@ def create_app(*, manage_database: bool = True, secure_cookies: bool | None = No
             *open311.ROUTES,
             *cases.ROUTES,
             *coaching_routes.ROUTES,
+            *report_routes.ROUTES,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],
         template_config=TemplateConfig(

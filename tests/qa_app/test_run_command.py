@@ -84,6 +84,7 @@ EXPECTED_NAV = {
         "Surveys",
         "Mystery emails",
         "Transcripts",
+        "Reports",
         "Imports",
         "Users",
         "Audit log",
@@ -103,6 +104,7 @@ EXPECTED_NAV = {
         "Surveys",
         "Mystery emails",
         "Transcripts",
+        "Reports",
         "Imports",
     ],
     "qa": [
@@ -119,6 +121,7 @@ EXPECTED_NAV = {
         "Surveys",
         "Mystery emails",
         "Transcripts",
+        "Reports",
     ],
     "team_leader": [
         "Home",

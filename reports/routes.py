@@ -1,0 +1,117 @@
+"""Report downloads: managers (and administrators and QA) take the monthly report as PDF, its
+tables as XLSX or CSV; team leaders take their own team's; anyone who may see an agent's month
+takes that agent's one-page scorecard."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from litestar import Request, Response, get
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+
+from qa_app.auth import EVERYONE, STAFF, agent_scope, require
+from qa_app.settings import get_settings
+from qa_app.tables import Agent, Role, Team
+from qa_app.timeutil import current_month, parse_month, previous_month
+from reports import agent_card, monthly, render
+
+MEDIA = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "zip": "application/zip",
+}
+
+
+def _month(text: str | None) -> date:
+    try:
+        return parse_month(text) if text else previous_month(current_month(get_settings().timezone))
+    except ValueError:
+        raise NotFoundException() from None
+
+
+async def _allowed_team(request: Request, team: str | None) -> str | None:
+    """Team leaders get their own team's report only; the others any team or the centre."""
+    if request.user.role != Role.team_leader:
+        return team
+    led = [t["name"] for t in await Team.select(Team.name).where(Team.id.is_in(request.user.led_team_ids or [-1]))]
+    if team is None and len(led) == 1:
+        return led[0]
+    if team not in led:
+        raise PermissionDeniedException("a team leader takes their own team's report")
+    return team
+
+
+@get("/reports", name="reports", guards=[require(*STAFF)], include_in_schema=False)
+async def reports_page(request: Request) -> Template:
+    teams = await Team.select(Team.name).order_by(Team.name)
+    if request.user.role == Role.team_leader:
+        teams = [
+            t
+            for t in teams
+            if t["name"]
+            in [r["name"] for r in await Team.select(Team.name).where(Team.id.is_in(request.user.led_team_ids or [-1]))]
+        ]
+    return Template(
+        "reports/page.html",
+        context={
+            "teams": teams,
+            "month": previous_month(current_month(get_settings().timezone)).strftime("%Y-%m"),
+            "centre": request.user.role != Role.team_leader,
+        },
+    )
+
+
+@get("/reports/{name:str}", guards=[require(*STAFF)], include_in_schema=False)
+async def monthly_download(
+    request: Request, name: FromPath[str], month: FromQuery[str | None] = None, team: FromQuery[str | None] = None
+) -> Response:
+    """/reports/monthly.pdf, .xlsx or .zip (the tables as CSV)."""
+    base, _, fmt = name.partition(".")
+    if base != "monthly" or fmt not in ("pdf", "xlsx", "zip"):
+        raise NotFoundException()
+    first = _month(month)
+    team = await _allowed_team(request, team or None)
+    try:
+        report = await monthly.build(first, team)
+    except ValueError:
+        raise NotFoundException() from None
+    if fmt == "pdf":
+        body = render.pdf(render.html("reports/monthly.html", report=report, timezone=get_settings().timezone_name))
+    elif fmt == "xlsx":
+        body = render.xlsx(report.tables())
+    else:
+        body = render.csv_zip(report.tables())
+    filename = f"quality-report-{first:%Y-%m}" + (f"-{team}" if team else "") + f".{fmt}"
+    return Response(body, media_type=MEDIA[fmt], headers={"content-disposition": f'attachment; filename="{filename}"'})
+
+
+@get("/reports/agents/{name:str}", guards=[require(*EVERYONE)], include_in_schema=False)
+async def agent_download(request: Request, name: FromPath[str], month: FromQuery[str | None] = None) -> Response:
+    """/reports/agents/ID.pdf: one agent's scorecard."""
+    number, _, fmt = name.partition(".")
+    if fmt != "pdf" or not number.isdigit():
+        raise NotFoundException()
+    agent_id = int(number)
+    scope = await agent_scope(request.user)
+    if scope is not None and agent_id not in scope:
+        raise NotFoundException()
+    row = (
+        await Agent.select(Agent.id, Agent.name, Agent.staff_number, Agent.team.name.as_alias("team"))
+        .where(Agent.id == agent_id)
+        .first()
+    )
+    if row is None:
+        raise NotFoundException()
+    first = _month(month)
+    cards = await agent_card.build([row], first)
+    body = render.pdf(render.html("reports/agent.html", cards=cards, month_key=f"{first:%Y-%m}"))
+    return Response(
+        body,
+        media_type=MEDIA["pdf"],
+        headers={"content-disposition": f'attachment; filename="scorecard-{row["staff_number"]}-{first:%Y-%m}.pdf"'},
+    )
+
+
+ROUTES = [reports_page, monthly_download, agent_download]

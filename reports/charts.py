@@ -23,17 +23,30 @@ def _svg(figure) -> str:
     return text[text.index("<svg") :]  # without the XML prolog, to embed in HTML
 
 
+def _limits(values: list[float], kind: str) -> tuple[float, float]:
+    """A scale that does not turn a change of a tenth of a second into a cliff: shares keep some
+    room around the data and the target, other figures start at zero."""
+    if not values:
+        return (0, 100) if kind == "pct" else (0, 1)
+    low, high = min(values), max(values)
+    if kind == "pct":
+        return max(0.0, low - 10), min(100.0, high + 5)
+    return (min(0.0, low * 1.2), max(0.0, high * 1.2) or 1)
+
+
 def trend_grid(labels: list[str], series: list[tuple[str, list[float | None], str, float | None]]) -> str:
     """Small multiples, two per row: (title, values per month, "pct" or "num", target)."""
     rows = (len(series) + 1) // 2
-    figure, axes = plt.subplots(rows, 2, figsize=(7.2, 1.9 * rows), sharex=True)
+    figure, axes = plt.subplots(rows, 2, figsize=(7.2, 1.5 * rows), sharex=True)
     plt.rcParams.update({"font.size": 7})
     for axis, (title, values, kind, target) in zip(axes.flat, series, strict=False):
         shown = [None if v is None else (100 * v if kind == "pct" else v) for v in values]
         xs = [i for i, v in enumerate(shown) if v is not None]
         axis.plot(xs, [shown[i] for i in xs], color=ACCENT, marker="o", markersize=2.5, linewidth=1.2)
-        if target is not None:
-            axis.axhline(100 * target if kind == "pct" else target, color=TARGET, linestyle="--", linewidth=0.9)
+        target_shown = None if target is None else (100 * target if kind == "pct" else target)
+        if target_shown is not None:
+            axis.axhline(target_shown, color=TARGET, linestyle="--", linewidth=0.9)
+        axis.set_ylim(*_limits([shown[i] for i in xs] + ([target_shown] if target_shown is not None else []), kind))
         axis.set_title(title + (" (%)" if kind == "pct" else ""), fontsize=8, loc="left")
         axis.grid(axis="y", color="#dddddd", linewidth=0.5)
         axis.spines[["top", "right"]].set_visible(False)

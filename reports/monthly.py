@@ -583,9 +583,11 @@ async def contacts_section(first: date, agent_ids: list[int] | None) -> Section:
 async def build(first: date, team: str | None = None) -> MonthlyReport:
     agent_ids, team_name = await scope_for(team)
     headline_part, _ = await headline_section(first, agent_ids)
+    trend = await trend_section(first, agent_ids)
+    headline_part.charts, trend.charts = trend.charts, []  # the charts under the headline table
     sections = [
         headline_part,
-        await trend_section(first, agent_ids),
+        trend,
         await quality_section(first, agent_ids),
         await customers_section(first, agent_ids),
         await email_section(first),

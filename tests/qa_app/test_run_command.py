@@ -134,6 +134,7 @@ EXPECTED_NAV = {
         "Calibration",
         "Coaching",
         "Surveys",
+        "Reports",
     ],
     "agent": ["Home", "My calls", "Cases", "My month", "My coaching", "My page"],
 }

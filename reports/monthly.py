@@ -21,6 +21,7 @@ from qa_app.timeutil import month_range, previous_month
 from scorecards import config as scorecard_config
 from scorecards.balanced_queries import month_key
 from scorecards.tables import Assignment, CalibrationSession, Evaluation, EvaluationAnswer, PickStatus, Sample
+from surveys.tables import SurveyResponse
 
 FCR_TARGET = 0.70  # Stockholm: 70% resolved at first contact
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -373,14 +374,24 @@ async def customers_section(first: date, agent_ids: list[int] | None) -> Section
             )
         )
     praise = await figures.praise(start, end, agent_ids, limit=5)
+    others = SurveyResponse.select(SurveyResponse.comment, SurveyResponse.call.agent.name.as_alias("agent")).where(
+        (SurveyResponse.call.offered_at >= start)
+        & (SurveyResponse.call.offered_at < end)
+        & (SurveyResponse.praise == False)  # noqa: E712
+        & (SurveyResponse.comment != "")
+    )
+    if agent_ids is not None:
+        others = others.where(SurveyResponse.call.agent.is_in(agent_ids or [-1]))
+    others = await others.order_by(SurveyResponse.created_at, ascending=False).limit(3)
     section.tables.append(
         Table(
             "surveys_comments",
             "Residents' words, praise first",
-            ["Comment", "About"],
-            ["text", "text"],
-            [[p["comment"], p["agent"] or "the centre"] for p in praise],
-            "No comment thanking an agent this month.",
+            ["Comment", "About", "Praise"],
+            ["text", "text", "bool"],
+            [[p["comment"], p["agent"] or "the centre", True] for p in praise]
+            + [[o["comment"], o["agent"] or "the centre", False] for o in others],
+            "No comment from residents this month.",
         )
     )
     return section

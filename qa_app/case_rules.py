@@ -20,6 +20,7 @@ CHANNELS = ("phone", "email", "web", "letter", "desk", "survey")
 OPEN_STATUSES = ("open", "in_progress", "transferred")
 DONE_STATUSES = ("resolved", "closed")
 REPEAT_DAYS = 14
+TRACKING_NUMBER = re.compile(r"\b(20\d\d-\d{6})\b")
 
 
 def tracking_number(year: int, sequence: int) -> str:

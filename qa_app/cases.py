@@ -143,6 +143,26 @@ async def link(case_id: int, kind: str, ref: int, user_id: int | None = None) ->
             await audit.record(user_id, "link", "case", case_id, kind=kind, ref=ref)
 
 
+async def link_to_call_cases(call_id: int, kind: str, ref: int) -> int:
+    """Link something about a call (a resident's survey answer) to the cases logged from that
+    call; returns how many cases."""
+    rows = await CaseLink.select(CaseLink.case).where((CaseLink.kind == "call") & (CaseLink.ref == call_id))
+    for row in rows:
+        await link(row["case"], kind, ref)
+    return len(rows)
+
+
+async def link_by_tracking_numbers(text: str, kind: str, ref: int) -> int:
+    """Link an email to the cases whose tracking numbers it mentions (`2026-004217`)."""
+    numbers = sorted(set(case_rules.TRACKING_NUMBER.findall(text)))[:20]
+    if not numbers:
+        return 0
+    rows = await Case.select(Case.id).where(Case.tracking_number.is_in(numbers))
+    for row in rows:
+        await link(row["id"], kind, ref)
+    return len(rows)
+
+
 async def erase_contact(case_id: int, user_id: int | None) -> None:
     async with db.write_transaction():
         await Case.update({Case.contact: None, Case.contact_erase_after: None}).where(Case.id == case_id)

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from qa_app import audit, db, mail
+from qa_app import audit, cases, db, mail
 from qa_app.imports.common import ImportError_
 from qa_app.imports.table_file import rows as table_rows
 from qa_app.tables import Department
@@ -283,7 +283,10 @@ async def take_in(messages: list[tuple[bytes, datetime | None]], source: str) ->
         )
     if rows:
         async with db.write_transaction():
-            await AuditReply.insert(*rows)
+            stored = await AuditReply.insert(*rows).returning(AuditReply.id, AuditReply.scenario, AuditReply.body)
+        for reply in stored:  # a reply that gives the resident a tracking number joins that case
+            if reply["scenario"] is not None:
+                await cases.link_by_tracking_numbers(reply["body"], "email", reply["id"])
     return intake
 
 

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from qa_app import audit, db
+from qa_app import audit, cases, db
 from qa_app.imports.common import ImportError_
 from qa_app.imports.table_file import rows as table_rows
 from qa_app.tables import Call
@@ -105,6 +105,7 @@ async def record(call_external_id: str, values: dict[str, Any]) -> int:
                 answers=answers,
             )
         ).returning(SurveyResponse.id)
+    await cases.link_to_call_cases(call["id"], "survey", rows[0]["id"])
     return rows[0]["id"]
 
 

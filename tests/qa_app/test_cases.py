@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from qa_app import case_rules, cases
-from qa_app.tables import Case, CaseEvent, CaseLink, Service
+from qa_app.tables import Call, Case, CaseEvent, CaseLink, Service
 from tests.qa_app.test_web import centre, client  # noqa: F401 - fixtures
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -171,4 +171,38 @@ def test_daily_and_quarterly_counts_in_the_centres_time_zone():
     assert case_rules.counts(rows, "day", "channel", stockholm) == {
         "2026-03-31": {"phone": 1, "web": 1},
         "2026-04-01": {"phone": 1},
+    }
+
+
+async def test_survey_answers_and_emails_join_their_cases(centre):  # noqa: F811
+    """A resident's survey answer about a call joins the cases logged from that call; a reply
+    that gives a tracking number joins that case."""
+    from surveys import audits, invitations
+    from surveys.ivr import record
+
+    calls = centre["calls"][centre["agents"]["1"]]
+    logged = await cases.create_case(channel="phone", description="Bin not emptied", service_id=None, call_id=calls[0])
+    other = await cases.create_case(channel="phone", description="IVR caller", service_id=None, call_id=calls[1])
+    now = datetime.now(timezone.utc)
+    first_call = (await Call.select(Call.external_id).where(Call.id == calls[0]).first())["external_id"]
+    (link,) = await invitations.create_invitations(now - timedelta(days=3), now, only_calls={first_call})
+    assert await invitations.answer(link.token, {"satisfaction": 5}, "en") == "answered"
+    second_call = (await Call.select(Call.external_id).where(Call.id == calls[1]).first())["external_id"]
+    await record(second_call, {"satisfaction": 2})
+    campaign = await audits.create_campaign(
+        "Links", [dict(title="T", to_address="t@city.example", subject="Bins", question="Q")]
+    )
+    (scenario,) = await audits.scenarios_of(campaign)
+    raw = (
+        f"From: t@city.example\r\nSubject: Re: Bins (ref {scenario['token']})\r\nMessage-ID: <r@x>\r\n"
+        f"Date: Mon, 02 Mar 2026 10:00:00 +0000\r\n\r\nYour case number is {logged['tracking_number']}.\r\n"
+    ).encode()
+    await audits.take_in([(raw, None)], "upload")
+    kinds = {(r["case"], r["kind"]) for r in await CaseLink.select(CaseLink.case, CaseLink.kind)}
+    assert kinds == {
+        (logged["id"], "call"),
+        (logged["id"], "survey"),
+        (logged["id"], "email"),
+        (other["id"], "call"),
+        (other["id"], "survey"),
     }

@@ -134,7 +134,8 @@ async def team_page(request: Request) -> Template | Redirect:
                 "below": below,
                 "plan": open_plans.get(agent["id"]),
                 "last_review": review,
-                "review_overdue": review is None or review < now - timedelta(days=31),
+                # A monthly review is due for agents being coached: none in the last 31 days.
+                "review_overdue": agent["id"] in open_plans and (review is None or review < now - timedelta(days=31)),
                 "next_session": upcoming.get(agent["id"]),
             }
         )

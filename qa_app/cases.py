@@ -7,15 +7,20 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import sqlite3
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
+
+import asyncpg
 
 from qa_app import audit, case_categories, case_rules, db
 from qa_app.settings import get_settings
 from qa_app.tables import ApiClient, Call, Case, CaseEvent, CaseLink, Service
 
-CONTACT_RETENTION_DAYS = 90  # a resident's contact is erased this long after the case is closed
+CONTACT_RETENTION_DAYS = 90
+TRACKING_NUMBER_LOCK = 4217_2026  # the PostgreSQL advisory lock that serialises drawing numbers  # a resident's contact is erased this long after the case is closed
 
 
 class CaseError(Exception):
@@ -70,12 +75,10 @@ async def create_case(
         {"service": service_id, "caller_hash": caller_hash, "address": address, "created_at": now}, earlier
     )
     status = "resolved" if resolved_now else "open"
-    for attempt in range(5):  # two cases opened at the same moment may draw the same number once
+    for _attempt in range(5):  # two cases opened at the same moment may draw the same number once
         try:
             async with db.write_transaction():
-                year_start = datetime(today.year, 1, 1, tzinfo=zone).astimezone(timezone.utc)
-                sequence = await Case.count().where(Case.created_at >= year_start) + 1 + attempt
-                number = case_rules.tracking_number(today.year, sequence)
+                number = await _next_tracking_number(today.year)
                 row = (
                     await Case.insert(
                         Case(
@@ -108,10 +111,26 @@ async def create_case(
                     await CaseLink.insert(CaseLink(case=row["id"], kind="call", ref=call_id))
                 await audit.record(user_id, "open", "case", row["id"], tracking_number=number, channel=channel)
             return row
-        except Exception as error:  # the unique tracking number: try the next one
-            if "tracking_number" not in str(error).lower() and "unique" not in str(error).lower():
-                raise
+        except (sqlite3.IntegrityError, asyncpg.UniqueViolationError):  # the number was taken: draw again
+            continue
     raise CaseError("could not draw a tracking number; try again")
+
+
+async def _next_tracking_number(year: int) -> str:
+    """The year's highest number plus one (numbers are zero-padded, so the text order is the
+    numeric order; a deleted case never gives its number to another). Called inside the write
+    transaction: SQLite's immediate transactions already take turns; on PostgreSQL a
+    transaction-scoped advisory lock makes cases opened at the same moment take turns here."""
+    if not db.is_sqlite():
+        await Case.raw("SELECT pg_advisory_xact_lock({})", TRACKING_NUMBER_LOCK)
+    row = (
+        await Case.select(Case.tracking_number)
+        .where(Case.tracking_number.like(f"{year}-%"))
+        .order_by(Case.tracking_number, ascending=False)
+        .first()
+    )
+    last = int(row["tracking_number"].split("-", 1)[1]) if row else 0
+    return case_rules.tracking_number(year, last + 1)
 
 
 async def set_status(case_id: int, status: str, note: str, user_id: int | None) -> None:
@@ -188,10 +207,11 @@ async def erase_expired_contacts(today: date | None = None) -> int:
 
 @lru_cache(maxsize=2)
 def _model(path: str, mtime: float):
-    return case_categories.load(get_settings().data_dir / "models")
+    """The trained model, loaded once per file version (`mtime` is part of the cache key)."""
+    return case_categories.load(Path(path).parent)
 
 
-def models_dir():
+def models_dir() -> Path:
     return get_settings().data_dir / "models"
 
 

@@ -136,7 +136,7 @@ def _value(figures: Headline | None, attribute: str) -> float | None:
     return value.value if isinstance(value, Estimate) else value
 
 
-async def headline_section(first: date, agent_ids: list[int] | None) -> tuple[Section, dict[str, Headline]]:
+async def headline_section(first: date, agent_ids: list[int] | None) -> Section:
     settings = await scorecard_config.load()
     now = await headline(first, agent_ids)
     last = await headline(previous_month(first), agent_ids)
@@ -167,8 +167,7 @@ async def headline_section(first: date, agent_ids: list[int] | None) -> tuple[Se
         ["text", "text", "unit", "int", "unit", "bool", "unit", "unit"],
         rows,
     )
-    section = Section("headline", "Headline figures", [table], note="" if now.offered else "No calls this month yet.")
-    return section, {"now": now, "last": last, "last_year": last_year}
+    return Section("headline", "Headline figures", [table], note="" if now.offered else "No calls this month yet.")
 
 
 async def trend_section(first: date, agent_ids: list[int] | None) -> Section:
@@ -593,7 +592,7 @@ async def contacts_section(first: date, agent_ids: list[int] | None) -> Section:
 
 async def build(first: date, team: str | None = None) -> MonthlyReport:
     agent_ids, team_name = await scope_for(team)
-    headline_part, _ = await headline_section(first, agent_ids)
+    headline_part = await headline_section(first, agent_ids)
     trend = await trend_section(first, agent_ids)
     headline_part.charts, trend.charts = trend.charts, []  # the charts under the headline table
     sections = [

@@ -31,11 +31,16 @@ def _month(text: str | None) -> date:
         raise NotFoundException() from None
 
 
+async def _led_teams(request: Request) -> list[str]:
+    rows = await Team.select(Team.name).where(Team.id.is_in(request.user.led_team_ids or [-1])).order_by(Team.name)
+    return [r["name"] for r in rows]
+
+
 async def _allowed_team(request: Request, team: str | None) -> str | None:
     """Team leaders get their own team's report only; the others any team or the centre."""
     if request.user.role != Role.team_leader:
         return team
-    led = [t["name"] for t in await Team.select(Team.name).where(Team.id.is_in(request.user.led_team_ids or [-1]))]
+    led = await _led_teams(request)
     if team is None and len(led) == 1:
         return led[0]
     if team not in led:
@@ -45,14 +50,10 @@ async def _allowed_team(request: Request, team: str | None) -> str | None:
 
 @get("/reports", name="reports", guards=[require(*STAFF)], include_in_schema=False)
 async def reports_page(request: Request) -> Template:
-    teams = await Team.select(Team.name).order_by(Team.name)
     if request.user.role == Role.team_leader:
-        teams = [
-            t
-            for t in teams
-            if t["name"]
-            in [r["name"] for r in await Team.select(Team.name).where(Team.id.is_in(request.user.led_team_ids or [-1]))]
-        ]
+        teams = await _led_teams(request)
+    else:
+        teams = [r["name"] for r in await Team.select(Team.name).order_by(Team.name)]
     return Template(
         "reports/page.html",
         context={

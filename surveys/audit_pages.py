@@ -8,6 +8,7 @@ them. Agents and team leaders have no business here: audits are about department
 from __future__ import annotations
 
 import asyncio
+import io
 from datetime import datetime
 from typing import Any
 
@@ -66,24 +67,21 @@ async def create_campaign(request: Request) -> Redirect | Template:
     upload = form.get("scenarios")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return _problem("The campaign was not created", "Choose the CSV file of scenarios.")
-    import tempfile
-    from pathlib import Path
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "scenarios.csv"
-        path.write_bytes(await upload.read())
-        try:
-            scenarios = audits.read_scenarios(path)
-            campaign = await audits.create_campaign(
-                str(form.get("name", "")),
-                scenarios,
-                sender=str(form.get("sender", "")).strip(),
-                ack_target_hours=int(form.get("ack_hours") or 8),
-                answer_target_days=int(form.get("answer_days") or 2),
-                user_id=request.user.id,
-            )
-        except (ImportError_, audits.AuditError, ValueError) as error:
-            return _problem("The campaign was not created", str(error))
+    try:
+        text = (await upload.read()).decode("utf-8-sig")
+        scenarios = audits.scenarios_from(io.StringIO(text, newline=""))
+        campaign = await audits.create_campaign(
+            str(form.get("name", "")),
+            scenarios,
+            sender=str(form.get("sender", "")).strip(),
+            ack_target_hours=int(form.get("ack_hours") or 8),
+            answer_target_days=int(form.get("answer_days") or 2),
+            user_id=request.user.id,
+        )
+    except UnicodeDecodeError:
+        return _problem("The campaign was not created", "The scenario file is not UTF-8 text (save it as CSV UTF-8).")
+    except (ImportError_, audits.AuditError, ValueError) as error:
+        return _problem("The campaign was not created", str(error))
     return Redirect(f"/audits/{campaign}")
 
 

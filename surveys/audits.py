@@ -12,7 +12,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from qa_app import audit, cases, db, mail
 from qa_app.imports.common import ImportError_
@@ -44,36 +44,41 @@ def parse_key_points(text: str) -> list[dict[str, Any]]:
 
 
 def read_scenarios(path: Path) -> list[dict[str, Any]]:
-    """Scenarios from a CSV: title, to, department, subject, question, key_points[, resident_name];
-    every bad line is reported with its number."""
-    scenarios, errors = [], []
+    """Scenarios from a CSV file (see `scenarios_from`)."""
     try:
         handle = open(path, newline="", encoding="utf-8-sig")  # noqa: SIM115 - closed below
     except OSError as error:
         raise ImportError_(f"cannot read {path}: {error.strerror}") from None
     with handle:
-        for line, row in table_rows(
-            handle,
-            required=("title", "to", "department", "subject", "question", "key_points"),
-            optional=("resident_name",),
-        ):
-            empty = [c for c in ("title", "to", "subject", "question") if not row[c].strip()]
-            if empty:
-                errors.append(f"line {line}: {', '.join(empty)} empty")
-            elif not ADDRESS.match(row["to"].strip()):
-                errors.append(f"line {line}: {row['to']!r} is not an email address")
-            else:
-                scenarios.append(
-                    {
-                        "title": row["title"].strip(),
-                        "to_address": row["to"].strip(),
-                        "department": row["department"].strip(),
-                        "subject": row["subject"].strip(),
-                        "question": row["question"].strip().replace("\\n", "\n"),
-                        "key_points": parse_key_points(row["key_points"]),
-                        "resident_name": row.get("resident_name", "").strip(),
-                    }
-                )
+        return scenarios_from(handle)
+
+
+def scenarios_from(handle: TextIO) -> list[dict[str, Any]]:
+    """Scenarios from CSV text: title, to, department, subject, question, key_points[,
+    resident_name]; every bad line is reported with its number."""
+    scenarios, errors = [], []
+    for line, row in table_rows(
+        handle,
+        required=("title", "to", "department", "subject", "question", "key_points"),
+        optional=("resident_name",),
+    ):
+        empty = [c for c in ("title", "to", "subject", "question") if not row[c].strip()]
+        if empty:
+            errors.append(f"line {line}: {', '.join(empty)} empty")
+        elif not ADDRESS.match(row["to"].strip()):
+            errors.append(f"line {line}: {row['to']!r} is not an email address")
+        else:
+            scenarios.append(
+                {
+                    "title": row["title"].strip(),
+                    "to_address": row["to"].strip(),
+                    "department": row["department"].strip(),
+                    "subject": row["subject"].strip(),
+                    "question": row["question"].strip().replace("\\n", "\n"),
+                    "key_points": parse_key_points(row["key_points"]),
+                    "resident_name": row.get("resident_name", "").strip(),
+                }
+            )
     if errors:
         raise ImportError_("; ".join(errors[:20]))
     if not scenarios:

@@ -170,8 +170,7 @@ def timing(
     answer_target_days: float,
 ) -> Timing:
     """Replies are dicts with `received_at` and `kind` ("ack" or "answer"). A real answer also
-    acknowledges. A target passed without a reply counts as missed; `closed` campaigns are
-    judged the same way at the moment `now`."""
+    acknowledges. A target passed by `now` without a reply counts as missed."""
     if sent_at is None:
         return Timing(None, None, None, None, None, None, "not sent")
     replies = sorted((r for r in replies if r["received_at"] >= sent_at), key=lambda r: r["received_at"])

@@ -44,6 +44,12 @@ def check_upload(filename: str, data: bytes) -> str:
     return suffix
 
 
+def praise_with_voice(comment: str, spoken: str, satisfaction: int | None) -> bool:
+    """Written and spoken words are read together: thanks in either counts, and a complaint in
+    either cancels it (the praise rule is cautious)."""
+    return is_praise(f"{comment} {spoken}".strip(), satisfaction)
+
+
 def voice_dir() -> Path:
     return get_settings().data_dir / "voice"
 
@@ -110,12 +116,11 @@ async def transcribe_pending(response_id: int | None = None) -> dict[str, int]:
             if not path.is_file():
                 raise AudioError(f"the audio file is missing: {path.name}")
             text = await asyncio.to_thread(transcribe_audio, path)
-            combined = f"{row['comment']} {text}".strip()
             values = {
                 SurveyResponse.voice_text: text,
                 SurveyResponse.voice_status: DONE,
                 SurveyResponse.voice_error: "",
-                SurveyResponse.praise: is_praise(combined, row["satisfaction"]),
+                SurveyResponse.praise: praise_with_voice(row["comment"], text, row["satisfaction"]),
             }
             counts[DONE] += 1
         except ModelError as error:

@@ -7,7 +7,6 @@ import email
 import email.policy
 import os
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -17,11 +16,7 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.browser.conftest import free_port
 
 
 class _Keep:

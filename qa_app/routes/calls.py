@@ -9,10 +9,10 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import File, Template
 
-from qa_app import queries
+from qa_app import cases, queries
 from qa_app.auth import EVERYONE, agent_scope, ensure_visible, require
 from qa_app.settings import get_settings
-from qa_app.tables import Disposition, Role
+from qa_app.tables import Case, Disposition, Role, Service
 from qa_app.timeutil import day_range
 
 AUDIO_TYPES = {
@@ -104,9 +104,6 @@ async def _visible_call(request: Request, call_id: int) -> dict:
 
 @get("/calls/{call_id:int}", name="call", guards=[require(*EVERYONE)], include_in_schema=False)
 async def call_page(request: Request, call_id: FromPath[int], case: FromQuery[int | None] = None) -> Template:
-    from qa_app import cases
-    from qa_app.tables import Case, Service
-
     call = await _visible_call(request, call_id)
     linked = await cases.links_of_call(call_id)
     new_case = None

@@ -27,6 +27,7 @@ open311_rate_limit = RateLimitConfig(rate_limit=("minute", 120), store="rate_lim
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = {"json": "application/json", "xml": "text/xml"}
 MAX_DESCRIPTION = 4000
+MAX_REQUESTS = 1000  # the newest first, as GeoReport v2 lets a server limit a search
 
 
 class Open311Error(Exception):
@@ -193,8 +194,7 @@ async def _find_requests(request: Request) -> list[dict[str, Any]]:
             where &= Case.status.not_in(list(DONE_STATUSES))
         elif wanted == {"closed"}:
             where &= Case.status.is_in(list(DONE_STATUSES))
-    limit = 1000 if params.get("service_request_id") else 1000
-    return [_request_fields(r) for r in await cases.case_rows(where, limit=limit)]
+    return [_request_fields(r) for r in await cases.case_rows(where, limit=MAX_REQUESTS)]
 
 
 @get("/open311/v2/requests/{resource:str}", include_in_schema=False, middleware=[open311_rate_limit.middleware])

@@ -5,6 +5,7 @@ through the database (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -206,3 +207,15 @@ async def test_survey_answers_and_emails_join_their_cases(centre):  # noqa: F811
         (other["id"], "call"),
         (other["id"], "survey"),
     }
+
+
+async def test_tracking_numbers_stay_unique_when_cases_open_at_once_or_are_deleted(services):
+    rows = await asyncio.gather(
+        *[cases.create_case(channel="web", description=f"case {i}", service_id=None, now=T0) for i in range(12)]
+    )
+    numbers = sorted(r["tracking_number"] for r in rows)
+    assert numbers == [f"2026-{i:06d}" for i in range(1, 13)]
+    await Case.delete().where(Case.tracking_number == "2026-000012")
+    await Case.delete().where(Case.tracking_number == "2026-000003")
+    after = await cases.create_case(channel="web", description="next", service_id=None, now=T0)
+    assert after["tracking_number"] == "2026-000012"  # the highest left plus one: 3 is never reused

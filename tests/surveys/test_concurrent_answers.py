@@ -19,7 +19,7 @@ from surveys.tables import InvitationStatus, SurveyInvitation, SurveyResponse
 from tests.qa_app.test_web import centre  # noqa: F401 - fixture
 
 
-async def _submit(app, address: str, token: str, satisfaction: int) -> int:
+async def _submit(app, address: str, token: str, satisfaction: int) -> tuple[int, str]:
     transport = httpx.ASGITransport(app=app, client=(address, 40000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         response = await client.post(f"/s/{token}", data={"satisfaction": str(satisfaction), "lang": "en"})

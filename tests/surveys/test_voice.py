@@ -24,7 +24,6 @@ import pytest
 from qa_app.app import create_app
 from surveys import invitations, voice
 from surveys.ivr import create_integration, record
-from surveys.questions import is_praise
 from surveys.tables import SurveyResponse
 from tests.qa_app.test_web import centre  # noqa: F401 - fixture
 
@@ -93,9 +92,7 @@ async def test_a_resident_uploads_a_voice_comment_and_it_is_transcribed(client, 
     settled = await _settled(response["id"])
     assert settled["voice_status"] == "done" and settled["voice_error"] == ""
     assert same_reading(settled["voice_text"], heard), (settled["voice_text"], heard)
-    assert settled["praise"] == is_praise(
-        settled["voice_text"], 5
-    )  # the spoken words count for kudos as written ones do
+    assert settled["praise"] == voice.praise_with_voice("", settled["voice_text"], 5)  # spoken words count
 
 
 async def test_a_file_that_is_not_audio_is_refused_on_the_page(client, centre):  # noqa: F811
@@ -152,5 +149,7 @@ async def test_the_phone_system_posts_a_voice_comment(client, centre, spoken, he
 
 
 def test_praise_counts_spoken_and_written_words_together():
-    assert is_praise(" ".join(["", "thank you so much, she was lovely"]).strip(), 5)
-    assert not is_praise("thank you but nothing was done", 2)
+    assert voice.praise_with_voice("", "thank you so much she was lovely", 5)
+    assert voice.praise_with_voice("Thanks!", "", 4)
+    assert not voice.praise_with_voice("Thanks", "but nothing was done", 5)  # a complaint cancels it
+    assert not voice.praise_with_voice("", "thank you", 2)  # an unhappy resident's thanks is not praise

@@ -151,5 +151,5 @@ async def test_the_phone_system_posts_a_voice_comment(client, centre, spoken, he
 def test_praise_counts_spoken_and_written_words_together():
     assert voice.praise_with_voice("", "thank you so much she was lovely", 5)
     assert voice.praise_with_voice("Thanks!", "", 4)
-    assert not voice.praise_with_voice("Thanks", "but nothing was done", 5)  # a complaint cancels it
+    assert not voice.praise_with_voice("Thanks", "but it is still not sorted", 5)  # a negation cancels it
     assert not voice.praise_with_voice("", "thank you", 2)  # an unhappy resident's thanks is not praise

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote
 
@@ -17,51 +16,13 @@ from litestar.static_files import create_static_files_router
 from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
 
-from coaching import routes as coaching_routes
-from qa_app import db
+from qa_app import db, formatting, packages
 from qa_app.auth import CurrentUser, session_auth
-from qa_app.routes import admin, calls, cases, health, notifications, open311, pages, session
 from qa_app.session_store import DatabaseStore
 from qa_app.settings import get_settings
 from qa_app.tables import Role
-from reports import routes as report_routes
-from scorecards import routes as scorecard_routes
-from surveys import audit_pages
-from surveys import pages as survey_pages
-from surveys import routes as survey_routes
-from transcription import routes as transcription_routes
 
 HERE = Path(__file__).parent
-# The domain packages' templates; each keeps its own in a folder named after it.
-PACKAGE_TEMPLATES = [
-    HERE.parent / "transcription" / "templates",
-    HERE.parent / "scorecards" / "templates",
-    HERE.parent / "surveys" / "templates",
-    HERE.parent / "coaching" / "templates",
-    HERE.parent / "reports" / "templates",
-]
-
-NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
-    ("Home", "/", tuple(Role)),
-    ("Calls", "/calls", tuple(Role)),
-    ("Cases", "/cases", tuple(Role)),
-    ("Agents", "/agents", (Role.admin, Role.manager, Role.qa, Role.team_leader)),
-    ("Teams", "/teams", (Role.admin, Role.manager, Role.qa, Role.team_leader)),
-    ("Services", "/services", (Role.admin, Role.manager, Role.qa, Role.team_leader)),
-    ("Marking", "/qa/queue", (Role.admin, Role.qa)),
-    ("Scorecards", "/scorecards/teams", (Role.admin, Role.manager, Role.qa, Role.team_leader)),
-    ("Calibration", "/calibration", (Role.admin, Role.manager, Role.qa, Role.team_leader)),
-    ("Coaching", "/coaching", (Role.admin, Role.manager, Role.team_leader)),
-    ("Templates", "/scorecards/templates", (Role.admin, Role.manager, Role.qa)),
-    ("Surveys", "/surveys", (Role.admin, Role.manager, Role.qa, Role.team_leader)),
-    ("Mystery emails", "/audits", (Role.admin, Role.manager, Role.qa)),
-    ("Transcripts", "/transcription/accuracy", (Role.admin, Role.manager, Role.qa)),
-    ("Reports", "/reports", (Role.admin, Role.manager, Role.qa, Role.team_leader)),
-    ("Imports", "/admin/imports", (Role.admin, Role.manager)),
-    ("Users", "/admin/users", (Role.admin,)),
-    ("Audit log", "/admin/audit", (Role.admin,)),
-    ("Settings", "/scorecards/settings", (Role.admin,)),
-]
 
 ROLE_NAMES = {
     Role.admin: "Administrator",
@@ -73,49 +34,31 @@ ROLE_NAMES = {
 
 
 def navigation_for(user: CurrentUser | None) -> list[tuple[str, str]]:
+    """The links this user sees, from every installed package's navigation entries."""
     if user is None:
         return []
-    items = [(label, href) for label, href, roles in NAVIGATION if user.role in roles]
-    if user.role == Role.agent:
-        items = [("My calls" if label == "Calls" else label, href) for label, href in items]
-        if user.agent_id:
-            items.append(("My month", f"/scorecards/agents/{user.agent_id}"))
-            items.append(("My coaching", f"/coaching/agents/{user.agent_id}"))
-            items.append(("My page", f"/agents/{user.agent_id}"))
+    items = []
+    for entry in packages.navigation():
+        if user.role not in entry.roles:
+            continue
+        if "{agent_id}" in entry.href:
+            if user.agent_id:
+                items.append((entry.label, entry.href.format(agent_id=user.agent_id)))
+            continue
+        label = entry.agent_label if entry.agent_label and user.role == Role.agent else entry.label
+        items.append((label, entry.href))
     return items
-
-
-def _local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    if value is None:
-        return "–"
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(get_settings().timezone).strftime(fmt)
-
-
-def _duration(seconds: float | int | None) -> str:
-    if seconds is None:
-        return "–"
-    seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
-def _percent(value: float | None, digits: int = 1) -> str:
-    return "–" if value is None else f"{100 * value:.{digits}f}%"
-
-
-def _number(value: int | float | None) -> str:
-    return "–" if value is None else f"{value:,}".replace(",", "\u202f")
 
 
 def _configure_templates(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
-    env.filters.update(local=_local, duration=_duration, percent=_percent, number=_number)
+    env.filters.update(formatting.FILTERS)
     env.globals.update(
         navigation_for=navigation_for,
         role_names=ROLE_NAMES,
         timezone_name=get_settings().timezone_name,
         current_user=lambda request: request.scope.get("user"),
+        call_panels=packages.call_panels(),
     )
 
 
@@ -173,40 +116,11 @@ def create_app(*, manage_database: bool = True, secure_cookies: bool | None = No
     auth = session_auth(secure_cookies=secure_cookies)
     return Litestar(
         route_handlers=[
-            session.login_page,
-            session.login_submit,
-            session.logout,
-            pages.home,
-            pages.agents,
-            pages.agent_page,
-            pages.agent_create,
-            pages.agent_update,
-            pages.team_create,
-            pages.teams,
-            pages.team_page,
-            pages.services,
-            calls.calls,
-            calls.call_page,
-            calls.call_recording,
-            admin.users_page,
-            admin.users_create,
-            admin.audit_page,
-            admin.imports_page,
-            health.health,
-            *transcription_routes.ROUTES,
-            *scorecard_routes.ROUTES,
-            *survey_routes.ROUTES,
-            *survey_pages.ROUTES,
-            *audit_pages.ROUTES,
-            *notifications.ROUTES,
-            *open311.ROUTES,
-            *cases.ROUTES,
-            *coaching_routes.ROUTES,
-            *report_routes.ROUTES,
+            *packages.routes(),
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],
         template_config=TemplateConfig(
-            directory=[HERE / "templates", *PACKAGE_TEMPLATES],
+            directory=packages.template_folders(),
             engine=JinjaTemplateEngine,
             engine_callback=_configure_templates,
         ),
@@ -221,7 +135,7 @@ def create_app(*, manage_database: bool = True, secure_cookies: bool | None = No
                 "^/s/",
                 "^/api/",
                 "^/open311/",
-            ],  # survey links and API keys (surveys/routes.py, routes/open311.py)
+            ],  # survey links and API keys (surveys/routes.py, cases/open311.py)
         ),
         on_app_init=[auth.on_app_init],
         stores={"sessions": DatabaseStore(), "rate_limit": MemoryStore()},

@@ -16,10 +16,9 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.security.session_auth import SessionAuth
 
-from qa_app.tables import Agent, Role, Team, User
+from qa_app.tables import EVERYONE, STAFF, Agent, Role, Team, User
 
-STAFF = (Role.admin, Role.manager, Role.qa, Role.team_leader)
-EVERYONE = (*STAFF, Role.agent)
+__all__ = ["EVERYONE", "STAFF", "CurrentUser", "agent_scope", "ensure_visible", "require", "team_scope"]
 SESSION_MAX_AGE = 8 * 60 * 60  # a working day
 
 

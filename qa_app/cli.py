@@ -7,57 +7,15 @@ folder just works. Bad input ends with a one-line reason on stderr and a non-zer
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from qa_app import db
-from qa_app.imports.common import ImportError_
-from qa_app.settings import ConfigError, get_settings
-from qa_app.users import UserError
-
-EXPECTED_ERRORS = (ConfigError, ImportError_, UserError)
-
-
-def fail(message: str, code: int = 1) -> None:
-    click.echo(f"qa: {message}", err=True)
-    sys.exit(code)
-
-
-def run_with_database(coro_factory: Callable[[], Awaitable[Any]], *, migrate: bool = True) -> Any:
-    async def runner() -> Any:
-        db.use_database(get_settings().database_url)
-        try:
-            if migrate:
-                await db.migrate()
-            return await coro_factory()
-        finally:
-            await db.close_pool()
-
-    try:
-        return asyncio.run(runner())
-    except EXPECTED_ERRORS as error:
-        fail(str(error), 2)
-    except OSError as error:
-        if "connect" in str(error).lower() or isinstance(error, ConnectionError):
-            fail(f"cannot reach the database ({db.describe(db.current_engine())}): {error}")
-        raise
-
-
-def handles_config_errors(command: Callable) -> Callable:
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except EXPECTED_ERRORS as error:
-            fail(str(error), 2)
-
-    return wrapper
+from qa_app import db, packages
+from qa_app.cli_support import fail, handles_config_errors, run_with_database
 
 
 @click.group(help="Quality assurance and customer feedback for a municipal contact centre.")
@@ -112,7 +70,8 @@ def worker(concurrency: int, burst: bool) -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     job_worker = jobs.worker(concurrency=concurrency, burst=burst)
-    click.echo(f"worker on queue {jobs.QUEUE_NAME!r}: {', '.join(f.__name__ for f in jobs.FUNCTIONS)}", err=True)
+    names = ", ".join(f.__name__ for f in job_worker.functions.values())
+    click.echo(f"worker on queue {jobs.QUEUE_NAME!r}: {names}", err=True)
 
     async def run() -> None:
         await job_worker.queue.connect()
@@ -152,51 +111,6 @@ def users_create(email: str, role: str, agent: str | None, name: str, password_s
     click.echo(f"created user {user_id}: {email} ({role})", err=True)
     if generated:
         click.echo(f"password: {password}")
-
-
-@main.group(name="cases", help="The case register.")
-def cases_group() -> None:
-    pass
-
-
-@cases_group.command(name="train", help="Train the service suggestions on the register's history; print accuracy.")
-@click.option("--json", "as_json", is_flag=True)
-def cases_train(as_json: bool) -> None:
-    from qa_app import case_categories, cases
-
-    texts, labels = run_with_database(cases.training_data)
-    if reason := case_categories.enough_history(labels):
-        fail(f"not trained: {reason}; suggestions use the catalogue's keywords meanwhile", 1)
-    model, evaluation = case_categories.train(texts, labels)
-    path = case_categories.save(model, cases.models_dir())
-    click.echo(
-        f"trained on {evaluation.cases} cases in {evaluation.services} services; on a held-out fifth: accuracy "
-        f"{evaluation.accuracy:.1%}, macro-F1 {evaluation.macro_f1:.3f}, right service in the top three "
-        f"{evaluation.top3_accuracy:.1%}; saved to {path}",
-        err=True,
-    )
-    if as_json:
-        click.echo(json.dumps({**evaluation.__dict__, "model": str(path)}))
-
-
-@cases_group.command(name="api-client", help="Create an API key for an Open311 app (shown once).")
-@click.option("--name", required=True, help="e.g. 'FixMyStreet'")
-def cases_api_client(name: str) -> None:
-    from qa_app import cases
-
-    try:
-        key = run_with_database(lambda: cases.create_api_client(name))
-    except cases.CaseError as error:
-        fail(str(error), 2)
-    click.echo(f"API client {name!r} created; its key (shown once, send it as api_key):", err=True)
-    click.echo(key)
-
-
-@cases_group.command(name="erase-expired", help="Erase residents' contacts past their retention (run daily).")
-def cases_erase_expired() -> None:
-    from qa_app import cases
-
-    click.echo(f"{run_with_database(cases.erase_expired_contacts)} residents' contacts erased", err=True)
 
 
 @main.group(name="notify", help="Notifications.")
@@ -297,20 +211,8 @@ def import_attendance_command(file: Path, skip_invalid: bool, mapping: tuple[str
     _print_summary(summary, as_json)
 
 
-def _mount_package_commands() -> None:
-    from reports.cli import report
-    from scorecards.cli import sample
-    from surveys.cli import audits, surveys
-    from transcription.cli import transcribe
-
-    main.add_command(transcribe)
-    main.add_command(sample)
-    main.add_command(surveys)
-    main.add_command(audits)
-    main.add_command(report)
-
-
-_mount_package_commands()
+for _command in packages.commands():
+    main.add_command(_command)
 
 
 if __name__ == "__main__":

@@ -20,15 +20,6 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from qa_app.settings import ConfigError, database_kind
 
-APPS = [
-    "qa_app.piccolo_app",
-    "transcription.piccolo_app",
-    "scorecards.piccolo_app",
-    "surveys.piccolo_app",
-    "coaching.piccolo_app",
-    "reports.piccolo_app",
-]
-
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 

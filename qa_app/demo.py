@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
-from qa_app import db
+from qa_app import db, packages
 from qa_app.imports.common import CallRecord, CallStore, ImportSummary
 from qa_app.imports.prepare import records_batches
 from qa_app.imports.run import attendance_upsert_sql
@@ -25,7 +25,6 @@ from qa_app.security import hash_password, verify_password
 from qa_app.settings import get_settings
 from qa_app.tables import Agent, Department, ImportRun, Role, Service, Team, User
 from qa_app.timeutil import current_month, previous_month
-from transcription.demo_recordings import add_demo_recordings
 
 DEMO_DOMAIN = "demo.example.org"
 
@@ -167,19 +166,10 @@ async def load_demo(
         echo(f"building the demo centre: calls from {start} to {end} ({settings.timezone_name})")
         await _build(rng, start, end, zone, echo)
     logins = await _ensure_logins()
-    # Residents' surveys, then the quality work: samples, evaluations, a dispute, calibration (once).
-    from coaching import demo as coaching_demo
-    from scorecards import demo as scorecards_demo
-    from surveys import audit_demo
-    from surveys import demo as surveys_demo
-
-    await surveys_demo.load(seed=seed, today=today or datetime.now(zone).date(), echo=echo)
-    await scorecards_demo.load(seed=seed, today=today or datetime.now(zone).date(), echo=echo)
-    await audit_demo.load(seed=seed, today=today or datetime.now(zone).date(), echo=echo)
-    await coaching_demo.load(seed=seed, today=today or datetime.now(zone).date(), echo=echo)
-    from qa_app import case_demo
-
-    await case_demo.load(seed=seed, today=today or datetime.now(zone).date(), echo=echo)
+    # Then each installed package adds its part (recordings, cases, surveys, samples, coaching...);
+    # each step is idempotent and draws from its own seeded generator.
+    for _name, step in packages.demo_steps():
+        await step(seed=seed, today=today or datetime.now(zone).date(), echo=echo)
     return logins
 
 
@@ -260,8 +250,6 @@ async def _build(rng: random.Random, start: date, end: date, zone, echo: Callabl
             raise RuntimeError(f"demo data was rejected: {summary.errors[:3]}")
         await ImportRun.insert(ImportRun(kind="demo", file_name="qa demo", summary=summary.as_json()))
         echo(f"demo centre: {len(agents)} agents, {len(SERVICES)} services, {summary.created} calls")
-        # Short espeak-ng recordings with scripted transcripts on some calls (none without espeak-ng).
-        await add_demo_recordings(random.Random(rng.getrandbits(64)), echo)
 
 
 def _days(start: date, end: date):

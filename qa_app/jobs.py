@@ -1,8 +1,8 @@
 """Queued work on SAQ, shared by `qa worker` processes on any number of machines.
 
 With QA_QUEUE_URL unset (the embedded default) there is no queue: work runs in-process.
-Packages add their job functions to `FUNCTIONS` (transcription does, issue 8); the shell's own
-job keeps the session table small.
+Each installed package names its job functions and schedules in its `package.py`; the shell's
+own job keeps the session table small.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from saq import CronJob, Queue, Worker
 
-from qa_app import db
+from qa_app import db, packages
 from qa_app.session_store import DatabaseStore
 from qa_app.settings import ConfigError, get_settings
 
@@ -26,13 +26,6 @@ async def purge_expired_sessions(ctx: dict[str, Any]) -> int:
     return deleted
 
 
-def _functions() -> list:
-    from transcription.batch import transcribe_job
-
-    return [purge_expired_sessions, transcribe_job]
-
-
-FUNCTIONS = _functions()
 CRON_JOBS = [CronJob(purge_expired_sessions, cron="17 * * * *")]
 
 
@@ -60,8 +53,8 @@ async def _shutdown(ctx: dict[str, Any]) -> None:
 def worker(*, concurrency: int = 4, burst: bool = False) -> Worker:
     return Worker(
         queue(),
-        functions=FUNCTIONS,
-        cron_jobs=[] if burst else CRON_JOBS,
+        functions=packages.jobs(),
+        cron_jobs=[] if burst else packages.cron_jobs(),
         concurrency=concurrency,
         startup=_startup,
         shutdown=_shutdown,

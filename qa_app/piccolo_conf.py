@@ -5,9 +5,10 @@
 
 from piccolo.conf.apps import AppRegistry
 
-from qa_app.db import APPS, engine_for_url
+from qa_app import packages
+from qa_app.db import engine_for_url
 from qa_app.settings import get_settings
 
 DB = engine_for_url(get_settings().database_url)
 
-APP_REGISTRY = AppRegistry(apps=APPS)
+APP_REGISTRY = AppRegistry(apps=packages.piccolo_apps())

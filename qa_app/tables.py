@@ -9,7 +9,6 @@ from piccolo.columns import (
     Boolean,
     Bytea,
     Date,
-    DoublePrecision,
     ForeignKey,
     Integer,
     OnDelete,
@@ -27,6 +26,10 @@ class Role(str, Enum):
     qa = "qa"
     team_leader = "team_leader"
     agent = "agent"
+
+
+STAFF = (Role.admin, Role.manager, Role.qa, Role.team_leader)
+EVERYONE = (*STAFF, Role.agent)
 
 
 class ServiceClass(str, Enum):
@@ -166,64 +169,13 @@ class NotificationSetting(Table):
     email = Boolean(default=True)
 
 
-class CaseStatus(str, Enum):
-    open = "open"
-    in_progress = "in_progress"
-    transferred = "transferred"  # to the department responsible
-    resolved = "resolved"
-    closed = "closed"
-
-
-class Case(Table):
-    """What a resident asked, with a tracking number to read out (`2026-004217`)."""
-
-    tracking_number = Varchar(length=20, unique=True)
-    channel = Varchar(length=10, index=True)  # phone, email, web, letter, desk, survey
-    service = ForeignKey(references=Service, on_delete=OnDelete.set_null, null=True, index=True)
-    description = Text(default="")
-    status = Varchar(length=15, choices=CaseStatus, default=CaseStatus.open, index=True)
-    first_contact_resolution = Boolean(null=True, default=None)  # resolved in the first contact
-    created_at = Timestamptz(default=TimestamptzNow(), index=True)
-    updated_at = Timestamptz(default=TimestamptzNow())
-    due = Date(null=True, default=None)
-    closed_at = Timestamptz(null=True, default=None)
-    address = Varchar(length=300, default="")
-    lat = DoublePrecision(null=True, default=None)
-    lon = DoublePrecision(null=True, default=None)
-    district = Varchar(length=100, default="", index=True)
-    caller_hash = Varchar(length=64, null=True, default=None, index=True)
-    contact = Varchar(length=254, null=True, default=None)  # only when the resident wants a reply
-    contact_erase_after = Date(null=True, default=None)
-    repeat_of = Integer(null=True, default=None)  # the earlier case this one repeats
-    agent = ForeignKey(references=Agent, on_delete=OnDelete.set_null, null=True, index=True)
-    created_by = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True)
-    source = Varchar(length=20, default="")  # "", open311
-    open311_token = Varchar(length=40, null=True, default=None, unique=True)
-
-
-class CaseEvent(Table):
-    """Every change of a case's status, with who made it and why."""
-
-    case = ForeignKey(references=Case, on_delete=OnDelete.cascade, index=True)
-    at = Timestamptz(default=TimestamptzNow())
-    user = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True)
-    status = Varchar(length=15)
-    note = Text(default="")
-
-
-class CaseLink(Table):
-    """A case's calls, emails and survey responses."""
-
-    case = ForeignKey(references=Case, on_delete=OnDelete.cascade, index=True)
-    kind = Varchar(length=10)  # call, email, survey
-    ref = Integer(index=True)
-
-
 class ApiClient(Table):
-    """A system allowed to use an API (Open311 apps), with its own key; only its SHA-256 kept."""
+    """A system allowed to use an API (an Open311 app, the phone system), with its own key of one
+    scope; only the key's SHA-256 is kept (see qa_app/api_keys.py)."""
 
     name = Varchar(length=200, unique=True)
     key_hash = Varchar(length=64, unique=True)
-    scope = Varchar(length=20, default="open311")
+    scope = Varchar(length=20, default="open311")  # api_keys.Scope
     active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
+    last_used_at = Timestamptz(null=True, default=None)

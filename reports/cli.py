@@ -15,7 +15,7 @@ def report() -> None:
 
 
 def _month(text: str):
-    from qa_app.cli import fail
+    from qa_app.cli_support import fail
     from qa_app.timeutil import parse_month
 
     try:
@@ -31,7 +31,7 @@ def _month(text: str):
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path), help="Also write every table as CSV, in a .zip.")
 @click.option("--xlsx", "xlsx_path", type=click.Path(path_type=Path), help="Also write every table to an .xlsx.")
 def monthly(month: str, team: str | None, out: Path, csv_path: Path | None, xlsx_path: Path | None) -> None:
-    from qa_app.cli import fail, run_with_database
+    from qa_app.cli_support import fail, run_with_database
     from qa_app.settings import get_settings
     from reports import monthly as monthly_report
     from reports import render
@@ -62,7 +62,7 @@ def monthly(month: str, team: str | None, out: Path, csv_path: Path | None, xlsx
 def agent(
     month: str, staff_numbers: tuple[str, ...], team: str | None, everyone: bool, out: Path, workers: int, as_json: bool
 ) -> None:
-    from qa_app.cli import fail, run_with_database
+    from qa_app.cli_support import fail, run_with_database
     from reports import agent_card, render
 
     first = _month(month)

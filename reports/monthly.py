@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
 
-from qa_app import call_metrics, case_rules, cases
+from cases import case_rules, register
+from cases.tables import Case
+from qa_app import call_metrics
 from qa_app.settings import get_settings
 from qa_app.stats import Estimate, mean_interval
-from qa_app.tables import Agent, Call, Case, Team
+from qa_app.tables import Agent, Call, Team
 from qa_app.timeutil import month_range, previous_month
 from scorecards import config as scorecard_config
 from scorecards.balanced_queries import month_key
@@ -103,7 +105,7 @@ async def headline(first: date, agent_ids: list[int] | None) -> Headline:
     where = (Case.created_at >= start) & (Case.created_at < end)
     if agent_ids is not None:
         where &= Case.agent.is_in(agent_ids or [-1])
-    case_figures = case_rules.figures(await cases.case_rows(where))
+    case_figures = case_rules.figures(await register.case_rows(where))
     surveys = await survey_figures(start, end, agent_ids=agent_ids)
     return Headline(
         offered=calls.offered,
@@ -397,9 +399,9 @@ async def customers_section(first: date, agent_ids: list[int] | None) -> Section
 
 
 async def email_section(first: date) -> Section:
-    from qa_app.working_hours import from_settings
-    from surveys import audits
-    from surveys.tables import AuditCampaign
+    from audits import campaigns
+    from audits.tables import AuditCampaign
+    from audits.working_hours import from_settings
 
     _start, end = month_range(first, get_settings().timezone)
     campaign = (
@@ -412,7 +414,7 @@ async def email_section(first: date) -> Section:
     if campaign is None:
         section.note = "No mystery-email campaign yet."
         return section
-    result = await audits.results(campaign["id"], from_settings())
+    result = await campaigns.results(campaign["id"], from_settings())
     rows = []
     for name, now, before in result["rows"]:
         rows.append(
@@ -554,7 +556,7 @@ async def contacts_section(first: date, agent_ids: list[int] | None) -> Section:
     where = (Case.created_at >= start) & (Case.created_at < end)
     if agent_ids is not None:
         where &= Case.agent.is_in(agent_ids or [-1])
-    case_list = await cases.case_rows(where)
+    case_list = await register.case_rows(where)
     rows = [
         [name, f.cases, f.first_contact_resolution.value, f.repeat_rate.value, f.closed_in_time.value]
         for name, f in case_rules.by(case_list, "channel").items()

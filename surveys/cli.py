@@ -51,7 +51,7 @@ def invite(
     as_json: bool,
 ) -> None:
     from qa_app import mail
-    from qa_app.cli import fail, run_with_database
+    from qa_app.cli_support import fail, run_with_database
     from qa_app.imports.common import ImportError_
     from qa_app.settings import get_settings
     from qa_app.tables import Service
@@ -148,12 +148,12 @@ def invite(
 @surveys.command(name="integration", help="Create an API key for a phone system that posts survey answers.")
 @click.option("--name", required=True, help="e.g. 'Asterisk IVR'")
 def integration(name: str) -> None:
-    from qa_app.cli import fail, run_with_database
-    from surveys.ivr import IvrError, create_integration
+    from qa_app import api_keys
+    from qa_app.cli_support import fail, run_with_database
 
     try:
-        key = run_with_database(lambda: create_integration(name))
-    except IvrError as error:
+        key = run_with_database(lambda: api_keys.create(name, api_keys.Scope.surveys))
+    except api_keys.ApiKeyError as error:
         fail(str(error), 2)
     click.echo(f"integration {name!r} created; its API key (shown once, send it as X-API-Key):", err=True)
     click.echo(key)
@@ -167,7 +167,7 @@ def integration(name: str) -> None:
 @click.option("--map", "mapping", multiple=True, metavar="OURS=THEIRS")
 @click.option("--json", "as_json", is_flag=True)
 def import_ivr(file: Path, skip_invalid: bool, mapping: tuple[str, ...], as_json: bool) -> None:
-    from qa_app.cli import run_with_database
+    from qa_app.cli_support import run_with_database
     from qa_app.imports.table_file import parse_mapping
     from surveys.ivr import import_file
 
@@ -188,107 +188,10 @@ def import_ivr(file: Path, skip_invalid: bool, mapping: tuple[str, ...], as_json
     click.echo(f"{summary.created} phone-survey answers imported, {summary.rejected} rejected", err=True)
 
 
-@click.group(name="audits", help="Mystery-email audits: test emails to the centre's addresses, timed and graded.")
-def audits() -> None:
-    pass
-
-
-@audits.command(
-    name="create",
-    help="A campaign from a CSV of scenarios: title, to, department, subject, question, "
-    "key_points ('point: word/word | point'), and optionally resident_name.",
-)
-@click.option("--name", required=True, help="e.g. 'Autumn 2026'")
-@click.option("--scenarios", "path", type=click.Path(path_type=Path), required=True)
-@click.option("--from", "sender", default="", help="The mystery resident's address (the QA mailbox).")
-@click.option(
-    "--ack-hours", type=int, default=8, show_default=True, help="Target: working hours to an acknowledgement."
-)
-@click.option("--answer-days", type=int, default=2, show_default=True, help="Target: working days to the answer.")
-def audits_create(name: str, path: Path, sender: str, ack_hours: int, answer_days: int) -> None:
-    from qa_app.cli import fail, run_with_database
-    from qa_app.imports.common import ImportError_
-    from surveys.audits import AuditError, create_campaign, read_scenarios
-
-    try:
-        scenarios = read_scenarios(path)
-        campaign = run_with_database(
-            lambda: create_campaign(
-                name, scenarios, sender=sender, ack_target_hours=ack_hours, answer_target_days=answer_days
-            )
-        )
-    except (ImportError_, AuditError) as error:
-        fail(str(error), 2)
-    click.echo(f"campaign {campaign} {name!r}: {len(scenarios)} scenarios", err=True)
-    click.echo(campaign)
-
-
-@audits.command(name="send", help="Send a campaign's test emails through QA_SMTP_URL (those not sent yet).")
-@click.argument("campaign")
-def audits_send(campaign: str) -> None:
-    from qa_app import mail
-    from qa_app.cli import fail, run_with_database
-    from surveys.audits import AuditError, campaign_by_name_or_id, send_campaign
-
-    async def work():
-        row = await campaign_by_name_or_id(campaign)
-        return await send_campaign(row["id"])
-
-    try:
-        sent = run_with_database(work)
-    except (AuditError, mail.MailError) as error:
-        fail(str(error), 1)
-    click.echo(f"{sent} test emails sent", err=True)
-
-
-@audits.command(name="fetch", help="Take in replies from the QA mailbox (QA_IMAP_URL) and match them.")
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only messages from this day on.")
-@click.option("--json", "as_json", is_flag=True)
-def audits_fetch(since, as_json: bool) -> None:
-    from qa_app.cli import fail, run_with_database
-    from surveys.audits import take_in
-    from surveys.mailbox import MailboxError, fetch_imap
-
-    try:
-        messages = fetch_imap(since=since.date() if since else None)
-    except MailboxError as error:
-        fail(str(error), 1)
-    _report(run_with_database(lambda: take_in(messages, "imap")), as_json)
-
-
-@audits.command(name="import", help="Take in replies from .eml files or .mbox exports.")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.option("--json", "as_json", is_flag=True)
-def audits_import(files: tuple[Path, ...], as_json: bool) -> None:
-    from qa_app.cli import fail, run_with_database
-    from surveys.audits import take_in
-    from surveys.mailbox import MailboxError, read_upload
-
-    messages = []
-    try:
-        for file in files:
-            messages += read_upload(file.name, file.read_bytes())
-    except MailboxError as error:
-        fail(str(error), 2)
-    _report(run_with_database(lambda: take_in(messages, "upload")), as_json)
-
-
-def _report(intake, as_json: bool) -> None:
-    for problem in intake.unreadable:
-        click.echo(problem, err=True)
-    click.echo(
-        f"{intake.read} messages: {intake.matched} replies matched ({intake.acknowledgements} automatic), "
-        f"{intake.unmatched} not matched, {intake.duplicates} seen before",
-        err=True,
-    )
-    if as_json:
-        click.echo(json.dumps(intake.as_json()))
-
-
 @surveys.command(name="transcribe-voice", help="Transcribe residents' voice comments still waiting (offline, Vosk).")
 @click.option("--json", "as_json", is_flag=True)
 def transcribe_voice(as_json: bool) -> None:
-    from qa_app.cli import run_with_database
+    from qa_app.cli_support import run_with_database
     from surveys.voice import transcribe_pending
 
     counts = run_with_database(transcribe_pending)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from qa_app import audit, cases, db
+from cases import register
+from qa_app import audit, db
 from qa_app.tables import Call
 from surveys.questions import DEFAULT_SURVEY, SURVEY_KEY, SURVEY_NAME, is_praise
 from surveys.tables import InvitationStatus, SurveyInvitation, SurveyResponse, SurveyTemplate
@@ -220,7 +221,7 @@ async def answer(
                 answers=answers,
             )
         ).returning(SurveyResponse.id)
-    await cases.link_to_call_cases(invitation["call"], "survey", response[0]["id"])
+    await register.link_to_call_cases(invitation["call"], "survey", response[0]["id"])
     if voice is not None:
         from surveys.voice import attach
 

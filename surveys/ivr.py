@@ -1,24 +1,22 @@
 """Survey answers from the phone system: its end-of-call keypad survey, posted per call to the
-JSON endpoint with the integration's API key, or imported from a CSV file
+JSON endpoint with the phone system's API key (scope `surveys`), or imported from a CSV file
 (`qa surveys import-ivr`). One phone-survey answer per call; a repeat is reported, not stored.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from qa_app import audit, cases, db
+from cases import register
+from qa_app import db
 from qa_app.imports.common import ImportError_
 from qa_app.imports.table_file import rows as table_rows
 from qa_app.tables import Call
 from surveys.invitations import default_template
 from surveys.questions import check_answers, is_praise
-from surveys.tables import Integration, SurveyResponse
+from surveys.tables import SurveyResponse
 
 FIELDS = ("satisfaction", "resolved", "effort", "recommend")
 KEYPAD_RESOLVED = {"1": "yes", "2": "partly", "3": "no"}  # "press 1 for yes, 2 for partly, 3 for no"
@@ -26,39 +24,6 @@ KEYPAD_RESOLVED = {"1": "yes", "2": "partly", "3": "no"}  # "press 1 for yes, 2 
 
 class IvrError(Exception):
     """The answer cannot be stored; the message says why."""
-
-
-def key_hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-async def create_integration(name: str, user_id: int | None = None) -> str:
-    """A new integration; returns its API key, shown once and stored only as a hash."""
-    if not name.strip():
-        raise IvrError("give the integration a name")
-    if await Integration.exists().where(Integration.name == name.strip()):
-        raise IvrError(f"an integration named {name.strip()!r} exists already")
-    key = "qa_" + secrets.token_urlsafe(32)
-    await Integration.insert(Integration(name=name.strip(), key_hash=key_hash(key)))
-    await audit.record(user_id, "create", "integration", name.strip())
-    return key
-
-
-async def integration_for(key: str | None) -> dict[str, Any] | None:
-    if not key or len(key) > 200:
-        return None
-    row = (
-        await Integration.select()
-        .where(
-            (Integration.key_hash == key_hash(key)) & (Integration.active == True)  # noqa: E712
-        )
-        .first()
-    )
-    if row:
-        await Integration.update({Integration.last_used_at: datetime.now(timezone.utc)}).where(
-            Integration.id == row["id"]
-        )
-    return row
 
 
 def parse(values: dict[str, Any]) -> dict[str, Any]:
@@ -105,7 +70,7 @@ async def record(call_external_id: str, values: dict[str, Any]) -> int:
                 answers=answers,
             )
         ).returning(SurveyResponse.id)
-    await cases.link_to_call_cases(call["id"], "survey", rows[0]["id"])
+    await register.link_to_call_cases(call["id"], "survey", rows[0]["id"])
     return rows[0]["id"]
 
 

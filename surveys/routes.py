@@ -20,6 +20,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_404_NOT_FOUND, HTTP_410_GONE
 
+from qa_app import api_keys
 from surveys import invitations, ivr, voice
 from surveys.questions import LANGUAGES, PAGE, check_answers, choose_language, options
 
@@ -130,16 +131,15 @@ class IvrAnswer(msgspec.Struct):
     status_code=201,
 )
 async def ivr_answer(request: Request, data: JSONBody[IvrAnswer]) -> dict[str, Any]:
-    key = request.headers.get("x-api-key") or request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-    integration = await ivr.integration_for(key)
-    if integration is None:
+    client = await api_keys.client_for(api_keys.key_from_headers(request.headers), api_keys.Scope.surveys)
+    if client is None:
         raise NotAuthorizedException("a valid API key is needed (X-API-Key)")
     try:
         response_id = await ivr.record(data.call_id, msgspec.structs.asdict(data))
     except ivr.IvrError as error:
         status = next((code for text, code in IVR_ERRORS.items() if text in str(error)), 400)
         raise HTTPException(status_code=status, detail=str(error)) from None
-    return {"id": response_id, "call_id": data.call_id, "integration": integration["name"]}
+    return {"id": response_id, "call_id": data.call_id, "integration": client["name"]}
 
 
 @post(
@@ -155,8 +155,7 @@ async def ivr_answer(request: Request, data: JSONBody[IvrAnswer]) -> dict[str, A
     request_max_body_size=voice.VOICE_LIMIT_BYTES + 1024,
 )
 async def ivr_voice(request: Request, call_id: FromPath[str]) -> Response[dict[str, Any]]:
-    key = request.headers.get("x-api-key") or request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-    if await ivr.integration_for(key) is None:
+    if await api_keys.client_for(api_keys.key_from_headers(request.headers), api_keys.Scope.surveys) is None:
         raise NotAuthorizedException("a valid API key is needed (X-API-Key)")
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     suffix = AUDIO_TYPES.get(content_type, "")

@@ -97,6 +97,26 @@ async def database(request: pytest.FixtureRequest):
         await admin.close()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def fresh_database(request: pytest.FixtureRequest, tmp_path: Path):
+    """An empty database of its own (not the session's, nothing bound to it): yields its URL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+        _ran_on.add("sqlite")
+        return
+    if _postgres_state["reason"]:
+        pytest.skip(_postgres_state["reason"])
+    name = f"qa_fresh_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield _postgres_url(POSTGRES_ADMIN_URL, name)
+        _ran_on.add("postgresql")
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
 @pytest.fixture
 async def clean_db(database: str, monkeypatch: pytest.MonkeyPatch):
     """The session's database, emptied, bound to every table; yields the database kind."""

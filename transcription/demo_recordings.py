@@ -483,3 +483,10 @@ async def add_demo_recordings(rng: random.Random, echo: Callable[[str], None]) -
         f"{len(picked)} calls linked with scripted transcripts"
     )
     return len(picked)
+
+
+async def load(*, seed: int, today: date, echo: Callable[[str], None]) -> None:
+    """The demo step: recordings on some of the demo's calls, once (none without espeak-ng)."""
+    if await Transcription.exists().where(Transcription.model == MODEL_NAME):
+        return
+    await add_demo_recordings(random.Random(seed + 7), echo)

@@ -77,3 +77,6 @@ async def audit_page() -> Template:
 async def imports_page() -> Template:
     rows = await ImportRun.select().order_by(ImportRun.id, ascending=False).limit(100).output(load_json=True)
     return Template("imports.html", context={"rows": rows})
+
+
+ROUTES = [users_page, users_create, audit_page, imports_page]

@@ -9,11 +9,12 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import File, Template
 
-from qa_app import cases, queries
-from qa_app.auth import EVERYONE, agent_scope, ensure_visible, require
+from qa_app import queries
+from qa_app.auth import EVERYONE, agent_scope, require
 from qa_app.settings import get_settings
-from qa_app.tables import Case, Disposition, Role, Service
+from qa_app.tables import Disposition, Role
 from qa_app.timeutil import day_range
+from qa_app.web import visible_call
 
 AUDIO_TYPES = {
     ".wav": "audio/wav",
@@ -94,31 +95,9 @@ async def calls(
     return Template(template, context=context)
 
 
-async def _visible_call(request: Request, call_id: int) -> dict:
-    call = await queries.get_call(call_id)
-    if call is None:
-        raise NotFoundException()
-    ensure_visible(await agent_scope(request.user), call["agent"])
-    return call
-
-
 @get("/calls/{call_id:int}", name="call", guards=[require(*EVERYONE)], include_in_schema=False)
-async def call_page(request: Request, call_id: FromPath[int], case: FromQuery[int | None] = None) -> Template:
-    call = await _visible_call(request, call_id)
-    linked = await cases.links_of_call(call_id)
-    new_case = None
-    if case is not None and any(c["id"] == case for c in linked):
-        new_case = await Case.select(Case.tracking_number).where(Case.id == case).first()
-    return Template(
-        "call.html",
-        context={
-            "call": call,
-            "linked_cases": linked,
-            "new_case": new_case,
-            "case_services": await Service.select(Service.id, Service.name).order_by(Service.name),
-            "can_log_case": True,  # whoever may see the call may log what the caller asked
-        },
-    )
+async def call_page(request: Request, call_id: FromPath[int]) -> Template:
+    return Template("call.html", context={"call": await visible_call(request, call_id)})
 
 
 def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
@@ -143,7 +122,7 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
 
 @get("/calls/{call_id:int}/recording", name="call_recording", guards=[require(*EVERYONE)], include_in_schema=False)
 async def call_recording(request: Request, call_id: FromPath[int]) -> File | Response:
-    call = await _visible_call(request, call_id)
+    call = await visible_call(request, call_id)
     if not call["recording_path"]:
         raise NotFoundException("This call has no recording.")
     root = get_settings().recordings_dir.resolve()
@@ -167,3 +146,6 @@ async def call_recording(request: Request, call_id: FromPath[int]) -> File | Res
         media_type=media_type,
         headers={"content-range": f"bytes {first}-{last}/{size}", "accept-ranges": "bytes"},
     )
+
+
+ROUTES = [calls, call_page, call_recording]

@@ -22,3 +22,6 @@ async def health() -> Response[dict]:
             status_code=HTTP_503_SERVICE_UNAVAILABLE,
         )
     return Response({"status": "ok", "database": kind})
+
+
+ROUTES = [health]

@@ -183,3 +183,6 @@ async def _teams_context(request: Request, **extra) -> dict:
         "error": None,
         **extra,
     }
+
+
+ROUTES = [home, agents, agent_page, agent_create, agent_update, team_create, teams, team_page, services]

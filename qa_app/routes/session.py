@@ -71,3 +71,6 @@ async def logout(request: Request) -> Redirect:
     if user is not None:
         await audit.record(user.id, "logout", "user", user.id)
     return Redirect("/login")
+
+
+ROUTES = [login_page, login_submit, logout]

@@ -15,10 +15,11 @@ from datetime import date, datetime, timedelta, timezone
 import httpx
 import pytest
 
+from cases.tables import Case
 from qa_app.app import create_app
 from qa_app.demo import load_demo
 from qa_app.settings import get_settings
-from qa_app.tables import Agent, Call, Case, Team
+from qa_app.tables import Agent, Call, Team
 from qa_app.timeutil import month_range
 from reports import agent_card, monthly, render
 from surveys.tables import SurveyResponse

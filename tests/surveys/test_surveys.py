@@ -196,9 +196,9 @@ async def test_qa_surveys_invite_writes_links_for_a_gateway(client, centre, data
 
 
 async def test_the_phone_system_posts_keypad_answers_with_its_api_key(client, centre):  # noqa: F811
-    from surveys.ivr import create_integration
+    from qa_app import api_keys
 
-    key = await create_integration("Asterisk IVR")
+    key = await api_keys.create("Asterisk IVR", api_keys.Scope.surveys)
     call = await Call.select(Call.external_id, Call.agent).first()
     body = {"call_id": call["external_id"], "satisfaction": 4, "resolved": "2", "effort": 2}
     assert (await client.post("/api/surveys/ivr", json=body)).status_code == 401

@@ -21,9 +21,10 @@ import httpx
 import jiwer
 import pytest
 
+from qa_app import api_keys
 from qa_app.app import create_app
 from surveys import invitations, voice
-from surveys.ivr import create_integration, record
+from surveys.ivr import record
 from surveys.tables import SurveyResponse
 from tests.qa_app.test_web import centre  # noqa: F401 - fixture
 
@@ -128,7 +129,7 @@ async def test_a_broken_recording_fails_with_its_reason_and_the_others_go_on(cen
 
 
 async def test_the_phone_system_posts_a_voice_comment(client, centre, spoken, heard):  # noqa: F811
-    key = await create_integration("Asterisk IVR")
+    key = await api_keys.create("Asterisk IVR", api_keys.Scope.surveys)
     await record("x1", {"satisfaction": 5})
     url = "/api/surveys/ivr/x1/voice"
     audio = {"content-type": "audio/wav"}

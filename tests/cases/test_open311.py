@@ -9,9 +9,11 @@ from xml.etree import ElementTree
 import httpx
 import pytest
 
-from qa_app import cases
+from cases import register
+from cases.tables import Case, CaseEvent
+from qa_app import api_keys
 from qa_app.app import create_app
-from qa_app.tables import Case, CaseEvent, Department, Service
+from qa_app.tables import Department, Service
 
 SERVICE_FIELDS = {
     "service_code": str,
@@ -66,7 +68,7 @@ async def city(clean_db):
         ).returning(Service.id)
     )[0]["id"]
     potholes = (await Service.insert(Service(name="Pothole report", department=roads)).returning(Service.id))[0]["id"]
-    key = await cases.create_api_client("FixMyStreet")
+    key = await api_keys.create("FixMyStreet", api_keys.Scope.open311)
     app = create_app(manage_database=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://city.example") as client:
         yield {"client": client, "key": key, "lights": lights, "potholes": potholes}
@@ -158,7 +160,7 @@ async def test_posting_a_request_creates_a_web_case_and_it_can_be_read_back(city
     assert second.status_code == 201
     (posted_xml,) = xml_items(second.content, "service_requests", "request")
     assert set(posted_xml) == set(POSTED_FIELDS)
-    await cases.set_status(case["id"], "resolved", "lamp replaced", None)
+    await register.set_status(case["id"], "resolved", "lamp replaced", None)
     open_ones = (await client.get("/open311/v2/requests.json?status=open")).json()
     closed_ones = (await client.get("/open311/v2/requests.json?status=closed")).json()
     assert [r["service_request_id"] for r in open_ones] == [posted_xml["service_request_id"]]

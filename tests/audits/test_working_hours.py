@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from audits.working_hours import make_calendar, parse_office_hours, working_days, working_time
 from qa_app.settings import ConfigError
-from qa_app.working_hours import make_calendar, parse_office_hours, working_days, working_time
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 

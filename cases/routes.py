@@ -16,11 +16,12 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from qa_app import case_rules, cases
+from cases import case_rules, register
+from cases.tables import Case, CaseEvent, CaseLink
 from qa_app.auth import EVERYONE, STAFF, agent_scope, require
-from qa_app.routes.calls import _visible_call
 from qa_app.settings import get_settings
-from qa_app.tables import Case, CaseEvent, CaseLink, Service
+from qa_app.tables import Service
+from qa_app.web import problem, visible_call
 
 
 async def _scope_where(request: Request):
@@ -31,7 +32,7 @@ async def _scope_where(request: Request):
 
 
 @get("/cases", name="cases", guards=[require(*EVERYONE)], include_in_schema=False)
-async def register(request: Request, status: FromQuery[str | None] = None) -> Template:
+async def register_page(request: Request, status: FromQuery[str | None] = None) -> Template:
     where = await _scope_where(request)
     if status in ("open", "closed"):
         wanted = (
@@ -40,10 +41,10 @@ async def register(request: Request, status: FromQuery[str | None] = None) -> Te
             else Case.status.is_in(list(case_rules.DONE_STATUSES))
         )
         where = wanted if where is None else where & wanted
-    rows = await cases.case_rows(where, limit=200)
-    everything = await cases.case_rows(await _scope_where(request))
+    rows = await register.case_rows(where, limit=200)
+    everything = await register.case_rows(await _scope_where(request))
     return Template(
-        "cases.html",
+        "cases/cases.html",
         context={
             "rows": rows,
             "status": status or "",
@@ -63,12 +64,12 @@ async def register(request: Request, status: FromQuery[str | None] = None) -> Te
 async def case_page(request: Request, case_id: FromPath[int]) -> Template:
     where = Case.id == case_id
     scope = await _scope_where(request)
-    rows = await cases.case_rows(where if scope is None else where & scope, limit=1)
+    rows = await register.case_rows(where if scope is None else where & scope, limit=1)
     if not rows:
         raise NotFoundException()
     row = rows[0]
     return Template(
-        "case.html",
+        "cases/case.html",
         context={
             "case": row,
             "events": await CaseEvent.select(CaseEvent.all_columns(), CaseEvent.user.name.as_alias("user_name"))
@@ -85,15 +86,13 @@ async def case_page(request: Request, case_id: FromPath[int]) -> Template:
 async def case_status(request: Request, case_id: FromPath[int]) -> Redirect | Template:
     where = Case.id == case_id
     scope = await _scope_where(request)
-    if not await cases.case_rows(where if scope is None else where & scope, limit=1):
+    if not await register.case_rows(where if scope is None else where & scope, limit=1):
         raise NotFoundException()
     form = {k: str(v) for k, v in (await request.form()).items()}
     try:
-        await cases.set_status(case_id, form.get("status", ""), form.get("note", ""), request.user.id)
-    except cases.CaseError as error:
-        return Template(
-            "error.html", context={"title": "Not changed", "message": str(error), "status": 400}, status_code=400
-        )
+        await register.set_status(case_id, form.get("status", ""), form.get("note", ""), request.user.id)
+    except register.CaseError as error:
+        return problem("Not changed", str(error))
     return Redirect(f"/cases/{case_id}")
 
 
@@ -105,20 +104,35 @@ async def _services() -> list[dict[str, Any]]:
 async def suggest(request: Request) -> Template:
     """The service choice, with the suggestions for what was typed (an HTMX fragment)."""
     form = {k: str(v) for k, v in (await request.form()).items()}
-    suggestions = await cases.suggest(form.get("description", ""))
+    suggestions = await register.suggest(form.get("description", ""))
     return Template(
-        "_case_service.html",
+        "cases/_service.html",
         context={"services": await _services(), "suggestions": suggestions, "chosen": None},
+    )
+
+
+@get("/calls/{call_id:int}/cases", guards=[require(*EVERYONE)], include_in_schema=False)
+async def call_panel(request: Request, call_id: FromPath[int], case: FromQuery[int | None] = None) -> Template:
+    """The call page's cases: those logged from the call, and the quick entry (whoever may see
+    the call may log what the caller asked)."""
+    call = await visible_call(request, call_id)
+    linked = await register.links_of_call(call_id)
+    new_case = None
+    if case is not None and any(c["id"] == case for c in linked):
+        new_case = await Case.select(Case.tracking_number).where(Case.id == case).first()
+    return Template(
+        "cases/call_panel.html",
+        context={"call": call, "linked_cases": linked, "new_case": new_case, "case_services": await _services()},
     )
 
 
 @post("/calls/{call_id:int}/cases", guards=[require(*EVERYONE)], include_in_schema=False)
 async def quick_entry(request: Request, call_id: FromPath[int]) -> Redirect | Template:
-    call = await _visible_call(request, call_id)
+    call = await visible_call(request, call_id)
     form = {k: str(v) for k, v in (await request.form()).items()}
     service = form.get("service", "")
     try:
-        row = await cases.create_case(
+        row = await register.create_case(
             channel="phone",
             description=form.get("description", ""),
             service_id=int(service) if service.isdigit() else None,
@@ -127,13 +141,9 @@ async def quick_entry(request: Request, call_id: FromPath[int]) -> Redirect | Te
             address=form.get("address", ""),
             resolved_now=form.get("resolved") == "yes",
         )
-    except cases.CaseError as error:
-        return Template(
-            "error.html",
-            context={"title": "The case was not logged", "message": str(error), "status": 400},
-            status_code=400,
-        )
+    except register.CaseError as error:
+        return problem("The case was not logged", str(error))
     return Redirect(f"/calls/{call_id}?case={row['id']}#cases")
 
 
-ROUTES = [register, case_page, case_status, suggest, quick_entry]
+ROUTES = [register_page, case_page, case_status, suggest, call_panel, quick_entry]

@@ -10,8 +10,9 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from qa_app import case_rules, cases
-from qa_app.tables import Call, Case, CaseEvent, CaseLink, Service
+from cases import case_rules, register
+from cases.tables import Case, CaseEvent, CaseLink
+from qa_app.tables import Call, Service
 from tests.qa_app.test_web import centre, client  # noqa: F401 - fixtures
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -80,11 +81,11 @@ async def services(clean_db):
 
 
 async def test_cases_through_the_database(services):
-    first = await cases.create_case(
+    first = await register.create_case(
         channel="phone", description="Bin not emptied", service_id=services["bins"], caller_hash="c1", now=T0
     )
     assert first["tracking_number"] == "2026-000001" and first["due"] == date(2026, 3, 5) and first["repeat_of"] is None
-    again = await cases.create_case(
+    again = await register.create_case(
         channel="phone",
         description="Bin still not emptied",
         service_id=services["bins"],
@@ -94,36 +95,36 @@ async def test_cases_through_the_database(services):
     )
     assert again["tracking_number"] == "2026-000002" and again["repeat_of"] == first["id"]
     assert (again["status"], again["first_contact_resolution"]) == ("resolved", True)
-    other = await cases.create_case(
+    other = await register.create_case(
         channel="email", description="Lamp out", service_id=services["lights"], address="Mill Road 3", now=T0
     )
     assert other["repeat_of"] is None and other["due"] == date(2026, 3, 12)  # the default 10 days
-    await cases.set_status(first["id"], "transferred", "to the waste team", None)
-    await cases.set_status(first["id"], "resolved", "collected", None)
+    await register.set_status(first["id"], "transferred", "to the waste team", None)
+    await register.set_status(first["id"], "resolved", "collected", None)
     history = [
         r["status"]
         for r in await CaseEvent.select(CaseEvent.status).where(CaseEvent.case == first["id"]).order_by(CaseEvent.id)
     ]
     assert history == ["open", "transferred", "resolved"]
-    result = case_rules.figures(await cases.case_rows())
+    result = case_rules.figures(await register.case_rows())
     assert (result.repeat_rate.value, result.first_contact_resolution.n) == (pytest.approx(1 / 3), 1)
-    with pytest.raises(cases.CaseError, match="channel"):
-        await cases.create_case(channel="pigeon", description="x", service_id=None)
-    await cases.link(other["id"], "survey", 42)
-    await cases.link(other["id"], "survey", 42)  # once only
+    with pytest.raises(register.CaseError, match="channel"):
+        await register.create_case(channel="pigeon", description="x", service_id=None)
+    await register.link(other["id"], "survey", 42)
+    await register.link(other["id"], "survey", 42)  # once only
     assert await CaseLink.count().where(CaseLink.case == other["id"]) == 1
 
 
 async def test_a_residents_contact_is_erased_after_its_retention(services):
-    row = await cases.create_case(
+    row = await register.create_case(
         channel="web", description="Lamp out", service_id=services["lights"], contact="anna@example.org", now=T0
     )
-    await cases.set_status(row["id"], "closed", "fixed", None)
+    await register.set_status(row["id"], "closed", "fixed", None)
     kept = await Case.select(Case.contact, Case.contact_erase_after).where(Case.id == row["id"]).first()
     assert kept["contact"] == "anna@example.org"
     erase_on = kept["contact_erase_after"]
-    assert await cases.erase_expired_contacts(erase_on - timedelta(days=1)) == 0
-    assert await cases.erase_expired_contacts(erase_on) == 1
+    assert await register.erase_expired_contacts(erase_on - timedelta(days=1)) == 0
+    assert await register.erase_expired_contacts(erase_on) == 1
     assert (await Case.select(Case.contact).where(Case.id == row["id"]).first())["contact"] is None
 
 
@@ -145,15 +146,15 @@ async def test_who_sees_which_case(client, centre, role, own, other):  # noqa: F
     cases_by_agent = {}
     for staff in ("1", "3"):
         call = centre["calls"][centre["agents"][staff]][0]
-        row = await cases.create_case(channel="phone", description=f"case of {staff}", service_id=None, call_id=call)
+        row = await register.create_case(channel="phone", description=f"case of {staff}", service_id=None, call_id=call)
         cases_by_agent[staff] = row
     await login(client, f"{role}@test.org")
     assert (await client.get(f"/cases/{cases_by_agent['1']['id']}", headers=HTML)).status_code == own
     assert (await client.get(f"/cases/{cases_by_agent['3']['id']}", headers=HTML)).status_code == other
-    register = await client.get("/cases", headers=HTML)
-    assert register.status_code == 200
-    assert (cases_by_agent["1"]["tracking_number"] in register.text) == (own == 200)
-    assert (cases_by_agent["3"]["tracking_number"] in register.text) == (other == 200)
+    page = await client.get("/cases", headers=HTML)
+    assert page.status_code == 200
+    assert (cases_by_agent["1"]["tracking_number"] in page.text) == (own == 200)
+    assert (cases_by_agent["3"]["tracking_number"] in page.text) == (other == 200)
 
 
 def test_daily_and_quarterly_counts_in_the_centres_time_zone():
@@ -178,27 +179,28 @@ def test_daily_and_quarterly_counts_in_the_centres_time_zone():
 async def test_survey_answers_and_emails_join_their_cases(centre):  # noqa: F811
     """A resident's survey answer about a call joins the cases logged from that call; a reply
     that gives a tracking number joins that case."""
-    from surveys import audits, invitations
+    from audits import campaigns
+    from surveys import invitations
     from surveys.ivr import record
 
     calls = centre["calls"][centre["agents"]["1"]]
-    logged = await cases.create_case(channel="phone", description="Bin not emptied", service_id=None, call_id=calls[0])
-    other = await cases.create_case(channel="phone", description="IVR caller", service_id=None, call_id=calls[1])
+    logged = await register.create_case(channel="phone", description="Bin not emptied", service_id=None, call_id=calls[0])
+    other = await register.create_case(channel="phone", description="IVR caller", service_id=None, call_id=calls[1])
     now = datetime.now(timezone.utc)
     first_call = (await Call.select(Call.external_id).where(Call.id == calls[0]).first())["external_id"]
     (link,) = await invitations.create_invitations(now - timedelta(days=3), now, only_calls={first_call})
     assert await invitations.answer(link.token, {"satisfaction": 5}, "en") == "answered"
     second_call = (await Call.select(Call.external_id).where(Call.id == calls[1]).first())["external_id"]
     await record(second_call, {"satisfaction": 2})
-    campaign = await audits.create_campaign(
+    campaign = await campaigns.create_campaign(
         "Links", [dict(title="T", to_address="t@city.example", subject="Bins", question="Q")]
     )
-    (scenario,) = await audits.scenarios_of(campaign)
+    (scenario,) = await campaigns.scenarios_of(campaign)
     raw = (
         f"From: t@city.example\r\nSubject: Re: Bins (ref {scenario['token']})\r\nMessage-ID: <r@x>\r\n"
         f"Date: Mon, 02 Mar 2026 10:00:00 +0000\r\n\r\nYour case number is {logged['tracking_number']}.\r\n"
     ).encode()
-    await audits.take_in([(raw, None)], "upload")
+    await campaigns.take_in([(raw, None)], "upload")
     kinds = {(r["case"], r["kind"]) for r in await CaseLink.select(CaseLink.case, CaseLink.kind)}
     assert kinds == {
         (logged["id"], "call"),
@@ -211,11 +213,11 @@ async def test_survey_answers_and_emails_join_their_cases(centre):  # noqa: F811
 
 async def test_tracking_numbers_stay_unique_when_cases_open_at_once_or_are_deleted(services):
     rows = await asyncio.gather(
-        *[cases.create_case(channel="web", description=f"case {i}", service_id=None, now=T0) for i in range(12)]
+        *[register.create_case(channel="web", description=f"case {i}", service_id=None, now=T0) for i in range(12)]
     )
     numbers = sorted(r["tracking_number"] for r in rows)
     assert numbers == [f"2026-{i:06d}" for i in range(1, 13)]
     await Case.delete().where(Case.tracking_number == "2026-000012")
     await Case.delete().where(Case.tracking_number == "2026-000003")
-    after = await cases.create_case(channel="web", description="next", service_id=None, now=T0)
+    after = await register.create_case(channel="web", description="next", service_id=None, now=T0)
     assert after["tracking_number"] == "2026-000012"  # the highest left plus one: 3 is never reused

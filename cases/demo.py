@@ -10,9 +10,11 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 
-from qa_app import case_rules, db
+from cases import case_rules
+from cases.tables import Case, CaseEvent, CaseLink
+from qa_app import db
 from qa_app.settings import get_settings
-from qa_app.tables import Call, Case, CaseEvent, CaseLink, Service
+from qa_app.tables import Call, Service
 
 OPENERS = ["", "Caller asks about ", "Resident reports: ", "Question on ", "Enquiry - ", "Called about "]
 DETAILS = [

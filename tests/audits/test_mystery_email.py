@@ -28,10 +28,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from audits import campaigns
+from audits.tables import AuditReply, AuditScenario
+from audits.working_hours import make_calendar
 from qa_app import mail
-from qa_app.working_hours import make_calendar
-from surveys import audits
-from surveys.tables import AuditReply, AuditScenario
 from tests.qa_command import run_qa
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -46,7 +46,7 @@ SCENARIOS = [
         "department": "Transport",
         "subject": "Parking permit for a new resident",
         "question": "Hello, I have just moved to Storgatan 5. How do I get a residents' parking permit?",
-        "key_points": audits.parse_key_points("Apply online: e-service/online | Cost: 400 | Proof of address"),
+        "key_points": campaigns.parse_key_points("Apply online: e-service/online | Cost: 400 | Proof of address"),
         "resident_name": "Anna Svensson",
     },
     {
@@ -128,10 +128,10 @@ def _reply(
 
 @pytest.fixture
 async def campaign(clean_db, smtp_server):
-    campaign_id = await audits.create_campaign(
+    campaign_id = await campaigns.create_campaign(
         "Spring 2026", SCENARIOS, sender="mystery@qa.city.example", ack_target_hours=8, answer_target_days=2
     )
-    sent = await audits.send_campaign(campaign_id, mail.parse_smtp_url(smtp_server.url), now=SENT)
+    sent = await campaigns.send_campaign(campaign_id, mail.parse_smtp_url(smtp_server.url), now=SENT)
     assert sent == 5
     return campaign_id
 
@@ -139,7 +139,7 @@ async def campaign(clean_db, smtp_server):
 async def test_a_campaign_is_sent_fetched_matched_and_timed(campaign, database, smtp_server, imap_server):
     # Sent through SMTP: one email per scenario, the token in the subject, Message-ID recorded.
     received = smtp_server.wait_for(5)
-    scenarios = {s["title"]: s for s in await audits.scenarios_of(campaign)}
+    scenarios = {s["title"]: s for s in await campaigns.scenarios_of(campaign)}
     for message in received:
         scenario = next(s for s in scenarios.values() if s["to_address"] == message["To"])
         assert message["Message-ID"] == scenario["message_id"]
@@ -197,7 +197,7 @@ async def test_a_campaign_is_sent_fetched_matched_and_timed(campaign, database, 
     assert how[f"Your question {permit['token']}"] == ("token", "answer")
     assert how["Our spring newsletter"] == ("", "answer")
 
-    view = {item["scenario"]["title"]: item for item in await audits.campaign_view(campaign, CALENDAR, NOW)}
+    view = {item["scenario"]["title"]: item for item in await campaigns.campaign_view(campaign, CALENDAR, NOW)}
     expected = {  # title: (hours to first reply, working days to answer, answered in time, status)
         "Parking permit": (5 / 60, 5 / 9, True, "answered"),
         "Bulky waste": (2.5, 2.5 / 9, True, "answered"),
@@ -228,10 +228,10 @@ async def test_a_campaign_is_sent_fetched_matched_and_timed(campaign, database, 
 
 
 async def test_results_per_department_against_the_previous_campaign(campaign, smtp_server, qa_user):
-    scenarios = {s["title"]: s for s in await audits.scenarios_of(campaign)}
+    scenarios = {s["title"]: s for s in await campaigns.scenarios_of(campaign)}
     parking = scenarios["Parking permit"]
-    await audits.take_in([(_reply(parking, SENT + timedelta(hours=20), PARKING_ANSWER), None)], "upload")
-    view = await audits.campaign_view(campaign, CALENDAR, NOW)
+    await campaigns.take_in([(_reply(parking, SENT + timedelta(hours=20), PARKING_ANSWER), None)], "upload")
+    view = await campaigns.campaign_view(campaign, CALENDAR, NOW)
     checks = next(i for i in view if i["scenario"]["id"] == parking["id"])["prefilled"]
     assert [code for code, check in checks.items() if check["automatic"] and check["value"]] == [
         "acknowledged_in_time",
@@ -246,14 +246,14 @@ async def test_results_per_department_against_the_previous_campaign(campaign, sm
     for code in ("accurate", "clear_polite", "spelling"):  # the grader's own judgement
         checks[code] = {"value": code != "spelling", "evidence": "", "automatic": False}
     # 8 automatic passes, accurate and clear: 10 of 11 checks.
-    assert await audits.save_grade(parking["id"], checks, "Good answer, one typo.", qa_user) == pytest.approx(10 / 11)
+    assert await campaigns.save_grade(parking["id"], checks, "Good answer, one typo.", qa_user) == pytest.approx(10 / 11)
     # A second campaign: the same Transport question answered late.
-    second = await audits.create_campaign("Autumn 2026", SCENARIOS[:1])
+    second = await campaigns.create_campaign("Autumn 2026", SCENARIOS[:1])
     later = SENT + timedelta(days=180)
-    await audits.send_campaign(second, mail.parse_smtp_url(smtp_server.url), now=later)
-    (autumn,) = await audits.scenarios_of(second)
-    await audits.take_in([(_reply(autumn, later + timedelta(days=6), "Hello Anna, see our website."), None)], "upload")
-    result = await audits.results(second, CALENDAR, later + timedelta(days=10))
+    await campaigns.send_campaign(second, mail.parse_smtp_url(smtp_server.url), now=later)
+    (autumn,) = await campaigns.scenarios_of(second)
+    await campaigns.take_in([(_reply(autumn, later + timedelta(days=6), "Hello Anna, see our website."), None)], "upload")
+    result = await campaigns.results(second, CALENDAR, later + timedelta(days=10))
     assert result["previous"]["name"] == "Spring 2026"
     rows = {name: (now, before) for name, now, before in result["rows"]}
     now, before = rows["Transport"]
@@ -273,10 +273,10 @@ async def qa_user(clean_db):
 
 
 async def test_a_test_email_sent_by_hand_and_replies_uploaded_as_files(clean_db, tmp_path, database):
-    campaign = await audits.create_campaign("By hand", SCENARIOS[1:2])
-    (scenario,) = await audits.scenarios_of(campaign)
-    await audits.record_sent_by_hand(scenario["id"], SENT, "<sent-from-outlook@qa.city.example>")
-    (scenario,) = await audits.scenarios_of(campaign)
+    campaign = await campaigns.create_campaign("By hand", SCENARIOS[1:2])
+    (scenario,) = await campaigns.scenarios_of(campaign)
+    await campaigns.record_sent_by_hand(scenario["id"], SENT, "<sent-from-outlook@qa.city.example>")
+    (scenario,) = await campaigns.scenarios_of(campaign)
     assert scenario["sent_by_hand"] and scenario["sent_at"] == SENT
     eml = tmp_path / "reply.eml"
     eml.write_bytes(_reply(scenario, SENT + timedelta(hours=1), "Hello Bo, call us."))

@@ -8,8 +8,8 @@ from email.message import EmailMessage
 
 import pytest
 
-from surveys import mystery_mail
-from surveys.audits import parse_key_points
+from audits import mail_rules
+from audits.campaigns import parse_key_points
 
 
 def raw(subject: str, body: str, **headers: str) -> bytes:
@@ -25,7 +25,7 @@ def raw(subject: str, body: str, **headers: str) -> bytes:
 
 
 def test_a_message_is_read_with_its_thread_headers_and_time():
-    incoming = mystery_mail.parse(
+    incoming = mail_rules.parse(
         raw("Re: Hej (ref ABC234)", "Svar", In_Reply_To="<q1@qa.example>", References="<a@x> <q1@qa.example>")
     )
     assert (incoming.message_id, incoming.in_reply_to) == ("<r1@city.example>", "<q1@qa.example>")
@@ -34,7 +34,7 @@ def test_a_message_is_read_with_its_thread_headers_and_time():
     html = EmailMessage()
     html["Message-ID"] = "<h@x>"
     html.set_content("<p>Hej Anna,</p><p>Ring oss.</p>", subtype="html")
-    assert mystery_mail.parse(html.as_bytes()).body == "Hej Anna,\nRing oss."
+    assert mail_rules.parse(html.as_bytes()).body == "Hej Anna,\nRing oss."
 
 
 def test_matching_prefers_the_thread_then_the_token():
@@ -42,13 +42,13 @@ def test_matching_prefers_the_thread_then_the_token():
         {"id": 1, "message_id": "<q1@qa.example>", "token": "ABC234"},
         {"id": 2, "message_id": "<q2@qa.example>", "token": "XYZ789"},
     ]
-    both = mystery_mail.parse(raw("Re: (ref XYZ789)", "x", In_Reply_To="<q1@qa.example>"))
-    assert mystery_mail.match(both, scenarios) == (1, "in-reply-to")
-    refs = mystery_mail.parse(raw("Svar", "x", References="<q2@qa.example> <other@x>"))
-    assert mystery_mail.match(refs, scenarios) == (2, "references")
-    token = mystery_mail.parse(raw("Ang. er fråga xyz789", "x"))
-    assert mystery_mail.match(token, scenarios) == (2, "token")
-    assert mystery_mail.match(mystery_mail.parse(raw("ABC2345", "x")), scenarios) == (None, "")
+    both = mail_rules.parse(raw("Re: (ref XYZ789)", "x", In_Reply_To="<q1@qa.example>"))
+    assert mail_rules.match(both, scenarios) == (1, "in-reply-to")
+    refs = mail_rules.parse(raw("Svar", "x", References="<q2@qa.example> <other@x>"))
+    assert mail_rules.match(refs, scenarios) == (2, "references")
+    token = mail_rules.parse(raw("Ang. er fråga xyz789", "x"))
+    assert mail_rules.match(token, scenarios) == (2, "token")
+    assert mail_rules.match(mail_rules.parse(raw("ABC2345", "x")), scenarios) == (None, "")
 
 
 @pytest.mark.parametrize(
@@ -64,23 +64,23 @@ def test_matching_prefers_the_thread_then_the_token():
     ],
 )
 def test_automatic_acknowledgements_are_recognised(subject, body, headers, why):
-    assert mystery_mail.automatic_reply(mystery_mail.parse(raw(subject, body, **headers))).startswith(why)
+    assert mail_rules.automatic_reply(mail_rules.parse(raw(subject, body, **headers))).startswith(why)
 
 
 def test_a_real_answer_is_not_an_acknowledgement():
     answer = "Dear Anna,\n\nWe have received your question and the answer is: apply in our e-service. " * 20
-    assert mystery_mail.automatic_reply(mystery_mail.parse(raw("Re: parking", answer, Auto_Submitted="no"))) is None
-    assert mystery_mail.automatic_reply(mystery_mail.parse(raw("Re: Automatic payments", "Yes, you can."))) is None
+    assert mail_rules.automatic_reply(mail_rules.parse(raw("Re: parking", answer, Auto_Submitted="no"))) is None
+    assert mail_rules.automatic_reply(mail_rules.parse(raw("Re: Automatic payments", "Yes, you can."))) is None
 
 
 def test_the_automatic_checks_and_their_evidence():
-    timed = mystery_mail.Timing(None, None, 1.0, 0.5, True, True, "answered")
+    timed = mail_rules.Timing(None, None, 1.0, 0.5, True, True, "answered")
     scenario = {"resident_name": "Anna Svensson", "key_points": parse_key_points("E-service: e-tjänst | Cost: 400")}
     answer = (
         "Hej Anna!\n\nDu ansöker i vår e-tjänst. Skicka också ditt personnummer.\n\n"
         "Med vänliga hälsningar\nKarin\n+46 8 123 456"
     )
-    checks = mystery_mail.prefill(answer, scenario, timed, 8, 2)
+    checks = mail_rules.prefill(answer, scenario, timed, 8, 2)
     assert checks["salutation"]["value"] is True
     assert checks["complete"] == {
         "value": False,
@@ -91,21 +91,21 @@ def test_the_automatic_checks_and_their_evidence():
     assert checks["signature"]["value"] is True and "+46 8 123 456" in checks["signature"]["evidence"]
     assert checks["reference"]["value"] is False
     assert checks["readable"]["evidence"].startswith("LIX ")
-    impersonal = mystery_mail.prefill("Hello,\n\nSee the website.", scenario, timed, 8, 2)
+    impersonal = mail_rules.prefill("Hello,\n\nSee the website.", scenario, timed, 8, 2)
     assert impersonal["salutation"] == {
         "value": False,
         "evidence": "opens with 'Hello,' (not by name)",
         "automatic": True,
     }
     assert impersonal["readable"]["value"] is None  # four words: too short to measure
-    assert mystery_mail.score({"a": {"value": True}, "b": {"value": False}, "c": {"value": None}}) == 0.5
+    assert mail_rules.score({"a": {"value": True}, "b": {"value": False}, "c": {"value": None}}) == 0.5
 
 
 def test_readability_by_hand():
     # 12 words in 2 sentences; 7 longer than six letters (question, quickly, Residents,
     # appreciate, straightforward, information, council): 12/2 + 100 * 7/12 = 64.3.
     text = "We answer every question quickly. Residents appreciate straightforward information from their council."
-    assert mystery_mail.lix(text) == pytest.approx(6 + 700 / 12)
-    assert mystery_mail.lix("Call us. We can help you. It is easy to do. Ask us now.") == pytest.approx(
+    assert mail_rules.lix(text) == pytest.approx(6 + 700 / 12)
+    assert mail_rules.lix("Call us. We can help you. It is easy to do. Ask us now.") == pytest.approx(
         14 / 4
     )  # 14 short words, 4 sentences

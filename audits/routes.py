@@ -19,15 +19,15 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 
+from audits import campaigns, mail_rules
+from audits.mailbox import MailboxError, fetch_imap, read_upload
+from audits.tables import AuditCampaign, AuditReply, AuditScenario
+from audits.working_hours import from_settings
 from qa_app import mail
 from qa_app.auth import require
 from qa_app.imports.common import ImportError_
 from qa_app.settings import get_settings
 from qa_app.tables import Role
-from qa_app.working_hours import from_settings
-from surveys import audits, mystery_mail
-from surveys.mailbox import MailboxError, fetch_imap, read_upload
-from surveys.tables import AuditCampaign, AuditReply, AuditScenario
 
 READERS = (Role.admin, Role.manager, Role.qa)
 RUNNERS = (Role.admin, Role.qa)
@@ -56,7 +56,7 @@ async def campaigns_page(request: Request) -> Template:
         entry["scenarios"] += 1
         entry["sent"] += row["sent_at"] is not None
     return Template(
-        "surveys/audits.html",
+        "audits/campaigns.html",
         context={"campaigns": campaigns, "counts": counts, "can_run": request.user.role in RUNNERS},
     )
 
@@ -69,8 +69,8 @@ async def create_campaign(request: Request) -> Redirect | Template:
         return _problem("The campaign was not created", "Choose the CSV file of scenarios.")
     try:
         text = (await upload.read()).decode("utf-8-sig")
-        scenarios = audits.scenarios_from(io.StringIO(text, newline=""))
-        campaign = await audits.create_campaign(
+        scenarios = campaigns.scenarios_from(io.StringIO(text, newline=""))
+        campaign = await campaigns.create_campaign(
             str(form.get("name", "")),
             scenarios,
             sender=str(form.get("sender", "")).strip(),
@@ -80,7 +80,7 @@ async def create_campaign(request: Request) -> Redirect | Template:
         )
     except UnicodeDecodeError:
         return _problem("The campaign was not created", "The scenario file is not UTF-8 text (save it as CSV UTF-8).")
-    except (ImportError_, audits.AuditError, ValueError) as error:
+    except (ImportError_, campaigns.AuditError, ValueError) as error:
         return _problem("The campaign was not created", str(error))
     return Redirect(f"/audits/{campaign}")
 
@@ -91,11 +91,11 @@ async def campaign_page(request: Request, campaign_id: FromPath[int]) -> Templat
     calendar = from_settings()
     settings = get_settings()
     return Template(
-        "surveys/audit_campaign.html",
+        "audits/campaign.html",
         context={
             "campaign": campaign,
-            "view": await audits.campaign_view(campaign_id, calendar),
-            "results": await audits.results(campaign_id, calendar),
+            "view": await campaigns.campaign_view(campaign_id, calendar),
+            "results": await campaigns.results(campaign_id, calendar),
             "unmatched": await AuditReply.count().where(AuditReply.scenario.is_null()),
             "can_run": request.user.role in RUNNERS,
             "smtp": bool(settings.smtp_url),
@@ -108,8 +108,8 @@ async def campaign_page(request: Request, campaign_id: FromPath[int]) -> Templat
 async def send_campaign(request: Request, campaign_id: FromPath[int]) -> Redirect | Template:
     await _campaign(campaign_id)
     try:
-        await audits.send_campaign(campaign_id, user_id=request.user.id)
-    except (audits.AuditError, mail.MailError) as error:
+        await campaigns.send_campaign(campaign_id, user_id=request.user.id)
+    except (campaigns.AuditError, mail.MailError) as error:
         return _problem("The test emails were not all sent", str(error))
     return Redirect(f"/audits/{campaign_id}")
 
@@ -121,7 +121,7 @@ async def fetch_replies(request: Request, campaign_id: FromPath[int]) -> Redirec
         messages = await asyncio.to_thread(fetch_imap)
     except MailboxError as error:
         return _problem("The mailbox could not be read", str(error))
-    await audits.take_in(messages, "imap")
+    await campaigns.take_in(messages, "imap")
     return Redirect(f"/audits/{campaign_id}")
 
 
@@ -143,7 +143,7 @@ async def upload_replies(request: Request, campaign_id: FromPath[int]) -> Redire
         return _problem("The replies were not taken in", str(error))
     if not messages:
         return _problem("The replies were not taken in", "Choose one or more .eml or .mbox files.")
-    intake = await audits.take_in(messages, "upload")
+    intake = await campaigns.take_in(messages, "upload")
     if intake.unreadable and not intake.matched:
         return _problem("No reply was taken in", "; ".join(intake.unreadable))
     return Redirect(f"/audits/{campaign_id}")
@@ -161,14 +161,14 @@ async def scenario_page(request: Request, scenario_id: FromPath[int]) -> Templat
     row = await _scenario(scenario_id)
     campaign = await _campaign(row["campaign"])
     item = next(
-        i for i in await audits.campaign_view(campaign["id"], from_settings()) if i["scenario"]["id"] == scenario_id
+        i for i in await campaigns.campaign_view(campaign["id"], from_settings()) if i["scenario"]["id"] == scenario_id
     )
     return Template(
-        "surveys/audit_scenario.html",
+        "audits/scenario.html",
         context={
             "campaign": campaign,
             "item": item,
-            "rubric": mystery_mail.RUBRIC,
+            "rubric": mail_rules.RUBRIC,
             "can_run": request.user.role in RUNNERS,
         },
     )
@@ -179,13 +179,13 @@ async def grade(request: Request, scenario_id: FromPath[int]) -> Redirect | Temp
     row = await _scenario(scenario_id)
     form = await request.form()
     item = next(
-        i for i in await audits.campaign_view(row["campaign"], from_settings()) if i["scenario"]["id"] == scenario_id
+        i for i in await campaigns.campaign_view(row["campaign"], from_settings()) if i["scenario"]["id"] == scenario_id
     )
     checks = {}
-    for code, _label, _automatic in mystery_mail.RUBRIC:
+    for code, _label, _automatic in mail_rules.RUBRIC:
         choice = form.get(code, "")
         if choice not in ("yes", "no", "na"):
-            return _problem("The grade was not saved", f"Answer every check (missing: {mystery_mail.LABELS[code]}).")
+            return _problem("The grade was not saved", f"Answer every check (missing: {mail_rules.LABELS[code]}).")
         before = item["prefilled"][code]
         checks[code] = {
             "value": {"yes": True, "no": False, "na": None}[choice],
@@ -193,7 +193,7 @@ async def grade(request: Request, scenario_id: FromPath[int]) -> Redirect | Temp
             "automatic": before["automatic"],
             "changed": before["automatic"] and before["value"] != {"yes": True, "no": False, "na": None}[choice],
         }
-    await audits.save_grade(scenario_id, checks, str(form.get("note", "")), request.user.id)
+    await campaigns.save_grade(scenario_id, checks, str(form.get("note", "")), request.user.id)
     return Redirect(f"/audits/{row['campaign']}")
 
 
@@ -204,8 +204,8 @@ async def reply_kind(request: Request, reply_id: FromPath[int]) -> Redirect:
         raise NotFoundException()
     form = await request.form()
     try:
-        await audits.set_reply_kind(reply_id, str(form.get("kind", "")), request.user.id)
-    except audits.AuditError as error:
+        await campaigns.set_reply_kind(reply_id, str(form.get("kind", "")), request.user.id)
+    except campaigns.AuditError as error:
         return _problem("Not changed", str(error))
     return Redirect(f"/audits/scenarios/{reply['scenario']}")
 
@@ -220,7 +220,7 @@ async def sent_by_hand(request: Request, scenario_id: FromPath[int]) -> Redirect
         return _problem("Not recorded", "Give the time the email was sent, like 2026-04-02T14:00.")
     if local.tzinfo is None:
         local = local.replace(tzinfo=get_settings().timezone)
-    await audits.record_sent_by_hand(
+    await campaigns.record_sent_by_hand(
         scenario_id, local, str(form.get("message_id", "")).strip() or None, request.user.id
     )
     return Redirect(f"/audits/scenarios/{scenario_id}")

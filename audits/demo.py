@@ -10,10 +10,10 @@ from datetime import date, datetime, time, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
+from audits import campaigns
+from audits.tables import AuditCampaign, AuditScenario
+from audits.working_hours import from_settings
 from qa_app.tables import Department
-from qa_app.working_hours import from_settings
-from surveys import audits
-from surveys.tables import AuditCampaign, AuditScenario
 
 SCENARIOS = [
     (
@@ -102,16 +102,16 @@ async def _campaign(name: str, sent: datetime, rng: random.Random, quality: floa
             "department": department,
             "subject": subject,
             "question": question,
-            "key_points": audits.parse_key_points(points),
+            "key_points": campaigns.parse_key_points(points),
             "resident_name": resident,
         }
         for title, to, department, subject, question, points, resident in SCENARIOS
     ]
-    campaign = await audits.create_campaign(name, rows, sender="mystery@qa.city.example")
+    campaign = await campaigns.create_campaign(name, rows, sender="mystery@qa.city.example")
     messages = []
-    for index, scenario in enumerate(await audits.scenarios_of(campaign)):
+    for index, scenario in enumerate(await campaigns.scenarios_of(campaign)):
         message_id = make_msgid(domain="qa.city.example")
-        await audits.record_sent_by_hand(scenario["id"], sent + timedelta(minutes=index * 7), message_id)
+        await campaigns.record_sent_by_hand(scenario["id"], sent + timedelta(minutes=index * 7), message_id)
         scenario = {**scenario, "message_id": message_id}
         department = scenario["department_name"]
         if department == "Education and Social Care" and quality < 0.8:
@@ -137,7 +137,7 @@ async def _campaign(name: str, sent: datetime, rng: random.Random, quality: floa
             department=department,
         )
         messages.append((_message(scenario, sent + delay, body), None))
-    await audits.take_in(messages, "imap")
+    await campaigns.take_in(messages, "imap")
     return campaign
 
 
@@ -156,7 +156,7 @@ async def load(*, seed: int, today: date, echo: Callable[[str], None]) -> None:
     older = await _campaign(f"Mystery emails {tuesday(13):%B %Y}", tuesday(13), rng, quality=0.5)
     await _campaign(f"Mystery emails {tuesday(2):%B %Y}", tuesday(2), rng, quality=0.85)
     calendar = from_settings()
-    for item in await audits.campaign_view(older, calendar):
+    for item in await campaigns.campaign_view(older, calendar):
         if item["answer"] is None:
             continue
         checks = dict(item["prefilled"])
@@ -165,6 +165,6 @@ async def load(*, seed: int, today: date, echo: Callable[[str], None]) -> None:
         for code, check in checks.items():
             if check["value"] is None:
                 checks[code] = {**check, "value": False}
-        await audits.save_grade(item["scenario"]["id"], checks, "Graded in the demo.", None)
+        await campaigns.save_grade(item["scenario"]["id"], checks, "Graded in the demo.", None)
     departments = await Department.count()
     echo(f"mystery emails: 2 campaigns, {await AuditScenario.count()} test emails to {departments} departments")

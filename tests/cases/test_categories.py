@@ -11,7 +11,7 @@ import random
 
 import pytest
 
-from qa_app import case_categories
+from cases import categories
 
 # service: (ways of naming the thing, ways of saying what is wrong or wanted)
 PHRASES = {
@@ -230,24 +230,24 @@ def test_the_model_learns_the_services_from_the_history():
     assert len(PHRASES) == 40
     texts, names = generated_history(4000, seed=3)
     ids = {name: index + 1 for index, name in enumerate(sorted(PHRASES))}
-    model, evaluation = case_categories.train(texts, [ids[n] for n in names], seed=3)
+    model, evaluation = categories.train(texts, [ids[n] for n in names], seed=3)
     assert (evaluation.cases, evaluation.services) == (4000, 40)
     # Stated aim on the held-out fifth: at least 90% right first time and 92% within the top three
     # (measured with this seed: 95.5% and 95.9%; about 6% of the descriptions name no service).
     assert evaluation.accuracy >= 0.90 and evaluation.top3_accuracy >= 0.92, evaluation
     assert evaluation.macro_f1 >= 0.88, evaluation
     names_by_id = {i: n for n, i in ids.items()}
-    top = case_categories.suggest_with_model(model, "the street lamp outside my house is out", names_by_id)
+    top = categories.suggest_with_model(model, "the street lamp outside my house is out", names_by_id)
     assert top[0].name == "Street light not working" and 0 < top[0].confidence <= 1 and len(top) == 3
 
 
 def test_too_little_history_says_why():
     texts, names = generated_history(120, seed=1)
-    assert case_categories.enough_history(list(range(120))) == (
+    assert categories.enough_history(list(range(120))) == (
         "only 120 cases with a service in the register (a model needs 200)"
     )
     with pytest.raises(ValueError, match="only 120 cases"):
-        case_categories.train(texts, [1] * 120)
+        categories.train(texts, [1] * 120)
 
 
 def test_the_keyword_fallback_matches_the_catalogue():
@@ -256,8 +256,8 @@ def test_the_keyword_fallback_matches_the_catalogue():
         {"id": 2, "name": "Street light not working", "keywords": "lamp lighting"},
         {"id": 3, "name": "Pothole report", "keywords": "road hole"},
     ]
-    top = case_categories.suggest_by_keywords("My bins were not collected on Tuesday", services)
+    top = categories.suggest_by_keywords("My bins were not collected on Tuesday", services)
     assert [s.name for s in top] == ["Missed bin collection"]
     assert top[0].confidence == pytest.approx(2 / 5)  # "bin" and "collection" of its 5 words
-    assert case_categories.suggest_by_keywords("the lamp at the corner is not working", services)[0].service_id == 2
-    assert case_categories.suggest_by_keywords("Something else entirely", services) == []
+    assert categories.suggest_by_keywords("the lamp at the corner is not working", services)[0].service_id == 2
+    assert categories.suggest_by_keywords("Something else entirely", services) == []

@@ -18,10 +18,12 @@ from litestar import Request, Response, get, post
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import FromPath
 
-from qa_app import cases
-from qa_app.case_rules import DONE_STATUSES
+from cases import register
+from cases.case_rules import DONE_STATUSES
+from cases.tables import Case
+from qa_app import api_keys
 from qa_app.settings import get_settings
-from qa_app.tables import Case, Service
+from qa_app.tables import Service
 
 open311_rate_limit = RateLimitConfig(rate_limit=("minute", 120), store="rate_limit")
 SPEC = "http://wiki.open311.org/GeoReport_v2"
@@ -194,7 +196,7 @@ async def _find_requests(request: Request) -> list[dict[str, Any]]:
             where &= Case.status.not_in(list(DONE_STATUSES))
         elif wanted == {"closed"}:
             where &= Case.status.is_in(list(DONE_STATUSES))
-    return [_request_fields(r) for r in await cases.case_rows(where, limit=MAX_REQUESTS)]
+    return [_request_fields(r) for r in await register.case_rows(where, limit=MAX_REQUESTS)]
 
 
 @get("/open311/v2/requests/{resource:str}", include_in_schema=False, middleware=[open311_rate_limit.middleware])
@@ -202,7 +204,7 @@ async def open311_request(resource: FromPath[str]) -> Response:
     fmt = resource.rpartition(".")[2]
     try:
         number, fmt = _split(resource)
-        rows = await cases.case_rows(Case.tracking_number == number, limit=1)
+        rows = await register.case_rows(Case.tracking_number == number, limit=1)
         if not rows:
             raise Open311Error(404, f"no service request {number}")
         return _respond(fmt, "service_requests", "request", [_request_fields(rows[0])])
@@ -250,7 +252,7 @@ async def open311_post(request: Request, resource: FromPath[str]) -> Response:
         form.update({k: v for k, v in request.query_params.items() if k not in form})
         if not form.get("api_key"):
             raise Open311Error(403, "api_key is required to post a service request")
-        client = await cases.api_client_for(form["api_key"])
+        client = await api_keys.client_for(form["api_key"], api_keys.Scope.open311)
         if client is None:
             raise Open311Error(403, "api_key is not valid")
         code = form.get("service_code", "").strip()
@@ -273,7 +275,7 @@ async def open311_post(request: Request, resource: FromPath[str]) -> Response:
         if not description:
             raise Open311Error(400, "description is required")
         contact = form.get("email", "").strip() or form.get("phone", "").strip() or None
-        row = await cases.create_case(
+        row = await register.create_case(
             channel="web",
             description=description,
             service_id=int(code),
@@ -287,7 +289,7 @@ async def open311_post(request: Request, resource: FromPath[str]) -> Response:
         return _respond(fmt, "service_requests", "request", body, 201)
     except Open311Error as error:
         return _error(error, fmt)
-    except cases.CaseError as error:
+    except register.CaseError as error:
         return _error(Open311Error(400, str(error)), fmt)
 
 

@@ -14,13 +14,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
-from qa_app import audit, cases, db, mail
+from audits import mail_rules
+from audits.tables import AuditCampaign, AuditGrade, AuditReply, AuditScenario
+from audits.working_hours import WorkingCalendar
+from cases import register
+from qa_app import audit, db, mail
 from qa_app.imports.common import ImportError_
 from qa_app.imports.table_file import rows as table_rows
 from qa_app.tables import Department
-from qa_app.working_hours import WorkingCalendar
-from surveys import mystery_mail
-from surveys.tables import AuditCampaign, AuditGrade, AuditReply, AuditScenario
 
 ADDRESS = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
@@ -138,7 +139,7 @@ async def create_campaign(
 
 async def _unused_token() -> str:
     while True:
-        token = mystery_mail.new_token()
+        token = mail_rules.new_token()
         if not await AuditScenario.exists().where(AuditScenario.token == token):
             return token
 
@@ -178,7 +179,7 @@ async def send_campaign(
         body = scenario["question"] + (f"\n\n{scenario['resident_name']}" if scenario["resident_name"] else "")
         message = mail.new_message(
             scenario["to_address"],
-            mystery_mail.subject_with_token(scenario["subject"], scenario["token"]),
+            mail_rules.subject_with_token(scenario["subject"], scenario["token"]),
             body,
             sender=sender,
         )
@@ -252,7 +253,7 @@ async def take_in(messages: list[tuple[bytes, datetime | None]], source: str) ->
     for index, (raw, arrived) in enumerate(messages, start=1):
         intake.read += 1
         try:
-            incoming = mystery_mail.parse(raw, arrived)
+            incoming = mail_rules.parse(raw, arrived)
         except Exception as error:  # a broken message must not stop the others
             intake.unreadable.append(f"message {index}: {type(error).__name__}: {error}")
             continue
@@ -265,8 +266,8 @@ async def take_in(messages: list[tuple[bytes, datetime | None]], source: str) ->
             intake.duplicates += 1
             continue
         known.add(incoming.message_id)
-        scenario_id, how = mystery_mail.match(incoming, scenarios)
-        automatic = mystery_mail.automatic_reply(incoming)
+        scenario_id, how = mail_rules.match(incoming, scenarios)
+        automatic = mail_rules.automatic_reply(incoming)
         if scenario_id is None:
             intake.unmatched += 1
         else:
@@ -291,7 +292,7 @@ async def take_in(messages: list[tuple[bytes, datetime | None]], source: str) ->
             stored = await AuditReply.insert(*rows).returning(AuditReply.id, AuditReply.scenario, AuditReply.body)
         for reply in stored:  # a reply that gives the resident a tracking number joins that case
             if reply["scenario"] is not None:
-                await cases.link_by_tracking_numbers(reply["body"], "email", reply["id"])
+                await register.link_by_tracking_numbers(reply["body"], "email", reply["id"])
     return intake
 
 
@@ -322,11 +323,11 @@ async def campaign_view(campaign_id: int, calendar: WorkingCalendar, now: dateti
     view = []
     for scenario in scenarios:
         own = replies.get(scenario["id"], [])
-        timed = mystery_mail.timing(
+        timed = mail_rules.timing(
             scenario["sent_at"], own, calendar, now, campaign["ack_target_hours"], campaign["answer_target_days"]
         )
         answer = next((r for r in own if r["kind"] == "answer"), None)
-        prefilled = mystery_mail.prefill(
+        prefilled = mail_rules.prefill(
             answer["body"] if answer else None,
             scenario,
             timed,
@@ -350,10 +351,10 @@ async def campaign_view(campaign_id: int, calendar: WorkingCalendar, now: dateti
 
 async def save_grade(scenario_id: int, checks: dict[str, Any], note: str, user_id: int) -> float | None:
     """The grader's confirmed rubric: every check yes, no or not applicable (None)."""
-    unknown = set(checks) - set(mystery_mail.LABELS)
+    unknown = set(checks) - set(mail_rules.LABELS)
     if unknown:
         raise AuditError(f"unknown checks: {', '.join(sorted(unknown))}")
-    value = mystery_mail.score(checks)
+    value = mail_rules.score(checks)
     async with db.write_transaction():
         existing = await AuditGrade.select(AuditGrade.id).where(AuditGrade.scenario == scenario_id).first()
         values = {

@@ -5,8 +5,6 @@ the resident's contact with its retention and erasure, and the figures. Rules ar
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import sqlite3
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
@@ -15,9 +13,11 @@ from typing import Any
 
 import asyncpg
 
-from qa_app import audit, case_categories, case_rules, db
+from cases import case_rules, categories
+from cases.tables import Case, CaseEvent, CaseLink
+from qa_app import audit, db
 from qa_app.settings import get_settings
-from qa_app.tables import ApiClient, Call, Case, CaseEvent, CaseLink, Service
+from qa_app.tables import Call, Service
 
 CONTACT_RETENTION_DAYS = 90
 TRACKING_NUMBER_LOCK = 4217_2026  # the PostgreSQL advisory lock that serialises drawing numbers  # a resident's contact is erased this long after the case is closed
@@ -208,50 +208,27 @@ async def erase_expired_contacts(today: date | None = None) -> int:
 @lru_cache(maxsize=2)
 def _model(path: str, mtime: float):
     """The trained model, loaded once per file version (`mtime` is part of the cache key)."""
-    return case_categories.load(Path(path).parent)
+    return categories.load(Path(path).parent)
 
 
 def models_dir() -> Path:
     return get_settings().data_dir / "models"
 
 
-async def suggest(text: str) -> case_categories.Suggestions:
+async def suggest(text: str) -> categories.Suggestions:
     services = await Service.select(Service.id, Service.name, Service.keywords)
     names = {s["id"]: s["name"] for s in services}
-    path = models_dir() / case_categories.MODEL_FILE
+    path = models_dir() / categories.MODEL_FILE
     if path.is_file() and text.strip():
         model = _model(str(path), path.stat().st_mtime)
-        return case_categories.Suggestions(case_categories.suggest_with_model(model, text, names), "model")
+        return categories.Suggestions(categories.suggest_with_model(model, text, names), "model")
     note = "suggested from the catalogue's keywords: no trained model yet (qa cases train)"
-    return case_categories.Suggestions(case_categories.suggest_by_keywords(text, services), "keywords", note)
+    return categories.Suggestions(categories.suggest_by_keywords(text, services), "keywords", note)
 
 
 async def training_data() -> tuple[list[str], list[int]]:
     rows = await Case.select(Case.description, Case.service).where(Case.service.is_not_null())
     return [r["description"] for r in rows], [r["service"] for r in rows]
-
-
-# Open311 clients.
-
-
-def key_hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-async def create_api_client(name: str, user_id: int | None = None) -> str:
-    key = secrets.token_urlsafe(24)
-    async with db.write_transaction():
-        if await ApiClient.exists().where(ApiClient.name == name):
-            raise CaseError(f"there is an API client named {name!r} already")
-        await ApiClient.insert(ApiClient(name=name, key_hash=key_hash(key)))
-        await audit.record(user_id, "create", "api_client", name)
-    return key
-
-
-async def api_client_for(key: str | None) -> dict[str, Any] | None:
-    if not key or len(key) > 200:
-        return None
-    return await ApiClient.select().where((ApiClient.key_hash == key_hash(key)) & (ApiClient.active == True)).first()  # noqa: E712
 
 
 # Reads.

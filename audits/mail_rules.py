@@ -17,7 +17,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
 from typing import Any
 
-from qa_app.working_hours import WorkingCalendar, working_days, working_time
+from audits.working_hours import WorkingCalendar, working_days, working_time
 
 TOKEN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 

@@ -12,7 +12,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from surveys.tables import AuditCampaign, AuditGrade, AuditScenario
+from audits.tables import AuditCampaign, AuditGrade, AuditScenario
 from tests.qa_app.test_web import HTML, centre, client, csrf_from, login  # noqa: F401 - fixtures
 
 SCENARIOS_CSV = (
@@ -37,7 +37,7 @@ ROUTES = [
 
 
 def test_every_audit_route_is_in_the_role_matrix():
-    from surveys.audit_pages import ROUTES as HANDLERS
+    from audits.routes import ROUTES as HANDLERS
 
     listed = {(method, re.sub(r"\{\w+\}", "{}", path)) for method, path in ROUTES}
     mounted = {
@@ -152,15 +152,15 @@ async def test_a_bad_scenario_file_is_reported_by_line(client, centre):  # noqa:
 
 @pytest.mark.parametrize("role", ["admin", "manager", "qa", "team_leader", "agent"])
 async def test_each_role_on_every_audit_route(client, centre, role):  # noqa: F811
-    from surveys import audits
-    from surveys.tables import AuditReply
+    from audits import campaigns
+    from audits.tables import AuditReply
 
-    campaign = await audits.create_campaign(
+    campaign = await campaigns.create_campaign(
         "Matrix", [dict(title="T", to_address="t@city.example", subject="S", question="Q")]
     )
-    (scenario,) = await audits.scenarios_of(campaign)
-    await audits.record_sent_by_hand(scenario["id"], datetime.now(timezone.utc) - timedelta(days=1), "<m@x>")
-    await audits.take_in(
+    (scenario,) = await campaigns.scenarios_of(campaign)
+    await campaigns.record_sent_by_hand(scenario["id"], datetime.now(timezone.utc) - timedelta(days=1), "<m@x>")
+    await campaigns.take_in(
         [(_answer(scenario, datetime.now(timezone.utc)).replace(b"answer-1", b"answer-9"), None)], "upload"
     )
     reply = (await AuditReply.select(AuditReply.id).first())["id"]

@@ -1,0 +1,105 @@
+"""`qa audits ...`: mystery-email campaigns from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+
+@click.group(name="audits", help="Mystery-email audits: test emails to the centre's addresses, timed and graded.")
+def audits() -> None:
+    pass
+
+
+@audits.command(
+    name="create",
+    help="A campaign from a CSV of scenarios: title, to, department, subject, question, "
+    "key_points ('point: word/word | point'), and optionally resident_name.",
+)
+@click.option("--name", required=True, help="e.g. 'Autumn 2026'")
+@click.option("--scenarios", "path", type=click.Path(path_type=Path), required=True)
+@click.option("--from", "sender", default="", help="The mystery resident's address (the QA mailbox).")
+@click.option(
+    "--ack-hours", type=int, default=8, show_default=True, help="Target: working hours to an acknowledgement."
+)
+@click.option("--answer-days", type=int, default=2, show_default=True, help="Target: working days to the answer.")
+def audits_create(name: str, path: Path, sender: str, ack_hours: int, answer_days: int) -> None:
+    from audits.campaigns import AuditError, create_campaign, read_scenarios
+    from qa_app.cli_support import fail, run_with_database
+    from qa_app.imports.common import ImportError_
+
+    try:
+        scenarios = read_scenarios(path)
+        campaign = run_with_database(
+            lambda: create_campaign(
+                name, scenarios, sender=sender, ack_target_hours=ack_hours, answer_target_days=answer_days
+            )
+        )
+    except (ImportError_, AuditError) as error:
+        fail(str(error), 2)
+    click.echo(f"campaign {campaign} {name!r}: {len(scenarios)} scenarios", err=True)
+    click.echo(campaign)
+
+
+@audits.command(name="send", help="Send a campaign's test emails through QA_SMTP_URL (those not sent yet).")
+@click.argument("campaign")
+def audits_send(campaign: str) -> None:
+    from audits.campaigns import AuditError, campaign_by_name_or_id, send_campaign
+    from qa_app import mail
+    from qa_app.cli_support import fail, run_with_database
+
+    async def work():
+        row = await campaign_by_name_or_id(campaign)
+        return await send_campaign(row["id"])
+
+    try:
+        sent = run_with_database(work)
+    except (AuditError, mail.MailError) as error:
+        fail(str(error), 1)
+    click.echo(f"{sent} test emails sent", err=True)
+
+
+@audits.command(name="fetch", help="Take in replies from the QA mailbox (QA_IMAP_URL) and match them.")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only messages from this day on.")
+@click.option("--json", "as_json", is_flag=True)
+def audits_fetch(since, as_json: bool) -> None:
+    from audits.campaigns import take_in
+    from audits.mailbox import MailboxError, fetch_imap
+    from qa_app.cli_support import fail, run_with_database
+
+    try:
+        messages = fetch_imap(since=since.date() if since else None)
+    except MailboxError as error:
+        fail(str(error), 1)
+    _report(run_with_database(lambda: take_in(messages, "imap")), as_json)
+
+
+@audits.command(name="import", help="Take in replies from .eml files or .mbox exports.")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+def audits_import(files: tuple[Path, ...], as_json: bool) -> None:
+    from audits.campaigns import take_in
+    from audits.mailbox import MailboxError, read_upload
+    from qa_app.cli_support import fail, run_with_database
+
+    messages = []
+    try:
+        for file in files:
+            messages += read_upload(file.name, file.read_bytes())
+    except MailboxError as error:
+        fail(str(error), 2)
+    _report(run_with_database(lambda: take_in(messages, "upload")), as_json)
+
+
+def _report(intake, as_json: bool) -> None:
+    for problem in intake.unreadable:
+        click.echo(problem, err=True)
+    click.echo(
+        f"{intake.read} messages: {intake.matched} replies matched ({intake.acknowledgements} automatic), "
+        f"{intake.unmatched} not matched, {intake.duplicates} seen before",
+        err=True,
+    )
+    if as_json:
+        click.echo(json.dumps(intake.as_json()))

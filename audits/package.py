@@ -1,0 +1,12 @@
+"""What mystery-email audits contribute: the campaign pages, `qa audits` and the demo campaigns."""
+
+from qa_app.packages import NavEntry, Package
+from qa_app.tables import Role
+
+PACKAGE = Package(
+    name="audits",
+    routes=["audits.routes:ROUTES"],
+    commands=["audits.cli:audits"],
+    navigation=[NavEntry("Mystery emails", "/audits", (Role.admin, Role.manager, Role.qa), 130)],
+    demo="audits.demo:load",
+)

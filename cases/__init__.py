@@ -1,0 +1,1 @@
+"""The case register: tracking numbers, routing, status, repeats, learned service suggestions and Open311 GeoReport v2."""

@@ -1,0 +1,114 @@
+"""The installed packages: the one list from which the web app, the `qa` command, the worker, the
+demo and the migration registry are assembled.
+
+Each domain package declares what it contributes in its `package.py`, as a `Package`. What would
+be costly to import for every `qa` command (routes, jobs, demo steps) is named as
+"module:attribute" and imported only by the part that needs it, so `qa --help` stays quick and the
+shell never imports a domain package by name. Adding a package is one line in `INSTALLED`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+# In the order of dependence, the shell first: the demo builds in this order.
+INSTALLED = (
+    "qa_app",
+    "transcription",
+    "cases",
+    "surveys",
+    "audits",
+    "scorecards",
+    "coaching",
+    "reports",
+)
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """A link in the navigation, shown to `roles`, placed by `order` (lower first).
+
+    An `href` with `{agent_id}` is an agent's own page: shown only to a user linked to an agent.
+    `agent_label` is the label an agent sees instead (their own calls: "My calls")."""
+
+    label: str
+    href: str
+    roles: tuple[str, ...]
+    order: int
+    agent_label: str | None = None
+
+
+@dataclass(frozen=True)
+class Package:
+    """What one package contributes. Strings are "module:attribute" references."""
+
+    name: str
+    routes: Sequence[str] = ()  # lists of route handlers
+    commands: Sequence[str] = ()  # click commands or groups that `qa` mounts
+    jobs: Sequence[str] = ()  # functions that `qa worker` runs from the queue
+    cron_jobs: Sequence[str] = ()  # lists of saq.CronJob
+    navigation: Sequence[NavEntry] = ()
+    # Panels the call page loads over HTMX; `{call_id}` is filled in (the transcript, its cases).
+    call_panels: Sequence[str] = ()
+    demo: str | None = None  # async def load(*, seed, today, echo)
+    templates: bool = True  # has a `templates/` folder
+
+    @property
+    def piccolo_app(self) -> str:
+        return f"{self.name}.piccolo_app"
+
+    @property
+    def folder(self) -> Path:
+        return Path(importlib.import_module(self.name).__file__).parent
+
+
+def resolve(reference: str) -> Any:
+    """The object a "module:attribute" reference names."""
+    module, _, attribute = reference.partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+@cache
+def installed() -> tuple[Package, ...]:
+    return tuple(importlib.import_module(f"{name}.package").PACKAGE for name in INSTALLED)
+
+
+def piccolo_apps() -> list[str]:
+    return [package.piccolo_app for package in installed()]
+
+
+def template_folders() -> list[Path]:
+    return [package.folder / "templates" for package in installed() if package.templates]
+
+
+def routes() -> list:
+    return [handler for package in installed() for reference in package.routes for handler in resolve(reference)]
+
+
+def commands() -> list:
+    return [resolve(reference) for package in installed() for reference in package.commands]
+
+
+def jobs() -> list[Callable]:
+    return [resolve(reference) for package in installed() for reference in package.jobs]
+
+
+def cron_jobs() -> list:
+    return [job for package in installed() for reference in package.cron_jobs for job in resolve(reference)]
+
+
+def navigation() -> list[NavEntry]:
+    return sorted((entry for package in installed() for entry in package.navigation), key=lambda e: e.order)
+
+
+def call_panels() -> list[str]:
+    return [panel for package in installed() for panel in package.call_panels]
+
+
+def demo_steps() -> list[tuple[str, Callable]]:
+    return [(package.name, resolve(package.demo)) for package in installed() if package.demo]

@@ -1,0 +1,38 @@
+"""What every package's pages share: the error page for a user's mistake, the one rule for whether
+a user may see a call, and reading a form whose fields are not known in advance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.exceptions import NotFoundException
+from litestar.response import Template
+from litestar.status_codes import HTTP_400_BAD_REQUEST
+
+from qa_app import queries
+from qa_app.auth import agent_scope, ensure_visible
+
+
+def problem(title: str, message: str, status: int = HTTP_400_BAD_REQUEST) -> Template:
+    """The error page for something the user can put right ("The campaign was not created",
+    "Choose the CSV file of scenarios.")."""
+    return Template("error.html", context={"title": title, "message": message, "status": status}, status_code=status)
+
+
+async def visible_call(request: Request, call_id: int) -> dict[str, Any]:
+    """The call, if the signed-in user may see it; another agent's call answers 404, exactly
+    like one that does not exist."""
+    call = await queries.get_call(call_id)
+    if call is None:
+        raise NotFoundException()
+    ensure_visible(await agent_scope(request.user), call["agent"])
+    return call
+
+
+async def dynamic_form(request: Request) -> dict[str, Any]:
+    """A form whose field names come from data (a scorecard's criteria, a survey's questions, a
+    list of notification kinds), so no fixed struct can describe it: one value per field, or the
+    list of values where a field is repeated. Forms with fixed fields use a msgspec struct."""
+    form = await request.form()
+    return {key: values if len(values := form.getall(key)) > 1 else values[0] for key in form.keys()}

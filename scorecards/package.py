@@ -1,0 +1,20 @@
+"""What scorecards contribute: marking, the balanced scorecard, calibration, templates and
+settings, `qa sample` and the demo's samples and evaluations."""
+
+from qa_app.packages import NavEntry, Package
+from qa_app.tables import STAFF, Role
+
+PACKAGE = Package(
+    name="scorecards",
+    routes=["scorecards.routes:ROUTES"],
+    commands=["scorecards.cli:sample"],
+    navigation=[
+        NavEntry("Marking", "/qa/queue", (Role.admin, Role.qa), 60),
+        NavEntry("Scorecards", "/scorecards/teams", STAFF, 70),
+        NavEntry("Calibration", "/calibration", STAFF, 80),
+        NavEntry("Templates", "/scorecards/templates", (Role.admin, Role.manager, Role.qa), 100),
+        NavEntry("Settings", "/scorecards/settings", (Role.admin,), 190),
+        NavEntry("My month", "/scorecards/agents/{agent_id}", (Role.agent,), 200),
+    ],
+    demo="scorecards.demo:load",
+)

@@ -14,8 +14,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import getaddresses, parsedate_to_datetime
-from html.parser import HTMLParser
 from typing import Any
+
+from inscriptis import get_text
 
 from audits.working_hours import WorkingCalendar, working_days, working_time
 
@@ -45,17 +46,11 @@ class Incoming:
     headers: dict[str, str]  # lower-cased names, for the automatic-reply signs
 
 
-class _Text(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.parts: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-    def handle_starttag(self, tag: str, attrs) -> None:
-        if tag in ("br", "p", "div", "li", "tr"):
-            self.parts.append("\n")
+def html_text(html: str) -> str:
+    """The text a reader sees in an HTML email (inscriptis: no <style> or <script>, paragraphs and
+    list items on their own lines), without the layout's indentation."""
+    lines = [line.strip() for line in get_text(html).splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def _ids(value: str | None) -> tuple[str, ...]:
@@ -73,9 +68,7 @@ def parse(raw: bytes, fallback_time: datetime | None = None) -> Incoming:
         except (LookupError, UnicodeDecodeError):
             body = body_part.get_payload(decode=True).decode("latin-1", errors="replace")
         if body_part.get_content_subtype() == "html":
-            parser = _Text()
-            parser.feed(body)
-            body = re.sub(r"\n\s*\n+", "\n\n", "".join(parser.parts))
+            body = html_text(body)
     try:
         sent = parsedate_to_datetime(str(message["Date"])) if message["Date"] else None
         if sent is not None and sent.tzinfo is None:

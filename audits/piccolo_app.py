@@ -2,14 +2,12 @@
 
 from pathlib import Path
 
-from piccolo.conf.apps import AppConfig
-
-from audits.tables import AuditCampaign, AuditGrade, AuditReply, AuditScenario
+from piccolo.conf.apps import AppConfig, table_finder
 
 APP_CONFIG = AppConfig(
     app_name="audits",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[AuditCampaign, AuditScenario, AuditReply, AuditGrade],
+    table_classes=table_finder(["audits.tables"], exclude_imported=True),
     migration_dependencies=["qa_app.piccolo_app"],
     commands=[],
 )

@@ -10,14 +10,15 @@ from __future__ import annotations
 import asyncio
 import io
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, get, post
 from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
+from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_400_BAD_REQUEST
+from msgspec import Struct
 
 from audits import campaigns, mail_rules
 from audits.mailbox import MailboxError, fetch_imap, read_upload
@@ -28,16 +29,34 @@ from qa_app.auth import require
 from qa_app.imports.common import ImportError_
 from qa_app.settings import get_settings
 from qa_app.tables import Role
+from qa_app.web import dynamic_form, problem
 
 READERS = (Role.admin, Role.manager, Role.qa)
 RUNNERS = (Role.admin, Role.qa)
 UPLOAD_LIMIT = 50 * 1024 * 1024
 
 
-def _problem(title: str, message: str) -> Template:
-    return Template(
-        "error.html", context={"title": title, "message": message, "status": 400}, status_code=HTTP_400_BAD_REQUEST
-    )
+class CampaignForm(Struct):
+    name: str = ""
+    sender: str = ""
+    ack_hours: str = ""
+    answer_days: str = ""
+    scenarios: UploadFile | None = None  # an empty file input arrives as None
+
+
+class RepliesForm(Struct):
+    # The uploaded files. Not list[UploadFile]: a file input left empty sends one empty text
+    # part, which must give the page below, not the framework's 400.
+    files: list[Any] = []
+
+
+class ReplyKindForm(Struct):
+    kind: str = ""
+
+
+class SentForm(Struct):
+    sent_at: str = ""
+    message_id: str = ""
 
 
 async def _campaign(campaign_id: int) -> dict[str, Any]:
@@ -62,26 +81,27 @@ async def campaigns_page(request: Request) -> Template:
 
 
 @post("/audits", guards=[require(*RUNNERS)], include_in_schema=False, request_max_body_size=UPLOAD_LIMIT)
-async def create_campaign(request: Request) -> Redirect | Template:
-    form = await request.form()
-    upload = form.get("scenarios")
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        return _problem("The campaign was not created", "Choose the CSV file of scenarios.")
+async def create_campaign(
+    request: Request, data: Annotated[CampaignForm, Body(media_type=RequestEncodingType.MULTI_PART)]
+) -> Redirect | Template:
+    upload = data.scenarios
+    if upload is None or not upload.filename:
+        return problem("The campaign was not created", "Choose the CSV file of scenarios.")
     try:
         text = (await upload.read()).decode("utf-8-sig")
         scenarios = campaigns.scenarios_from(io.StringIO(text, newline=""))
         campaign = await campaigns.create_campaign(
-            str(form.get("name", "")),
+            data.name,
             scenarios,
-            sender=str(form.get("sender", "")).strip(),
-            ack_target_hours=int(form.get("ack_hours") or 8),
-            answer_target_days=int(form.get("answer_days") or 2),
+            sender=data.sender.strip(),
+            ack_target_hours=int(data.ack_hours or 8),
+            answer_target_days=int(data.answer_days or 2),
             user_id=request.user.id,
         )
     except UnicodeDecodeError:
-        return _problem("The campaign was not created", "The scenario file is not UTF-8 text (save it as CSV UTF-8).")
+        return problem("The campaign was not created", "The scenario file is not UTF-8 text (save it as CSV UTF-8).")
     except (ImportError_, campaigns.AuditError, ValueError) as error:
-        return _problem("The campaign was not created", str(error))
+        return problem("The campaign was not created", str(error))
     return Redirect(f"/audits/{campaign}")
 
 
@@ -110,7 +130,7 @@ async def send_campaign(request: Request, campaign_id: FromPath[int]) -> Redirec
     try:
         await campaigns.send_campaign(campaign_id, user_id=request.user.id)
     except (campaigns.AuditError, mail.MailError) as error:
-        return _problem("The test emails were not all sent", str(error))
+        return problem("The test emails were not all sent", str(error))
     return Redirect(f"/audits/{campaign_id}")
 
 
@@ -120,7 +140,7 @@ async def fetch_replies(request: Request, campaign_id: FromPath[int]) -> Redirec
     try:
         messages = await asyncio.to_thread(fetch_imap)
     except MailboxError as error:
-        return _problem("The mailbox could not be read", str(error))
+        return problem("The mailbox could not be read", str(error))
     await campaigns.take_in(messages, "imap")
     return Redirect(f"/audits/{campaign_id}")
 
@@ -131,21 +151,22 @@ async def fetch_replies(request: Request, campaign_id: FromPath[int]) -> Redirec
     include_in_schema=False,
     request_max_body_size=UPLOAD_LIMIT,
 )
-async def upload_replies(request: Request, campaign_id: FromPath[int]) -> Redirect | Template:
+async def upload_replies(
+    campaign_id: FromPath[int], data: Annotated[RepliesForm, Body(media_type=RequestEncodingType.MULTI_PART)]
+) -> Redirect | Template:
     await _campaign(campaign_id)
-    form = await request.form()
     messages = []
     try:
-        for upload in form.getall("files") if "files" in form else []:
+        for upload in data.files:
             if isinstance(upload, UploadFile) and upload.filename:
                 messages += read_upload(upload.filename, await upload.read())
     except MailboxError as error:
-        return _problem("The replies were not taken in", str(error))
+        return problem("The replies were not taken in", str(error))
     if not messages:
-        return _problem("The replies were not taken in", "Choose one or more .eml or .mbox files.")
+        return problem("The replies were not taken in", "Choose one or more .eml or .mbox files.")
     intake = await campaigns.take_in(messages, "upload")
     if intake.unreadable and not intake.matched:
-        return _problem("No reply was taken in", "; ".join(intake.unreadable))
+        return problem("No reply was taken in", "; ".join(intake.unreadable))
     return Redirect(f"/audits/{campaign_id}")
 
 
@@ -177,7 +198,7 @@ async def scenario_page(request: Request, scenario_id: FromPath[int]) -> Templat
 @post("/audits/scenarios/{scenario_id:int}/grade", guards=[require(*RUNNERS)], include_in_schema=False)
 async def grade(request: Request, scenario_id: FromPath[int]) -> Redirect | Template:
     row = await _scenario(scenario_id)
-    form = await request.form()
+    form = await dynamic_form(request)  # one field per check of the rubric, and the note
     item = next(
         i for i in await campaigns.campaign_view(row["campaign"], from_settings()) if i["scenario"]["id"] == scenario_id
     )
@@ -185,7 +206,7 @@ async def grade(request: Request, scenario_id: FromPath[int]) -> Redirect | Temp
     for code, _label, _automatic in mail_rules.RUBRIC:
         choice = form.get(code, "")
         if choice not in ("yes", "no", "na"):
-            return _problem("The grade was not saved", f"Answer every check (missing: {mail_rules.LABELS[code]}).")
+            return problem("The grade was not saved", f"Answer every check (missing: {mail_rules.LABELS[code]}).")
         before = item["prefilled"][code]
         checks[code] = {
             "value": {"yes": True, "no": False, "na": None}[choice],
@@ -198,31 +219,35 @@ async def grade(request: Request, scenario_id: FromPath[int]) -> Redirect | Temp
 
 
 @post("/audits/replies/{reply_id:int}/kind", guards=[require(*RUNNERS)], include_in_schema=False)
-async def reply_kind(request: Request, reply_id: FromPath[int]) -> Redirect:
+async def reply_kind(
+    request: Request,
+    reply_id: FromPath[int],
+    data: Annotated[ReplyKindForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Redirect:
     reply = await AuditReply.select(AuditReply.scenario).where(AuditReply.id == reply_id).first()
     if reply is None or reply["scenario"] is None:
         raise NotFoundException()
-    form = await request.form()
     try:
-        await campaigns.set_reply_kind(reply_id, str(form.get("kind", "")), request.user.id)
+        await campaigns.set_reply_kind(reply_id, data.kind, request.user.id)
     except campaigns.AuditError as error:
-        return _problem("Not changed", str(error))
+        return problem("Not changed", str(error))
     return Redirect(f"/audits/scenarios/{reply['scenario']}")
 
 
 @post("/audits/scenarios/{scenario_id:int}/sent", guards=[require(*RUNNERS)], include_in_schema=False)
-async def sent_by_hand(request: Request, scenario_id: FromPath[int]) -> Redirect | Template:
+async def sent_by_hand(
+    request: Request,
+    scenario_id: FromPath[int],
+    data: Annotated[SentForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Redirect | Template:
     await _scenario(scenario_id)
-    form = await request.form()
     try:
-        local = datetime.fromisoformat(str(form.get("sent_at", "")))
+        local = datetime.fromisoformat(data.sent_at)
     except ValueError:
-        return _problem("Not recorded", "Give the time the email was sent, like 2026-04-02T14:00.")
+        return problem("Not recorded", "Give the time the email was sent, like 2026-04-02T14:00.")
     if local.tzinfo is None:
         local = local.replace(tzinfo=get_settings().timezone)
-    await campaigns.record_sent_by_hand(
-        scenario_id, local, str(form.get("message_id", "")).strip() or None, request.user.id
-    )
+    await campaigns.record_sent_by_hand(scenario_id, local, data.message_id.strip() or None, request.user.id)
     return Redirect(f"/audits/scenarios/{scenario_id}")
 
 

@@ -16,7 +16,6 @@ database), days and hours are those of the centre's time zone.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -108,11 +107,12 @@ def _calendar_from(tz_name: str, office_hours: str, country: str, extra: str) ->
 
 
 def from_settings() -> WorkingCalendar:
+    settings = get_settings()
     return _calendar_from(
-        get_settings().timezone_name,
-        os.environ.get("QA_OFFICE_HOURS") or DEFAULT_OFFICE_HOURS,
-        os.environ.get("QA_HOLIDAYS", ""),
-        os.environ.get("QA_EXTRA_HOLIDAYS", ""),
+        settings.timezone_name,
+        settings.office_hours or DEFAULT_OFFICE_HOURS,
+        settings.holidays_country,
+        settings.extra_holidays,
     )
 
 

@@ -11,10 +11,10 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from qa_app.stats import Estimate, proportion_interval
+from kit.stats import Estimate, proportion_interval
 
 CHANNELS = ("phone", "email", "web", "letter", "desk", "survey")
 OPEN_STATUSES = ("open", "in_progress", "transferred")
@@ -67,12 +67,13 @@ class CaseFigures:
     closed_in_time: Estimate  # of the closed cases with a due date
 
 
-def figures(cases: Sequence[dict[str, Any]]) -> CaseFigures:
-    """Cases are dicts with first_contact_resolution, repeat_of, status, closed_at and due."""
+def figures(cases: Sequence[dict[str, Any]], tz: tzinfo) -> CaseFigures:
+    """Cases are dicts with first_contact_resolution, repeat_of, status, closed_at and due. A case
+    is closed in time when it closed on or before its due date in the centre's time zone `tz`."""
     known = [c["first_contact_resolution"] for c in cases if c.get("first_contact_resolution") is not None]
     repeats = sum(1 for c in cases if c.get("repeat_of"))
     closed = [c for c in cases if c.get("closed_at") is not None and c.get("due") is not None]
-    in_time = sum(1 for c in closed if _local_date(c["closed_at"]) <= c["due"])
+    in_time = sum(1 for c in closed if _local_date(c["closed_at"], tz) <= c["due"])
     return CaseFigures(
         cases=len(cases),
         first_contact_resolution=proportion_interval(sum(1 for k in known if k), len(known)),
@@ -81,16 +82,16 @@ def figures(cases: Sequence[dict[str, Any]]) -> CaseFigures:
     )
 
 
-def _local_date(value: datetime | date) -> date:
-    return value.date() if isinstance(value, datetime) else value
+def _local_date(value: datetime | date, tz: tzinfo) -> date:
+    return value.astimezone(tz).date() if isinstance(value, datetime) else value
 
 
-def by(cases: Sequence[dict[str, Any]], key: str) -> dict[str, CaseFigures]:
+def by(cases: Sequence[dict[str, Any]], key: str, tz: tzinfo) -> dict[str, CaseFigures]:
     """Figures per value of `key` (service name, district, channel, department)."""
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for case in cases:
         grouped[case.get(key) or "(none)"].append(case)
-    return {name: figures(rows) for name, rows in sorted(grouped.items())}
+    return {name: figures(rows, tz) for name, rows in sorted(grouped.items())}
 
 
 def period_of(moment: datetime, period: str, tz) -> str:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kit.text import same_word
+
 MIN_CASES = 200
 MIN_PER_SERVICE = 5
 MODEL_FILE = "case-categories.joblib"
@@ -138,26 +140,16 @@ def _words(text: str) -> set[str]:
     return {w for w in re.findall(r"[^\W\d_]+", text.lower()) if len(w) > 2 and w not in STOP_WORDS}
 
 
-def _same_word(word: str, key: str) -> bool:
-    """ "bins" ~ "bin", "collected" ~ "collection": a shared start, as far as a crude stem goes."""
-    if word == key:
-        return True
-    if len(word) > 3 and (word.startswith(key) or key.startswith(word)):
-        return True
-    return len(word) >= 6 and len(key) >= 6 and word[:6] == key[:6]
-
-
 def suggest_by_keywords(text: str, services: list[dict[str, Any]]) -> list[Suggestion]:
-    """Services whose name or keywords share the most words with the text (a word matches a
-    keyword it starts, so "bins" finds "bin"); confidence is the share of the service's
-    keywords found."""
+    """Services whose name or keywords share the most words with the text (compared by their
+    stems, so "bins" finds "bin"); confidence is the share of the service's keywords found."""
     words = _words(text)
     scored = []
     for service in services:
         keys = _words(f"{service['name']} {service.get('keywords') or ''}")
         if not keys:
             continue
-        found = {k for k in keys if any(_same_word(w, k) for w in words)}
+        found = {k for k in keys if any(same_word(w, k) for w in words)}
         if found:
             scored.append(Suggestion(service["id"], service["name"], len(found) / len(keys)))
     return sorted(scored, key=lambda s: (-s.confidence, s.name))[:3]

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from qa_app.cli_support import fail, run_with_database
+from qa_app.cli_support import create_api_key, fail, run_with_database
 
 
 @click.group(name="cases", help="The case register.")
@@ -37,14 +37,7 @@ def cases_train(as_json: bool) -> None:
 @cases_group.command(name="api-client", help="Create an API key for an Open311 app (shown once).")
 @click.option("--name", required=True, help="e.g. 'FixMyStreet'")
 def cases_api_client(name: str) -> None:
-    from qa_app import api_keys
-
-    try:
-        key = run_with_database(lambda: api_keys.create(name, api_keys.Scope.open311))
-    except api_keys.ApiKeyError as error:
-        fail(str(error), 2)
-    click.echo(f"API client {name!r} created; its key (shown once, send it as api_key):", err=True)
-    click.echo(key)
+    create_api_key(name, "open311", "api_key")
 
 
 @cases_group.command(name="erase-expired", help="Erase residents' contacts past their retention (run daily).")

@@ -24,6 +24,7 @@ from cases.tables import Case
 from qa_app import api_keys
 from qa_app.settings import get_settings
 from qa_app.tables import Service
+from qa_app.web import dynamic_form
 
 open311_rate_limit = RateLimitConfig(rate_limit=("minute", 120), store="rate_limit")
 SPEC = "http://wiki.open311.org/GeoReport_v2"
@@ -248,7 +249,9 @@ async def open311_post(request: Request, resource: FromPath[str]) -> Response:
         base, fmt = _split(resource)
         if base != "requests":
             raise Open311Error(404, f"nothing to post to {base!r}")
-        form = {k: str(v) for k, v in (await request.form()).items()}
+        # Not a struct: a body the framework could not convert would answer its own 400, not an
+        # Open311 error; and the fields may come in the query string too. One text per field.
+        form = {k: str(v[-1] if isinstance(v, list) else v) for k, v in (await dynamic_form(request)).items()}
         form.update({k: v for k, v in request.query_params.items() if k not in form})
         if not form.get("api_key"):
             raise Open311Error(403, "api_key is required to post a service request")

@@ -2,14 +2,12 @@
 
 from pathlib import Path
 
-from piccolo.conf.apps import AppConfig
-
-from cases.tables import Case, CaseEvent, CaseLink
+from piccolo.conf.apps import AppConfig, table_finder
 
 APP_CONFIG = AppConfig(
     app_name="cases",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[Case, CaseEvent, CaseLink],
+    table_classes=table_finder(["cases.tables"], exclude_imported=True),
     migration_dependencies=["qa_app.piccolo_app"],
     commands=[],
 )

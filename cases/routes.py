@@ -9,12 +9,14 @@ follows what the agent types (HTMX).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, get, post
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
+from msgspec import Struct
 
 from cases import case_rules, register
 from cases.tables import Case, CaseEvent, CaseLink
@@ -22,6 +24,22 @@ from qa_app.auth import EVERYONE, STAFF, agent_scope, require
 from qa_app.settings import get_settings
 from qa_app.tables import Service
 from qa_app.web import problem, visible_call
+
+
+class StatusForm(Struct):
+    status: str = ""
+    note: str = ""
+
+
+class SuggestForm(Struct):
+    description: str = ""
+
+
+class QuickEntryForm(Struct):
+    description: str = ""
+    service: str = ""
+    address: str = ""
+    resolved: str = ""
 
 
 async def _scope_where(request: Request):
@@ -43,19 +61,20 @@ async def register_page(request: Request, status: FromQuery[str | None] = None) 
         where = wanted if where is None else where & wanted
     rows = await register.case_rows(where, limit=200)
     everything = await register.case_rows(await _scope_where(request))
+    zone = get_settings().timezone
     return Template(
         "cases/cases.html",
         context={
             "rows": rows,
             "status": status or "",
-            "total": case_rules.figures(everything),
+            "total": case_rules.figures(everything, zone),
             "groups": [
-                ("By service", case_rules.by(everything, "service_name")),
-                ("By department", case_rules.by(everything, "department")),
-                ("By channel", case_rules.by(everything, "channel")),
-                ("By district", case_rules.by(everything, "district")),
+                ("By service", case_rules.by(everything, "service_name", zone)),
+                ("By department", case_rules.by(everything, "department", zone)),
+                ("By channel", case_rules.by(everything, "channel", zone)),
+                ("By district", case_rules.by(everything, "district", zone)),
             ],
-            "quarters": case_rules.counts(everything, "quarter", "department", get_settings().timezone),
+            "quarters": case_rules.counts(everything, "quarter", "department", zone),
         },
     )
 
@@ -83,14 +102,17 @@ async def case_page(request: Request, case_id: FromPath[int]) -> Template:
 
 
 @post("/cases/{case_id:int}/status", guards=[require(*EVERYONE)], include_in_schema=False)
-async def case_status(request: Request, case_id: FromPath[int]) -> Redirect | Template:
+async def case_status(
+    request: Request,
+    case_id: FromPath[int],
+    data: Annotated[StatusForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Redirect | Template:
     where = Case.id == case_id
     scope = await _scope_where(request)
     if not await register.case_rows(where if scope is None else where & scope, limit=1):
         raise NotFoundException()
-    form = {k: str(v) for k, v in (await request.form()).items()}
     try:
-        await register.set_status(case_id, form.get("status", ""), form.get("note", ""), request.user.id)
+        await register.set_status(case_id, data.status, data.note, request.user.id)
     except register.CaseError as error:
         return problem("Not changed", str(error))
     return Redirect(f"/cases/{case_id}")
@@ -101,10 +123,9 @@ async def _services() -> list[dict[str, Any]]:
 
 
 @post("/cases/suggest", guards=[require(*EVERYONE)], include_in_schema=False)
-async def suggest(request: Request) -> Template:
+async def suggest(data: Annotated[SuggestForm, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Template:
     """The service choice, with the suggestions for what was typed (an HTMX fragment)."""
-    form = {k: str(v) for k, v in (await request.form()).items()}
-    suggestions = await register.suggest(form.get("description", ""))
+    suggestions = await register.suggest(data.description)
     return Template(
         "cases/_service.html",
         context={"services": await _services(), "suggestions": suggestions, "chosen": None},
@@ -127,19 +148,21 @@ async def call_panel(request: Request, call_id: FromPath[int], case: FromQuery[i
 
 
 @post("/calls/{call_id:int}/cases", guards=[require(*EVERYONE)], include_in_schema=False)
-async def quick_entry(request: Request, call_id: FromPath[int]) -> Redirect | Template:
+async def quick_entry(
+    request: Request,
+    call_id: FromPath[int],
+    data: Annotated[QuickEntryForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Redirect | Template:
     call = await visible_call(request, call_id)
-    form = {k: str(v) for k, v in (await request.form()).items()}
-    service = form.get("service", "")
     try:
         row = await register.create_case(
             channel="phone",
-            description=form.get("description", ""),
-            service_id=int(service) if service.isdigit() else None,
+            description=data.description,
+            service_id=int(data.service) if data.service.isdigit() else None,
             user_id=request.user.id,
             call_id=call["id"],
-            address=form.get("address", ""),
-            resolved_now=form.get("resolved") == "yes",
+            address=data.address,
+            resolved_now=data.resolved == "yes",
         )
     except register.CaseError as error:
         return problem("The case was not logged", str(error))

@@ -2,14 +2,12 @@
 
 from pathlib import Path
 
-from piccolo.conf.apps import AppConfig
-
-from coaching.tables import Action, CoachingPlan, CoachingSession, Goal
+from piccolo.conf.apps import AppConfig, table_finder
 
 APP_CONFIG = AppConfig(
     app_name="coaching",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[CoachingPlan, Goal, Action, CoachingSession],
+    table_classes=table_finder(["coaching.tables"], exclude_imported=True),
     migration_dependencies=["qa_app.piccolo_app"],
     commands=[],
 )

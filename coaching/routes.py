@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
+from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
+from msgspec import Struct
 
 from coaching import goals as goal_rules
 from coaching import plans
@@ -34,10 +36,41 @@ COACHES = (Role.admin, Role.manager, Role.team_leader)
 PEOPLE = (*COACHES, Role.agent)
 
 
-def _problem(title: str, message: str) -> Template:
-    return Template(
-        "error.html", context={"title": title, "message": message, "status": 400}, status_code=HTTP_400_BAD_REQUEST
-    )
+class PlanForm(Struct):
+    focus: str = ""
+
+
+class GoalForm(Struct):
+    kind: str = ""
+    target: str = ""
+    window: str = ""
+    criterion: str = ""
+    section: str = ""
+    due: str = ""
+    note: str = ""
+
+
+class ActionForm(Struct):
+    kind: str = "other"
+    description: str = ""
+    link: str = ""
+    owner: str = "agent"
+    due: str = ""
+
+
+class SessionForm(Struct):
+    kind: str = "weekly"
+    starts_at: str = ""
+    minutes: str = ""
+    place: str = ""
+
+
+class NotesForm(Struct):
+    notes: str = ""
+
+
+class ReflectionForm(Struct):
+    reflection: str = ""
 
 
 async def _visible_agent(request: Request, agent_id: int) -> dict[str, Any]:
@@ -66,10 +99,6 @@ async def _session_of(request: Request, session_id: int) -> dict[str, Any]:
         raise NotFoundException()
     await _visible_agent(request, row["agent"])
     return row
-
-
-async def _form(request: Request) -> dict[str, str]:
-    return {key: str(value) for key, value in (await request.form()).items()}
 
 
 # The team at a glance.
@@ -200,11 +229,14 @@ async def _render_plan(request: Request, agent: dict[str, Any], error: str = "")
 
 
 @post("/coaching/agents/{agent_id:int}/plan", guards=[require(*COACHES)], include_in_schema=False)
-async def create_plan(request: Request, agent_id: FromPath[int]) -> Redirect | Template:
+async def create_plan(
+    request: Request,
+    agent_id: FromPath[int],
+    data: Annotated[PlanForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Redirect | Template:
     agent = await _visible_agent(request, agent_id)
-    form = await _form(request)
     try:
-        await plans.create_plan(agent_id, request.user.id, form.get("focus", ""))
+        await plans.create_plan(agent_id, request.user.id, data.focus)
     except plans.CoachingError as error:
         return await _render_plan(request, agent, str(error))
     return Redirect(f"/coaching/agents/{agent_id}")
@@ -215,22 +247,23 @@ def _date(text: str) -> date | None:
 
 
 @post("/coaching/plans/{plan_id:int}/goals", guards=[require(*COACHES)], include_in_schema=False)
-async def add_goal(request: Request, plan_id: FromPath[int]) -> Redirect | Template:
+async def add_goal(
+    request: Request,
+    plan_id: FromPath[int],
+    data: Annotated[GoalForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Redirect | Template:
     plan = await _plan_of(request, plan_id)
-    form = await _form(request)
-    kind = form.get("kind", "")
+    kind = data.kind
     try:
-        target = float(form.get("target", "").replace("%", "").replace(",", ".") or "nan")
+        target = float(data.target.replace("%", "").replace(",", ".") or "nan")
         if kind != "handle_time":
             target /= 100  # typed as a percentage
-        window = int(form.get("window") or goal_rules.DEFAULT_WINDOWS.get(kind, 6))
-        subject = (
-            form.get("criterion" if kind == "criterion" else "section", "")
-            if kind in goal_rules.EVALUATION_KINDS
-            else ""
-        )
-        goal = goal_rules.Goal(kind, target, window, subject, _date(form.get("due", "")))
-        await plans.add_goal(plan_id, goal, form.get("note", ""), request.user.id)
+        window = int(data.window or goal_rules.DEFAULT_WINDOWS.get(kind, 6))
+        subject = ""
+        if kind in goal_rules.EVALUATION_KINDS:
+            subject = data.criterion if kind == "criterion" else data.section
+        goal = goal_rules.Goal(kind, target, window, subject, _date(data.due))
+        await plans.add_goal(plan_id, goal, data.note, request.user.id)
     except (ValueError, goal_rules.GoalError) as error:
         message = (
             str(error)
@@ -253,18 +286,15 @@ async def drop_goal(request: Request, goal_id: FromPath[int]) -> Redirect:
 
 
 @post("/coaching/plans/{plan_id:int}/actions", guards=[require(*COACHES)], include_in_schema=False)
-async def add_action(request: Request, plan_id: FromPath[int]) -> Redirect | Template:
+async def add_action(
+    request: Request,
+    plan_id: FromPath[int],
+    data: Annotated[ActionForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Redirect | Template:
     plan = await _plan_of(request, plan_id)
-    form = await _form(request)
     try:
         await plans.add_action(
-            plan_id,
-            form.get("kind", "other"),
-            form.get("description", ""),
-            form.get("link", ""),
-            form.get("owner", "agent"),
-            _date(form.get("due", "")),
-            request.user.id,
+            plan_id, data.kind, data.description, data.link, data.owner, _date(data.due), request.user.id
         )
     except (ValueError, plans.CoachingError) as error:
         agent = await _visible_agent(request, plan["agent"])
@@ -283,20 +313,18 @@ async def action_done(request: Request, action_id: FromPath[int]) -> Redirect:
 
 
 @post("/coaching/plans/{plan_id:int}/sessions", guards=[require(*COACHES)], include_in_schema=False)
-async def schedule(request: Request, plan_id: FromPath[int]) -> Redirect | Template:
+async def schedule(
+    request: Request,
+    plan_id: FromPath[int],
+    data: Annotated[SessionForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Redirect | Template:
     plan = await _plan_of(request, plan_id)
-    form = await _form(request)
     try:
-        starts = datetime.fromisoformat(form.get("starts_at", ""))
+        starts = datetime.fromisoformat(data.starts_at)
         if starts.tzinfo is None:
             starts = starts.replace(tzinfo=get_settings().timezone)
         session_id = await plans.schedule_session(
-            plan_id,
-            form.get("kind", "weekly"),
-            starts,
-            int(form.get("minutes") or 30),
-            form.get("place", ""),
-            request.user.id,
+            plan_id, data.kind, starts, int(data.minutes or 30), data.place, request.user.id
         )
     except (ValueError, plans.CoachingError) as error:
         agent = await _visible_agent(request, plan["agent"])
@@ -324,9 +352,13 @@ async def session_page(request: Request, session_id: FromPath[int]) -> Template:
 
 
 @post("/coaching/sessions/{session_id:int}/notes", guards=[require(*COACHES)], include_in_schema=False)
-async def session_notes(request: Request, session_id: FromPath[int]) -> Redirect:
+async def session_notes(
+    request: Request,
+    session_id: FromPath[int],
+    data: Annotated[NotesForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Redirect:
     await _session_of(request, session_id)
-    await plans.save_notes(session_id, (await _form(request)).get("notes", ""), request.user.id)
+    await plans.save_notes(session_id, data.notes, request.user.id)
     return Redirect(f"/coaching/sessions/{session_id}")
 
 
@@ -338,9 +370,13 @@ async def _own_session(request: Request, session_id: int) -> dict[str, Any]:
 
 
 @post("/coaching/sessions/{session_id:int}/reflection", guards=[require(Role.agent)], include_in_schema=False)
-async def session_reflection(request: Request, session_id: FromPath[int]) -> Redirect:
+async def session_reflection(
+    request: Request,
+    session_id: FromPath[int],
+    data: Annotated[ReflectionForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Redirect:
     await _own_session(request, session_id)
-    await plans.save_reflection(session_id, (await _form(request)).get("reflection", ""), request.user.id)
+    await plans.save_reflection(session_id, data.reflection, request.user.id)
     return Redirect(f"/coaching/sessions/{session_id}")
 
 

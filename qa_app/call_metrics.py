@@ -10,10 +10,12 @@ Definitions (as Stockholm and Edinburgh use them):
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
 from qa_app import db
+from qa_app.settings import get_settings
 from qa_app.tables import Call
 
 DEFAULT_THRESHOLD_SECONDS = 60
@@ -78,4 +80,34 @@ async def call_figures(
         threshold_seconds=threshold_seconds,
         total_wait_answered=int(row["wait"]),
         total_handle=int(row["handle"]),
+    )
+
+
+@dataclass(frozen=True)
+class ContactCounts:
+    """Calls offered in a period by service, department, hour of day and weekday (local time)."""
+
+    calls: int
+    by_service: list[tuple[str, int]]  # most first
+    by_department: list[tuple[str, int]]
+    by_hour: list[tuple[int, int]]  # in the order of the day
+    by_weekday: list[tuple[int, int]]  # 0 = Monday
+
+
+async def contact_counts(start: datetime, end: datetime, *, agent_ids: list[int] | None = None) -> ContactCounts:
+    zone = get_settings().timezone
+    query = Call.select(
+        Call.offered_at, Call.service.name.as_alias("service"), Call.service.department.name.as_alias("department")
+    ).where((Call.offered_at >= start) & (Call.offered_at < end))
+    if agent_ids is not None:
+        query = query.where(Call.agent.is_in(agent_ids or [-1]))
+    calls = await query
+    local = [c["offered_at"].astimezone(zone) for c in calls]
+    hours, weekdays = Counter(t.hour for t in local), Counter(t.weekday() for t in local)
+    return ContactCounts(
+        calls=len(calls),
+        by_service=Counter(c["service"] or "(not recorded)" for c in calls).most_common(),
+        by_department=Counter(c["department"] or "(not recorded)" for c in calls).most_common(),
+        by_hour=sorted(hours.items()),
+        by_weekday=sorted(weekdays.items()),
     )

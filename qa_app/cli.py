@@ -176,8 +176,8 @@ def import_calls_command(
     source_timezone: str | None,
     as_json: bool,
 ) -> None:
+    from qa_app.cli_support import byte_progress
     from qa_app.imports.run import import_calls
-    from qa_app.progress import byte_progress
 
     with byte_progress(f"importing {file.name}") as progress:
         summary = run_with_database(

@@ -1,15 +1,21 @@
-"""What every package's commands share: a one-line failure, and running a coroutine against the
-configured database (with pending migrations applied first, so a fresh data folder just works)."""
+"""What every package's commands share: a one-line failure; running a coroutine against the
+configured database (with pending migrations applied first, so a fresh data folder just works);
+progress for long work, a bar on a terminal and plain lines elsewhere (logs, CI), always on
+stderr so that stdout stays clean for `--json`."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
 import sys
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from qa_app import db
 from qa_app.imports.common import ImportError_
@@ -53,3 +59,60 @@ def handles_config_errors(command: Callable) -> Callable:
             fail(str(error), 2)
 
     return wrapper
+
+
+def create_api_key(name: str, scope: str, how_to_send: str) -> None:
+    """Make an API key of `scope` for the system `name` and print it once on stdout."""
+    from qa_app import api_keys
+
+    try:
+        key = run_with_database(lambda: api_keys.create(name, api_keys.Scope(scope)))
+    except api_keys.ApiKeyError as error:
+        fail(str(error), 2)
+    click.echo(f"API key {name!r} ({scope}) created; the key, shown once (send it as {how_to_send}):", err=True)
+    click.echo(key)
+
+
+class PlainProgress:
+    """One line at most every `every` seconds, and one at the end."""
+
+    def __init__(self, label: str, unit: str, every: float = 5.0):
+        self.label, self.unit, self.every, self.last = label, unit, every, 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self.last < self.every:
+            return
+        self.last = now
+        if self.unit == "bytes":
+            share = 100 * done / total if total else 100
+            print(f"{self.label}: {share:.0f}% ({done:,} of {total:,} bytes)", file=sys.stderr, flush=True)
+        else:
+            print(f"{self.label}: {done} of {total}", file=sys.stderr, flush=True)
+
+
+@contextmanager
+def _progress(label: str, unit: str) -> Iterator:
+    if not sys.stderr.isatty():
+        yield PlainProgress(label, unit)
+        return
+    count = DownloadColumn() if unit == "bytes" else TextColumn("{task.completed}/{task.total}")
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), count, TimeRemainingColumn(), console=Console(stderr=True)
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def byte_progress(label: str):
+    """Progress through a file, in bytes."""
+    return _progress(label, "bytes")
+
+
+def item_progress(label: str):
+    """Progress in items (recordings, jobs)."""
+    return _progress(label, "items")

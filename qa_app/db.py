@@ -2,8 +2,8 @@
 write transactions) or PostgreSQL (asyncpg).
 
 Piccolo binds each table to an engine; `use_database()` points every table, and Piccolo's
-own migration machinery (through `qa_app.piccolo_conf.DB`), at one engine. That is what lets
-one process (the test suite) run against SQLite and then PostgreSQL.
+own migration machinery (`qa_app.piccolo_conf.DB` answers `current_engine()`), at one engine.
+That is what lets one process (the test suite) run against SQLite and then PostgreSQL.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
-from qa_app.settings import ConfigError, database_kind
+from qa_app.settings import ConfigError, database_kind, get_settings
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
@@ -78,19 +78,23 @@ def use_database(url: str) -> Engine:
     return engine
 
 
+_engine: Engine | None = None
+
+
 def bind(engine: Engine) -> None:
     """Point Piccolo's configuration and every table at `engine`."""
-    import qa_app.piccolo_conf as conf
-
-    conf.DB = engine
+    global _engine
+    _engine = engine
     for table in all_tables():
         table._meta.db = engine
 
 
 def current_engine() -> Engine:
-    import qa_app.piccolo_conf as conf
-
-    return conf.DB
+    """The bound engine; until one is bound, that of QA_DATABASE_URL."""
+    global _engine
+    if _engine is None:
+        _engine = engine_for_url(get_settings().database_url)
+    return _engine
 
 
 def is_sqlite(engine: Engine | None = None) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import os
 import random
+import tomllib
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -28,97 +29,14 @@ from qa_app.timeutil import current_month, previous_month
 
 DEMO_DOMAIN = "demo.example.org"
 
-DEPARTMENTS = {
-    "Waste and Recycling": "waste",
-    "Roads and Streets": "streets",
-    "Parking and Transport": "streets",
-    "Council Tax and Benefits": "tax",
-    "Housing": "housing",
-    "Civil Registration": "general",
-    "Environmental Health": "general",
-    "Planning and Building Control": "general",
-    "Leisure and Culture": "general",
-    "Education and Social Care": "general",
-}
-
-# (service, department, class, relative volume)
+# The organisation (departments, the service catalogue, teams, agents) is data: demo_centre.toml.
+CENTRE = tomllib.loads((Path(__file__).parent / "demo_centre.toml").read_text())
+DEPARTMENTS: dict[str, str] = CENTRE["departments"]
 SERVICES = [
-    ("Missed bin collection", "Waste and Recycling", "A", 9),
-    ("Bulky waste pick-up", "Waste and Recycling", "A", 6),
-    ("New or replacement bin", "Waste and Recycling", "A", 5),
-    ("Recycling centre opening hours", "Waste and Recycling", "A", 3),
-    ("Garden waste subscription", "Waste and Recycling", "A", 3),
-    ("Pothole report", "Roads and Streets", "A", 4),
-    ("Street light not working", "Roads and Streets", "A", 3),
-    ("Graffiti removal", "Roads and Streets", "A", 1),
-    ("Fly-tipping report", "Roads and Streets", "A", 2),
-    ("Snow clearing and gritting", "Roads and Streets", "B", 1),
-    ("Residents' parking permit", "Parking and Transport", "A", 4),
-    ("Parking fine appeal", "Parking and Transport", "C", 3),
-    ("Blue badge application", "Parking and Transport", "B", 2),
-    ("Council tax payment", "Council Tax and Benefits", "A", 7),
-    ("Council tax bill query", "Council Tax and Benefits", "B", 6),
-    ("Council tax discount or exemption", "Council Tax and Benefits", "B", 3),
-    ("Housing benefit claim", "Council Tax and Benefits", "C", 4),
-    ("Free school meals", "Council Tax and Benefits", "B", 1),
-    ("Council house repair", "Housing", "A", 5),
-    ("Housing application", "Housing", "C", 3),
-    ("Rent payment", "Housing", "A", 3),
-    ("Antisocial behaviour", "Housing", "C", 1),
-    ("Birth registration appointment", "Civil Registration", "A", 2),
-    ("Death registration", "Civil Registration", "B", 1),
-    ("Marriage or civil partnership", "Civil Registration", "B", 1),
-    ("Certificate copies", "Civil Registration", "A", 1),
-    ("Noise complaint", "Environmental Health", "B", 2),
-    ("Pest control", "Environmental Health", "A", 2),
-    ("Food hygiene complaint", "Environmental Health", "C", 1),
-    ("Planning application enquiry", "Planning and Building Control", "C", 2),
-    ("Building control inspection", "Planning and Building Control", "C", 1),
-    ("Tree preservation", "Planning and Building Control", "B", 1),
-    ("Library membership and loans", "Leisure and Culture", "A", 1),
-    ("Sports centre booking", "Leisure and Culture", "A", 2),
-    ("Park and playground maintenance", "Leisure and Culture", "A", 1),
-    ("School admissions", "Education and Social Care", "B", 2),
-    ("School transport", "Education and Social Care", "B", 1),
-    ("Adult social care referral", "Education and Social Care", "C", 1),
-    ("Home care and meals", "Education and Social Care", "C", 1),
-    ("Elections and voter registration", "Education and Social Care", "A", 1),
-]
-
-TEAMS = ["Team Castle", "Team Harbour", "Team Meadow"]
-
-AGENT_NAMES = [
-    "Aisha Khan",
-    "Lars Eriksson",
-    "Fiona MacLeod",
-    "Pieter Vermeulen",
-    "Sofia Lindqvist",
-    "Callum Reid",
-    "Emma de Smet",
-    "Jonas Berg",
-    "Priya Sharma",
-    "Hannah Janssens",
-    "Oskar Nilsson",
-    "Grace Murray",
-    "Thomas Claes",
-    "Maja Andersson",
-    "Ruairidh Fraser",
-    "Noor El Amrani",
-    "Erik Johansson",
-    "Isla Campbell",
-    "Lotte Peeters",
-    "Ahmed Hassan",
-    "Karin Svensson",
-    "Jamie Robertson",
-    "Elif Yilmaz",
-    "Wout Maes",
-    "Linnea Holm",
-    "Ewan Stewart",
-    "Julia Nowak",
-    "Sander Wouters",
-    "Freya Douglas",
-    "Mateo García",
-]
+    (s["name"], s["department"], s["class"], s["volume"]) for s in CENTRE["services"]
+]  # (service, department, class, relative volume)
+TEAMS: list[str] = CENTRE["teams"]
+AGENT_NAMES: list[str] = CENTRE["agents"]
 
 LEADERS = [("Morag Henderson", TEAMS[0]), ("Bram Willems", TEAMS[1]), ("Ingrid Larsson", TEAMS[2])]
 

@@ -2,42 +2,12 @@
 
 from pathlib import Path
 
-from piccolo.conf.apps import AppConfig
-
-from qa_app.tables import (
-    Agent,
-    ApiClient,
-    Attendance,
-    AuditLog,
-    Call,
-    Department,
-    ImportRun,
-    Notification,
-    NotificationSetting,
-    Service,
-    Team,
-    User,
-    WebSession,
-)
+from piccolo.conf.apps import AppConfig, table_finder
 
 APP_CONFIG = AppConfig(
     app_name="qa_app",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[
-        User,
-        Department,
-        Service,
-        Team,
-        Agent,
-        Call,
-        Attendance,
-        ImportRun,
-        AuditLog,
-        WebSession,
-        Notification,
-        NotificationSetting,
-        ApiClient,
-    ],
+    table_classes=table_finder(["qa_app.tables"], exclude_imported=True),
     migration_dependencies=[],
     commands=[],
 )

@@ -1,14 +1,17 @@
 """Piccolo's configuration module (PICCOLO_CONF points here).
 
-`DB` is the engine for QA_DATABASE_URL; `qa_app.db.use_database()` replaces it at run time.
+`DB` is the engine `qa_app.db` has bound (QA_DATABASE_URL until `use_database()` binds another),
+looked up on each use; the apps are those of the installed packages.
 """
 
 from piccolo.conf.apps import AppRegistry
 
-from qa_app import packages
-from qa_app.db import engine_for_url
-from qa_app.settings import get_settings
-
-DB = engine_for_url(get_settings().database_url)
+from qa_app import db, packages
 
 APP_REGISTRY = AppRegistry(apps=packages.piccolo_apps())
+
+
+def __getattr__(name: str):
+    if name == "DB":
+        return db.current_engine()
+    raise AttributeError(name)

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from qa_app import db
-from qa_app.tables import Agent, Call, Department, Service, Team, User
+from qa_app.tables import Agent, Call, Service, Team, User
 
 PAGE_SIZE = 50
 
@@ -60,24 +60,17 @@ async def list_calls(
         # For a team's scope, walking the time index and filtering is far cheaper than merging
         # one index range per agent and sorting them; the unary plus tells SQLite so.
         where.append(db.sql_in('c."agent"' if len(scope) <= 1 else '+c."agent"', scope))
-    if filters.agent_id is not None:
-        where.append('c."agent" = {}')
-        args.append(filters.agent_id)
-    if filters.team_id is not None:
-        where.append('c."agent" IN (SELECT "id" FROM "agent" WHERE "team" = {})')
-        args.append(filters.team_id)
-    if filters.queue:
-        where.append('c."queue" = {}')
-        args.append(filters.queue)
-    if filters.disposition:
-        where.append('c."disposition" = {}')
-        args.append(filters.disposition)
-    if filters.start:
-        where.append('c."offered_at" >= {}')
-        args.append(filters.start)
-    if filters.end:
-        where.append('c."offered_at" < {}')
-        args.append(filters.end)
+    for value, clause in (
+        (filters.agent_id, 'c."agent" = {}'),
+        (filters.team_id, 'c."agent" IN (SELECT "id" FROM "agent" WHERE "team" = {})'),
+        (filters.queue, 'c."queue" = {}'),
+        (filters.disposition, 'c."disposition" = {}'),
+        (filters.start, 'c."offered_at" >= {}'),
+        (filters.end, 'c."offered_at" < {}'),
+    ):
+        if value is not None and value != "":
+            where.append(clause)
+            args.append(value)
     ascending = False
     if (cursor := decode_cursor(before)) is not None:
         where.append('(c."offered_at", c."id") < ({}, {})')
@@ -200,10 +193,6 @@ async def list_services() -> list[dict[str, Any]]:
         .order_by(Service.department.name)
         .order_by(Service.name)
     )
-
-
-async def list_departments() -> list[dict[str, Any]]:
-    return await Department.select().order_by(Department.name)
 
 
 async def list_users() -> list[dict[str, Any]]:

@@ -35,6 +35,10 @@ class Settings:
     imap_url: str | None
     secure_cookies: bool = False
     agent_channel: int = 0  # QA_AGENT_CHANNEL: left (0) or right (1)
+    # Working hours of the mystery-email audits (audits/working_hours.py reads these).
+    office_hours: str = ""  # QA_OFFICE_HOURS, e.g. "Mon-Thu 08:00-17:00; Fri 08:00-15:00"
+    holidays_country: str = ""  # QA_HOLIDAYS: public holidays of a country (and region): "SE", "GB-SCT"
+    extra_holidays: str = ""  # QA_EXTRA_HOLIDAYS: closed days, e.g. "2026-12-24, 2026-12-31"
 
     @property
     def secret_key(self) -> str:
@@ -106,6 +110,9 @@ def get_settings() -> Settings:
         # Behind HTTPS (production), cookies must say so; the local demo runs on plain HTTP.
         secure_cookies=os.environ.get("QA_SECURE_COOKIES", "").lower() in {"1", "true", "yes"},
         agent_channel=_agent_channel(os.environ.get("QA_AGENT_CHANNEL", "left")),
+        office_hours=os.environ.get("QA_OFFICE_HOURS", ""),
+        holidays_country=os.environ.get("QA_HOLIDAYS", ""),
+        extra_holidays=os.environ.get("QA_EXTRA_HOLIDAYS", ""),
     )
 
 

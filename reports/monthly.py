@@ -1,29 +1,29 @@
-"""The monthly quality report's content: every figure read through the same functions the pages
-use (`qa_app.call_metrics`, `surveys.figures`, `qa_app.case_rules`, `surveys.audits`,
-`scorecards`, `coaching.plans`), laid out as sections of tables, so the PDF, the CSV and the
-XLSX exports show the same numbers.
+"""The monthly quality report's content. Each package supplies its own figures (`qa_app.call_metrics`,
+`cases.figures`, `surveys.figures`, `audits.figures`, `scorecards.figures`, `coaching.figures`),
+the same functions its pages use; this module only lays them out as sections of tables, so the
+PDF, the CSV and the XLSX exports show the same numbers.
 
 A section whose data does not exist yet says so in one line rather than disappearing.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
 
-from cases import case_rules, register
-from cases.tables import Case
+from audits import figures as audit_figures
+from cases import figures as case_figures
+from coaching import figures as coaching_figures
+from kit.stats import Estimate
 from qa_app import call_metrics
 from qa_app.settings import get_settings
-from qa_app.stats import Estimate, mean_interval
-from qa_app.tables import Agent, Call, Team
+from qa_app.tables import Agent, Team
 from qa_app.timeutil import month_range, previous_month
 from scorecards import config as scorecard_config
+from scorecards import figures as scorecard_figures
 from scorecards.balanced_queries import month_key
-from scorecards.tables import Assignment, CalibrationSession, Evaluation, EvaluationAnswer, PickStatus, Sample
-from surveys.tables import SurveyResponse
+from surveys import figures as survey_figures
 
 FCR_TARGET = 0.70  # Stockholm: 70% resolved at first contact
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -96,24 +96,19 @@ class Headline:
 
 
 async def headline(first: date, agent_ids: list[int] | None) -> Headline:
-    from surveys.figures import figures as survey_figures
-
     zone = get_settings().timezone
     start, end = month_range(first, zone)
     threshold = (await scorecard_config.load())["service_level_seconds"]
     calls = await call_metrics.call_figures(start, end, agent_ids=agent_ids, threshold_seconds=threshold)
-    where = (Case.created_at >= start) & (Case.created_at < end)
-    if agent_ids is not None:
-        where &= Case.agent.is_in(agent_ids or [-1])
-    case_figures = case_rules.figures(await register.case_rows(where))
-    surveys = await survey_figures(start, end, agent_ids=agent_ids)
+    cases = await case_figures.month_figures(start, end, agent_ids)
+    surveys = await survey_figures.figures(start, end, agent_ids=agent_ids)
     return Headline(
         offered=calls.offered,
         service_level=calls.service_level,
         asa=calls.average_speed_of_answer,
         abandonment=calls.abandonment_rate,
         aht=calls.average_handle_time,
-        fcr=case_figures.first_contact_resolution,
+        fcr=cases.first_contact_resolution,
         csat=surveys.csat,
         nps=surveys.nps,
     )
@@ -227,31 +222,9 @@ async def trend_section(first: date, agent_ids: list[int] | None) -> Section:
 
 
 async def quality_section(first: date, agent_ids: list[int] | None) -> Section:
-    key = month_key(first)
-    where = (Evaluation.month == key) & Evaluation.calibration.is_null() & (Evaluation.status != "draft")
-    if agent_ids is not None:
-        where &= Evaluation.agent.is_in(agent_ids or [-1])
-    evaluations = (
-        await Evaluation.select(
-            Evaluation.id,
-            Evaluation.score,
-            Evaluation.critical_failed,
-            Evaluation.groups,
-            Evaluation.agent.name.as_alias("agent"),
-            Evaluation.agent.team.name.as_alias("team"),
-        )
-        .where(where)
-        .output(load_json=True)
-    )
-    sample = await Sample.select(Sample.id).where(Sample.month == key).first()
-    planned = 0
-    if sample:
-        picks = Assignment.count().where((Assignment.sample == sample["id"]) & (Assignment.status == PickStatus.active))
-        if agent_ids is not None:
-            picks = picks.where(Assignment.agent.is_in(agent_ids or [-1]))
-        planned = await picks
+    quality = await scorecard_figures.quality_month(first, agent_ids)
     section = Section("quality", "Quality")
-    if not evaluations:
+    if not quality.released:
         section.note = "No evaluation released this month yet."
     section.tables.append(
         Table(
@@ -259,92 +232,58 @@ async def quality_section(first: date, agent_ids: list[int] | None) -> Section:
             "Evaluations against the plan",
             ["Planned (sampled calls)", "Released", "Share done"],
             ["int", "int", "pct"],
-            [[planned, len(evaluations), len(evaluations) / planned if planned else None]],
+            [[quality.planned, quality.released, quality.released / quality.planned if quality.planned else None]],
         )
     )
-    for group_key, title in (("team", "Mean score by team"), ("agent", "Mean score by agent")):
-        grouped: dict[str, list[float]] = defaultdict(list)
-        for e in evaluations:
-            if e["score"] is not None:
-                grouped[e[group_key] or "(none)"].append(e["score"])
-        rows = []
-        for name, scores in sorted(grouped.items()):
-            estimate = mean_interval(scores)
-            low = None if estimate.low is None else max(0.0, estimate.low)  # a score lies in 0..1
-            high = None if estimate.high is None else min(1.0, estimate.high)
-            rows.append([name, estimate.n, estimate.value, low, high])
+    for group_key, title, groups in (
+        ("team", "Mean score by team", quality.by_team),
+        ("agent", "Mean score by agent", quality.by_agent),
+    ):
         section.tables.append(
             Table(
                 f"quality_by_{group_key}",
                 title,
                 [group_key.capitalize(), "n", "Mean", "95% low", "95% high"],
                 ["text", "int", "pct", "pct", "pct"],
-                rows,
+                [[name, e.n, e.value, e.low, e.high] for name, e in groups],
             )
         )
-    answers = await EvaluationAnswer.select(EvaluationAnswer.criterion, EvaluationAnswer.passed).where(
-        EvaluationAnswer.evaluation.is_in([e["id"] for e in evaluations] or [-1])
-        & EvaluationAnswer.passed.is_not_null()
-    )
-    failed, answered = Counter(), Counter()
-    for a in answers:
-        answered[a["criterion"]] += 1
-        failed[a["criterion"]] += not a["passed"]
     section.tables.append(
         Table(
             "quality_failed_criteria",
             "Most failed criteria",
             ["Criterion", "Failed", "Answered", "Failure rate"],
             ["text", "int", "int", "pct"],
-            [[c, n, answered[c], n / answered[c]] for c, n in failed.most_common(10) if n],
+            [[c, n, answered, n / answered] for c, n, answered in quality.failed_criteria],
             "No criterion failed this month.",
         )
     )
-    critical = Counter()
-    for e in evaluations:
-        for group, result in (e["groups"] or {}).items():
-            if isinstance(result, dict) and result.get("zeroed"):
-                critical[group] += 1
     section.tables.append(
         Table(
             "quality_critical",
             "Critical errors by group",
             ["Error group", "Evaluations zeroed"],
             ["text", "int"],
-            [[g, n] for g, n in sorted(critical.items())],
+            [list(row) for row in quality.critical],
             "No critical error this month.",
         )
     )
-    section.tables.append(await _calibration_table(first))
+    section.tables.append(
+        Table(
+            "quality_calibration",
+            "Calibration sessions closed",
+            ["Session", "Markers", "Krippendorff's alpha"],
+            ["text", "int", "float"],
+            [list(row) for row in quality.calibrations],
+            "No calibration session closed this month.",
+        )
+    )
     return section
 
 
-async def _calibration_table(first: date) -> Table:
-    from scorecards import calibration_store
-
-    zone = get_settings().timezone
-    start, end = month_range(first, zone)
-    rows = []
-    for session in await CalibrationSession.select(CalibrationSession.id, CalibrationSession.title).where(
-        (CalibrationSession.closed_at >= start) & (CalibrationSession.closed_at < end)
-    ):
-        result = await calibration_store.results(session["id"])
-        rows.append([session["title"], len(result["ratings"]), result["alpha"]])
-    return Table(
-        "quality_calibration",
-        "Calibration sessions closed",
-        ["Session", "Markers", "Krippendorff's alpha"],
-        ["text", "int", "float"],
-        rows,
-        "No calibration session closed this month.",
-    )
-
-
 async def customers_section(first: date, agent_ids: list[int] | None) -> Section:
-    from surveys import figures
-
     start, end = month_range(first, get_settings().timezone)
-    total = await figures.figures(start, end, agent_ids=agent_ids)
+    total = await survey_figures.figures(start, end, agent_ids=agent_ids)
     section = Section("customers", "Residents' surveys")
     if not total.responses:
         section.note = "No survey answers this month."
@@ -354,7 +293,7 @@ async def customers_section(first: date, agent_ids: list[int] | None) -> Section
     def row(name: str, f) -> list[Any]:
         return [name, f.responses, f.invited, f.response_rate.value, f.csat, f.nps, f.ces, f.resolution]
 
-    groups = await figures.by_group(start, end, agent_ids)
+    groups = await survey_figures.by_group(start, end, agent_ids)
     section.tables.append(
         Table(
             "surveys_total",
@@ -374,16 +313,8 @@ async def customers_section(first: date, agent_ids: list[int] | None) -> Section
                 [row(n, f) for n, f in groups[key]],
             )
         )
-    praise = await figures.praise(start, end, agent_ids, limit=5)
-    others = SurveyResponse.select(SurveyResponse.comment, SurveyResponse.call.agent.name.as_alias("agent")).where(
-        (SurveyResponse.call.offered_at >= start)
-        & (SurveyResponse.call.offered_at < end)
-        & (SurveyResponse.praise == False)  # noqa: E712
-        & (SurveyResponse.comment != "")
-    )
-    if agent_ids is not None:
-        others = others.where(SurveyResponse.call.agent.is_in(agent_ids or [-1]))
-    others = await others.order_by(SurveyResponse.created_at, ascending=False).limit(3)
+    praise = await survey_figures.praise(start, end, agent_ids, limit=5)
+    others = await survey_figures.other_comments(start, end, agent_ids, limit=3)
     section.tables.append(
         Table(
             "surveys_comments",
@@ -399,22 +330,13 @@ async def customers_section(first: date, agent_ids: list[int] | None) -> Section
 
 
 async def email_section(first: date) -> Section:
-    from audits import campaigns
-    from audits.tables import AuditCampaign
-    from audits.working_hours import from_settings
-
     _start, end = month_range(first, get_settings().timezone)
-    campaign = (
-        await AuditCampaign.select()
-        .where(AuditCampaign.created_at < end)
-        .order_by(AuditCampaign.created_at, ascending=False)
-        .first()
-    )
+    latest = await audit_figures.latest_results(end)
     section = Section("email", "Email channel: mystery emails")
-    if campaign is None:
+    if latest is None:
         section.note = "No mystery-email campaign yet."
         return section
-    result = await campaigns.results(campaign["id"], from_settings())
+    campaign, result = latest
     rows = []
     for name, now, before in result["rows"]:
         rows.append(
@@ -452,50 +374,28 @@ async def email_section(first: date) -> Section:
 
 
 async def coaching_section(first: date, agent_ids: list[int] | None) -> Section:
-    from coaching import plans
-    from coaching.tables import CoachingPlan, CoachingSession
-
-    start, end = month_range(first, get_settings().timezone)
-    sessions = CoachingSession.select(
-        CoachingSession.kind, CoachingSession.starts_at, CoachingSession.notes, CoachingSession.acknowledged_at
-    ).where((CoachingSession.starts_at >= start) & (CoachingSession.starts_at < end))
-    open_plans = CoachingPlan.select(CoachingPlan.id, CoachingPlan.agent).where(CoachingPlan.status == "open")
-    if agent_ids is not None:
-        sessions = sessions.where(CoachingSession.agent.is_in(agent_ids or [-1]))
-        open_plans = open_plans.where(CoachingPlan.agent.is_in(agent_ids or [-1]))
-    sessions, open_plans = await sessions, await open_plans
+    coaching = await coaching_figures.coaching_month(first, agent_ids)
     section = Section("coaching", "Coaching")
-    if not sessions and not open_plans:
+    if coaching.empty:
         section.note = "No coaching plan or session this month."
         return section
-    now = datetime.now(timezone.utc)
-    rows = []
-    for kind, label in (("weekly", "Weekly check-ins"), ("monthly", "Monthly reviews")):
-        own = [s for s in sessions if s["kind"] == kind]
-        due = [s for s in own if s["starts_at"] <= now]
-        held = [s for s in due if s["notes"] or s["acknowledged_at"]]
-        rows.append([label, len(own), len(due), len(held), sum(1 for s in own if s["acknowledged_at"])])
     section.tables.append(
         Table(
             "coaching_sessions",
             "Sessions",
             ["", "Scheduled", "Due by now", "Held (notes written)", "Acknowledged"],
             ["text", "int", "int", "int", "int"],
-            rows,
+            [[s.label, s.scheduled, s.due, s.held, s.acknowledged] for s in coaching.sessions],
         )
     )
-    met = total = 0
-    for plan in open_plans:
-        for _goal, progress in await plans.goal_progress(plan["agent"], plan["id"]):
-            total += 1
-            met += progress.met is True
+    met, total = coaching.goals_met, coaching.goals
     section.tables.append(
         Table(
             "coaching_goals",
             "Goals of the open plans",
             ["Plans", "Goals", "Met now", "Share met"],
             ["int", "int", "int", "pct"],
-            [[len(open_plans), total, met, met / total if total else None]],
+            [[coaching.open_plans, total, met, met / total if total else None]],
         )
     )
     return section
@@ -503,27 +403,17 @@ async def coaching_section(first: date, agent_ids: list[int] | None) -> Section:
 
 async def contacts_section(first: date, agent_ids: list[int] | None) -> Section:
     start, end = month_range(first, get_settings().timezone)
-    zone = get_settings().timezone
-    query = Call.select(
-        Call.offered_at, Call.service.name.as_alias("service"), Call.service.department.name.as_alias("department")
-    ).where((Call.offered_at >= start) & (Call.offered_at < end))
-    if agent_ids is not None:
-        query = query.where(Call.agent.is_in(agent_ids or [-1]))
-    calls = await query
+    contacts = await call_metrics.contact_counts(start, end, agent_ids=agent_ids)
     section = Section("contacts", "Contacts")
-    if not calls:
+    if not contacts.calls:
         section.note = "No contacts this month yet."
-    by_service = Counter(c["service"] or "(not recorded)" for c in calls)
-    by_department = Counter(c["department"] or "(not recorded)" for c in calls)
-    hours = Counter(c["offered_at"].astimezone(zone).hour for c in calls)
-    weekdays = Counter(c["offered_at"].astimezone(zone).weekday() for c in calls)
     section.tables.append(
         Table(
             "contacts_by_service",
             "Calls by service",
             ["Service", "Calls"],
             ["text", "int"],
-            [[k, n] for k, n in by_service.most_common()],
+            [list(row) for row in contacts.by_service],
         )
     )
     section.tables.append(
@@ -532,7 +422,7 @@ async def contacts_section(first: date, agent_ids: list[int] | None) -> Section:
             "Calls by department",
             ["Department", "Calls"],
             ["text", "int"],
-            [[k, n] for k, n in by_department.most_common()],
+            [list(row) for row in contacts.by_department],
         )
     )
     section.tables.append(
@@ -541,7 +431,7 @@ async def contacts_section(first: date, agent_ids: list[int] | None) -> Section:
             "Calls by hour of day",
             ["Hour", "Calls"],
             ["text", "int"],
-            [[f"{h:02d}:00", hours[h]] for h in sorted(hours)],
+            [[f"{hour:02d}:00", n] for hour, n in contacts.by_hour],
         )
     )
     section.tables.append(
@@ -550,16 +440,13 @@ async def contacts_section(first: date, agent_ids: list[int] | None) -> Section:
             "Calls by weekday",
             ["Weekday", "Calls"],
             ["text", "int"],
-            [[WEEKDAYS[d], weekdays[d]] for d in sorted(weekdays)],
+            [[WEEKDAYS[day], n] for day, n in contacts.by_weekday],
         )
     )
-    where = (Case.created_at >= start) & (Case.created_at < end)
-    if agent_ids is not None:
-        where &= Case.agent.is_in(agent_ids or [-1])
-    case_list = await register.case_rows(where)
+    case_list = await case_figures.cases_in(start, end, agent_ids)
     rows = [
         [name, f.cases, f.first_contact_resolution.value, f.repeat_rate.value, f.closed_in_time.value]
-        for name, f in case_rules.by(case_list, "channel").items()
+        for name, f in case_figures.by_channel(case_list).items()
     ]
     section.tables.append(
         Table(
@@ -571,14 +458,7 @@ async def contacts_section(first: date, agent_ids: list[int] | None) -> Section:
             "No case logged this month.",
         )
     )
-    repeats = [
-        [name, f.cases, f.repeat_rate.value]
-        for name, f in sorted(
-            case_rules.by(case_list, "service_name").items(),
-            key=lambda item: -item[1].repeat_rate.value if item[1].repeat_rate.value else 0,
-        )
-        if f.repeat_rate.value
-    ][:10]
+    repeats = [[name, f.cases, f.repeat_rate.value] for name, f in case_figures.most_repeated(case_list)]
     section.tables.append(
         Table(
             "repeat_contacts",

@@ -11,8 +11,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from qa_app.settings import get_settings
-from qa_app.stats import Estimate
+from kit.stats import Estimate
+from qa_app import formatting
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -32,14 +32,13 @@ def cell(value: Any, fmt: str, unit: str = "") -> str:
             return f"{shown} ({cell(value.low, inner)}–{cell(value.high, inner)})"
         return shown
     if fmt in ("pct", "score"):
-        return f"{100 * value:.1f}%"
+        return formatting.percent(value)
     if fmt == "nps":
         return f"{100 * value:+.0f}"
     if fmt == "secs":
-        seconds = round(value)
-        return f"{seconds // 60}:{seconds % 60:02d}"
+        return formatting.duration(value)
     if fmt == "int":
-        return f"{int(value):,}".replace(",", "\u202f")
+        return formatting.number(int(value))
     if fmt == "float":
         return f"{value:.2f}"
     if fmt == "bool":
@@ -58,10 +57,9 @@ def plain(value: Any) -> Any:
 
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+    env.filters.update(formatting.FILTERS)  # the app's own filters: local, duration, percent, number
     env.filters["cell"] = cell
-    zone = get_settings().timezone
-    env.filters["local"] = lambda value, fmt="%Y-%m-%d %H:%M": value.astimezone(zone).strftime(fmt) if value else "–"
-    env.filters["pct"] = lambda value: cell(value, "pct")
+    env.filters["pct"] = formatting.percent
     return env
 
 

@@ -16,15 +16,15 @@ helps nor hurts.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from scipy import stats as scipy_stats
-
-from qa_app.stats import Estimate, mean_interval, proportion_interval
+from kit.stats import Estimate, mean_from_sums, mean_interval, proportion_interval
 
 TITLES = {"quality": "Quality", "customer": "Customer", "efficiency": "Efficiency", "people": "People"}
+
+
+SCORE_BOUNDS = (0.0, 1.0)  # an evaluation score is a share of the points: its interval stays inside
 
 
 @dataclass(frozen=True)
@@ -100,14 +100,7 @@ class Sums:
     squares: float = 0.0
 
     def estimate(self, confidence: float = 0.95) -> Estimate:
-        if self.n == 0:
-            return Estimate(None, 0, None, None)
-        mean = self.total / self.n
-        if self.n == 1:
-            return Estimate(mean, 1, None, None)
-        variance = max(0.0, (self.squares - self.n * mean * mean) / (self.n - 1))
-        half = scipy_stats.t.ppf((1 + confidence) / 2, self.n - 1) * math.sqrt(variance / self.n)
-        return Estimate(mean, self.n, mean - half, mean + half)
+        return mean_from_sums(self.n, self.total, self.squares, confidence)
 
 
 @dataclass(frozen=True)
@@ -131,11 +124,16 @@ def balanced_scorecard(
         "quality",
         weights["quality"],
         (
-            Measure("quality", "Mean evaluation score", mean_interval(list(inputs.scores_month)), targets["quality"]),
+            Measure(
+                "quality",
+                "Mean evaluation score",
+                mean_interval(list(inputs.scores_month), bounds=SCORE_BOUNDS),
+                targets["quality"],
+            ),
             Measure(
                 "quality_3m",
                 "Rolling three months",
-                mean_interval(list(inputs.scores_three_months)),
+                mean_interval(list(inputs.scores_three_months), bounds=SCORE_BOUNDS),
                 targets["quality"],
                 scored=False,
             ),

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 from litestar import Request, get, post
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 
@@ -23,6 +25,7 @@ from qa_app.auth import EVERYONE, STAFF, CurrentUser, agent_scope, ensure_visibl
 from qa_app.settings import get_settings
 from qa_app.tables import Role
 from qa_app.timeutil import current_month, month_range, parse_month, previous_month
+from qa_app.web import dynamic_form, problem
 from scorecards import calibration_store, config, evaluations, sample_store, versions
 from scorecards.balanced_queries import month_key, scorecards_for
 from scorecards.definition import DefinitionError
@@ -43,15 +46,27 @@ def _month(value: str | None) -> date:
     return current_month(get_settings().timezone)
 
 
-def _bad_request(title: str, message: str) -> Template:
-    return Template(
-        "error.html", context={"title": title, "message": message, "status": 400}, status_code=HTTP_400_BAD_REQUEST
-    )
+class SampleForm(msgspec.Struct):
+    month: str = ""
 
 
-async def _form(request: Request) -> dict[str, Any]:
-    form = await request.form()
-    return {key: form.getall(key) if len(form.getall(key)) > 1 else form.get(key) for key in form.keys()}
+class ReplaceForm(msgspec.Struct):
+    reason: str = ""
+
+
+class CalibrationForm(msgspec.Struct):
+    title: str = ""
+    call: str = ""
+    markers: str | list[str] = []  # one checkbox ticked sends one value, several a list
+
+    def marker_ids(self) -> list[int]:
+        return [int(m) for m in ([self.markers] if isinstance(self.markers, str) else self.markers)]
+
+
+class TemplateForm(msgspec.Struct):
+    definition: str = ""
+    name: str = ""
+    note: str = ""
 
 
 # --- the QA queue and the monthly sample ---------------------------------------------------------
@@ -82,26 +97,30 @@ async def qa_queue(
 
 
 @post("/qa/sample", guards=[require(*QA)], include_in_schema=False)
-async def draw_sample(request: Request) -> Redirect | Template:
-    form = await _form(request)
+async def draw_sample(
+    request: Request, data: Annotated[SampleForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
+) -> Redirect | Template:
     try:
-        first = parse_month(str(form.get("month", "")))
+        first = parse_month(data.month)
         result = await sample_store.run_sample(first, user_id=request.user.id)
     except (ValueError, sample_store.SampleError) as error:
-        return _bad_request("The sample was not drawn", str(error))
+        return problem("The sample was not drawn", str(error))
     return Redirect(f"/qa/queue?month={result.month}&everyone=1")
 
 
 @post("/qa/assignments/{assignment_id:int}/replace", guards=[require(*QA)], include_in_schema=False)
-async def replace_pick(request: Request, assignment_id: FromPath[int]) -> Redirect | Template:
-    form = await _form(request)
+async def replace_pick(
+    request: Request,
+    assignment_id: FromPath[int],
+    data: Annotated[ReplaceForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Redirect | Template:
     month = await sample_store.assignment_month(assignment_id)
     if month is None:
         raise NotFoundException()
     try:
-        await sample_store.replace_pick(assignment_id, str(form.get("reason", "")), request.user.id)
+        await sample_store.replace_pick(assignment_id, data.reason, request.user.id)
     except sample_store.SampleError as error:
-        return _bad_request("The call was not replaced", str(error))
+        return problem("The call was not replaced", str(error))
     return Redirect(f"/qa/queue?month={month}&everyone=1")
 
 
@@ -110,7 +129,7 @@ async def mark_assignment(request: Request, assignment_id: FromPath[int]) -> Red
     try:
         evaluation_id = await evaluations.start_for_assignment(assignment_id, request.user)
     except EvaluationError as error:
-        return _bad_request("This call cannot be marked", str(error))
+        return problem("This call cannot be marked", str(error))
     return Redirect(f"/evaluations/{evaluation_id}")
 
 
@@ -195,7 +214,7 @@ def _marked_from_form(definition, form: dict[str, Any], prefix: str = "") -> dic
 @post("/evaluations/{evaluation_id:int}", guards=[require(*EVERYONE)], include_in_schema=False)
 async def evaluation_save(request: Request, evaluation_id: FromPath[int]) -> Redirect | Template:
     evaluation = await _visible_evaluation(request, evaluation_id)
-    form = await _form(request)
+    form = await dynamic_form(request)  # value_<code> and comment_<code> for the template's criteria
     submit = form.get("action") == "submit"
     try:
         marked = _marked_from_form(evaluation["definition"], form)
@@ -221,7 +240,7 @@ async def evaluation_acknowledge(request: Request, evaluation_id: FromPath[int])
 @post("/evaluations/{evaluation_id:int}/dispute", guards=[require(Role.agent)], include_in_schema=False)
 async def evaluation_dispute(request: Request, evaluation_id: FromPath[int]) -> Redirect | Template:
     evaluation = await _visible_evaluation(request, evaluation_id)
-    form = await _form(request)
+    form = await dynamic_form(request)  # reason_<code> for the criteria disputed
     reasons = {
         key.removeprefix("reason_"): str(value) for key, value in form.items() if key.startswith("reason_") and value
     }
@@ -235,7 +254,7 @@ async def evaluation_dispute(request: Request, evaluation_id: FromPath[int]) -> 
 @post("/evaluations/{evaluation_id:int}/resolve", guards=[require(*OVERSEERS)], include_in_schema=False)
 async def evaluation_resolve(request: Request, evaluation_id: FromPath[int]) -> Redirect | Template:
     evaluation = await _visible_evaluation(request, evaluation_id)
-    form = await _form(request)
+    form = await dynamic_form(request)  # amend_value_<code> for the criteria disputed
     try:
         amend = None
         if form.get("decision") == "amend":
@@ -344,15 +363,13 @@ async def _calibration_list(request: Request, *, error: str | None = None, form:
 
 
 @post("/calibration", guards=[require(*calibration_store.CALIBRATORS)], include_in_schema=False)
-async def calibration_create(request: Request) -> Redirect | Template:
-    form = await request.form()
+async def calibration_create(
+    request: Request, data: Annotated[CalibrationForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
+) -> Redirect | Template:
     try:
-        markers = [int(m) for m in form.getall("markers")] if "markers" in form else []
-        session_id = await calibration_store.create(
-            str(form.get("title", "")), str(form.get("call", "")), markers, request.user.id
-        )
+        session_id = await calibration_store.create(data.title, data.call, data.marker_ids(), request.user.id)
     except (ValueError, calibration_store.CalibrationError) as error:
-        return await _calibration_list(request, error=str(error), form=dict(form.items()))
+        return await _calibration_list(request, error=str(error), form=msgspec.structs.asdict(data))
     return Redirect(f"/calibration/{session_id}")
 
 
@@ -389,7 +406,7 @@ async def calibration_mark(request: Request, session_id: FromPath[int]) -> Redir
     try:
         evaluation_id = await evaluations.start_for_calibration(session_id, request.user)
     except EvaluationError as error:
-        return _bad_request("You cannot mark in this session", str(error))
+        return problem("You cannot mark in this session", str(error))
     return Redirect(f"/evaluations/{evaluation_id}")
 
 
@@ -399,7 +416,7 @@ async def calibration_close(request: Request, session_id: FromPath[int]) -> Redi
     try:
         await calibration_store.close(session_id, request.user.id)
     except calibration_store.CalibrationError as error:
-        return _bad_request("The session was not closed", str(error))
+        return problem("The session was not closed", str(error))
     return Redirect(f"/calibration/{session_id}")
 
 
@@ -433,9 +450,10 @@ async def _templates_page(
 
 
 @post("/scorecards/templates", guards=[require(*QA)], include_in_schema=False)
-async def templates_publish(request: Request) -> Redirect | Template:
-    form = await _form(request)
-    text = str(form.get("definition", ""))
+async def templates_publish(
+    request: Request, data: Annotated[TemplateForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
+) -> Redirect | Template:
+    text = data.definition
     current = await versions.default()
     try:
         try:
@@ -444,9 +462,9 @@ async def templates_publish(request: Request) -> Redirect | Template:
             raise DefinitionError(f"the definition is not valid JSON: line {error.lineno}: {error.msg}") from None
         template_id = await versions.publish(
             current["key"],
-            str(form.get("name") or current["name"]),
+            data.name or current["name"],
             definition,
-            note=str(form.get("note", "")),
+            note=data.note,
             user_id=request.user.id,
         )
     except DefinitionError as error:
@@ -461,7 +479,7 @@ async def settings_page() -> Template:
 
 @post("/scorecards/settings", guards=[require(Role.admin)], include_in_schema=False)
 async def settings_save(request: Request) -> Redirect | Template:
-    form = await _form(request)
+    form = await dynamic_form(request)  # weight_<part> and target_<measure> for the parts and measures of config
     values: dict[str, Any] = {"weights": {}, "targets": {}}
     try:
         for key, raw in form.items():

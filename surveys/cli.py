@@ -148,15 +148,9 @@ def invite(
 @surveys.command(name="integration", help="Create an API key for a phone system that posts survey answers.")
 @click.option("--name", required=True, help="e.g. 'Asterisk IVR'")
 def integration(name: str) -> None:
-    from qa_app import api_keys
-    from qa_app.cli_support import fail, run_with_database
+    from qa_app.cli_support import create_api_key
 
-    try:
-        key = run_with_database(lambda: api_keys.create(name, api_keys.Scope.surveys))
-    except api_keys.ApiKeyError as error:
-        fail(str(error), 2)
-    click.echo(f"integration {name!r} created; its API key (shown once, send it as X-API-Key):", err=True)
-    click.echo(key)
+    create_api_key(name, "surveys", "X-API-Key")
 
 
 @surveys.command(

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from qa_app.stats import Estimate, mean_interval, net_score_interval, proportion_interval
+from kit.stats import Estimate, mean_interval, net_score_interval, proportion_interval
 from surveys.tables import SurveyInvitation, SurveyResponse
 
 
@@ -40,7 +40,7 @@ def summarise(rows: list[dict], invited: int) -> SurveyFigures:
         invited=invited,
         csat=proportion_interval(sum(s >= 4 for s in satisfaction), len(satisfaction)),
         nps=net_score_interval(sum(r >= 9 for r in recommend), sum(r <= 6 for r in recommend), len(recommend)),
-        ces=mean_interval([float(e) for e in effort]),
+        ces=mean_interval([float(e) for e in effort], bounds=(1.0, 7.0)),  # effort is asked 1..7
         resolution=proportion_interval(sum(r == "yes" for r in resolved), len(resolved)),
         response_rate=proportion_interval(min(len(rows), invited), invited),
     )
@@ -142,3 +142,18 @@ async def csat_by_agent(agent_ids: list[int], start: datetime, end: datetime) ->
 async def surveys_in_use() -> bool:
     """Whether the centre collects surveys at all (else the Customer part says so)."""
     return bool(await SurveyInvitation.count() or await SurveyResponse.count())
+
+
+async def other_comments(
+    start: datetime, end: datetime, agent_ids: list[int] | None = None, limit: int = 3
+) -> list[dict]:
+    """Residents' comments that are not praise, on calls offered in [start, end), newest first."""
+    query = SurveyResponse.select(SurveyResponse.comment, SurveyResponse.call.agent.name.as_alias("agent")).where(
+        (SurveyResponse.call.offered_at >= start)
+        & (SurveyResponse.call.offered_at < end)
+        & (SurveyResponse.praise == False)  # noqa: E712
+        & (SurveyResponse.comment != "")
+    )
+    if agent_ids is not None:
+        query = query.where(SurveyResponse.call.agent.is_in(agent_ids or [-1]))
+    return await query.order_by(SurveyResponse.created_at, ascending=False).limit(limit)

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import Annotated
 
 from litestar import Request, get, post
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import FromQuery
+from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
+from msgspec import Struct
 
 from qa_app.auth import STAFF, agent_scope, require
 from qa_app.settings import get_settings
@@ -45,6 +48,11 @@ async def surveys_page(request: Request, month: FromQuery[str | None] = None) ->
 EDITORS = (Role.admin, Role.qa)
 
 
+class VersionForm(Struct):
+    definition: str = ""
+    name: str = ""
+
+
 async def _survey_page(request: Request, show: int | None, error: str = "", draft: str | None = None) -> Template:
     versions = await survey_versions.all_versions()
     shown = next((v for v in versions if v["id"] == show), None) if show else None
@@ -76,15 +84,16 @@ async def versions_page(request: Request, show: FromQuery[int | None] = None) ->
 
 
 @post("/surveys/questions", guards=[require(*EDITORS)], include_in_schema=False)
-async def versions_publish(request: Request) -> Redirect | Template:
-    form = await request.form()
-    text = str(form.get("definition", ""))
+async def versions_publish(
+    request: Request, data: Annotated[VersionForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
+) -> Redirect | Template:
+    text = data.definition
     try:
         definition = json.loads(text)
     except json.JSONDecodeError as error:
         return await _survey_page(request, None, f"not valid JSON: {error}", text)
     try:
-        template_id = await survey_versions.publish(definition, str(form.get("name", "")), request.user.id)
+        template_id = await survey_versions.publish(definition, data.name, request.user.id)
     except survey_versions.SurveyVersionError as error:
         return await _survey_page(request, None, str(error), text)
     return Redirect(f"/surveys/questions?show={template_id}")

@@ -2,14 +2,12 @@
 
 from pathlib import Path
 
-from piccolo.conf.apps import AppConfig
-
-from surveys.tables import SurveyInvitation, SurveyResponse, SurveyTemplate
+from piccolo.conf.apps import AppConfig, table_finder
 
 APP_CONFIG = AppConfig(
     app_name="surveys",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[SurveyTemplate, SurveyInvitation, SurveyResponse],
+    table_classes=table_finder(["surveys.tables"], exclude_imported=True),
     migration_dependencies=["qa_app.piccolo_app"],
     commands=[],
 )

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from kit import i18n
+
 LANGUAGES = ("en", "sv", "nl")
 DEFAULT_LANGUAGE = "en"
 SURVEY_KEY = "post-call"
@@ -175,15 +177,11 @@ DEFAULT_SURVEY: dict[str, Any] = {
 
 
 def choose_language(asked: str | None, accept_language: str | None, invitation_language: str = "") -> str:
-    """The link's `?lang=`, else the invitation's, else the browser's first supported one."""
+    """The link's `?lang=`, else the invitation's, else the one the browser prefers most."""
     for candidate in (asked, invitation_language):
         if candidate and candidate.lower()[:2] in LANGUAGES:
             return candidate.lower()[:2]
-    for part in (accept_language or "").split(","):
-        code = part.split(";")[0].strip().lower()[:2]
-        if code in LANGUAGES:
-            return code
-    return DEFAULT_LANGUAGE
+    return i18n.negotiate(accept_language, list(LANGUAGES)) or DEFAULT_LANGUAGE
 
 
 def options(question: Mapping[str, Any], language: str) -> list[tuple[str, str]]:

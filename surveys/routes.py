@@ -21,6 +21,7 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_404_NOT_FOUND, HTTP_410_GONE
 
 from qa_app import api_keys
+from qa_app.web import dynamic_form
 from surveys import invitations, ivr, voice
 from surveys.questions import LANGUAGES, PAGE, check_answers, choose_language, options
 
@@ -72,9 +73,12 @@ async def survey_page(request: Request, token: FromPath[str], lang: FromQuery[st
     request_max_body_size=voice.VOICE_LIMIT_BYTES + 1024 * 1024,
 )
 async def survey_answer(request: Request, token: FromPath[str]) -> Template:
-    received = await request.form()
-    form = {key: value for key, value in received.items() if isinstance(value, str)}
-    upload = received.get("voice")
+    # The questions' codes come from the survey's version; one text per question (the last, if a
+    # field is repeated) and the voice file apart.
+    received = await dynamic_form(request)
+    last = {key: value[-1] if isinstance(value, list) else value for key, value in received.items()}
+    form = {key: value for key, value in last.items() if isinstance(value, str)}
+    upload = last.get("voice")
     spoken = None
     if isinstance(upload, UploadFile) and upload.filename:
         spoken = (upload.filename, await upload.read())

@@ -12,6 +12,7 @@ import asyncio
 import os
 import tempfile
 import uuid
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 _DATA_DIR = Path(tempfile.mkdtemp(prefix="qa-test-"))
@@ -21,11 +22,16 @@ os.environ.pop("QA_DATABASE_URL", None)
 os.environ.pop("QA_TIMEZONE", None)
 
 import asyncpg  # noqa: E402
+import httpx  # noqa: E402
 import pytest  # noqa: E402
 from piccolo.table import sort_table_classes  # noqa: E402
 
 from qa_app import db  # noqa: E402
+from qa_app.app import create_app  # noqa: E402
+from qa_app.security import hash_password  # noqa: E402
 from qa_app.settings import database_kind, reset_settings  # noqa: E402
+from qa_app.tables import Agent, Call, Team, User  # noqa: E402
+from tests.web import PASSWORD  # noqa: E402
 
 POSTGRES_ADMIN_URL = os.environ.get("QA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("QA_TEST_REQUIRE_POSTGRES") == "1"
@@ -138,6 +144,58 @@ async def empty_all_tables() -> None:
     tables = sort_table_classes([t for t in db.all_tables() if t.__name__ != "Migration"])
     for table in reversed(tables):
         await table.delete(force=True)
+
+
+@pytest.fixture
+async def centre(clean_db):
+    """Two teams, three agents, a user per role, and calls for each agent."""
+    hashed = hash_password(PASSWORD)
+    ids = {}
+    for role in ("admin", "manager", "qa", "team_leader", "agent", "other_leader", "agent_b"):
+        db_role = {"other_leader": "team_leader", "agent_b": "agent"}.get(role, role)
+        rows = await User.insert(
+            User(email=f"{role}@test.org", name=role.title(), role=db_role, password_hash=hashed)
+        ).returning(User.id)
+        ids[role] = rows[0]["id"]
+    north = (await Team.insert(Team(name="North", leader=ids["team_leader"])).returning(Team.id))[0]["id"]
+    south = (await Team.insert(Team(name="South", leader=ids["other_leader"])).returning(Team.id))[0]["id"]
+    agents = {}
+    for staff, team, user in (("1", north, ids["agent"]), ("2", north, ids["agent_b"]), ("3", south, None)):
+        rows = await Agent.insert(Agent(staff_number=staff, name=f"Agent {staff}", team=team, user=user)).returning(
+            Agent.id
+        )
+        agents[staff] = rows[0]["id"]
+    start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=1)
+    calls = []
+    for index in range(120):
+        staff = "123"[index % 3]
+        calls.append(
+            Call(
+                external_id=f"x{index}",
+                queue="general",
+                agent=agents[staff],
+                offered_at=start
+                + timedelta(seconds=30 * (index // 2)),  # pairs share a second: the keyset needs the id too
+                answered_at=start + timedelta(seconds=30 * (index // 2) + 10),
+                wait_seconds=10,
+                talk_seconds=100,
+                disposition="answered",
+            )
+        )
+    await Call.insert(*calls)
+    call_ids = {}
+    for row in await Call.select(Call.id, Call.agent):
+        call_ids.setdefault(row["agent"], []).append(row["id"])
+    return {"users": ids, "teams": {"north": north, "south": south}, "agents": agents, "calls": call_ids}
+
+
+@pytest.fixture
+async def client(centre):
+    # httpx over ASGI runs the app on the test's own event loop (the database pool's loop).
+    app = create_app(manage_database=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as test_client:
+        yield test_client
 
 
 @pytest.fixture

@@ -32,8 +32,7 @@ def transcribe(
 ) -> None:
     if ctx.invoked_subcommand is not None:
         return
-    from qa_app.cli_support import run_with_database
-    from qa_app.progress import item_progress
+    from qa_app.cli_support import item_progress, run_with_database
     from qa_app.timeutil import parse_month
     from transcription import batch
     from transcription.model import ModelError

@@ -2,14 +2,12 @@
 
 from pathlib import Path
 
-from piccolo.conf.apps import AppConfig
-
-from transcription.tables import Transcription
+from piccolo.conf.apps import AppConfig, table_finder
 
 APP_CONFIG = AppConfig(
     app_name="transcription",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[Transcription],
+    table_classes=table_finder(["transcription.tables"], exclude_imported=True),
     migration_dependencies=["qa_app.piccolo_app"],
     commands=[],
 )

@@ -6,15 +6,14 @@ from typing import Annotated
 
 from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath
 from litestar.response import Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 from msgspec import Struct
 
-from qa_app import queries as call_queries
-from qa_app.auth import EVERYONE, agent_scope, ensure_visible, require
+from qa_app.auth import EVERYONE, require
 from qa_app.tables import Role
+from qa_app.web import visible_call
 from transcription import queries
 from transcription.accuracy import Score
 
@@ -23,14 +22,6 @@ CORRECTORS = (Role.admin, Role.qa)
 
 class Correction(Struct):
     text: str = ""
-
-
-async def _visible(request: Request, call_id: int) -> dict:
-    call = await call_queries.get_call(call_id)
-    if call is None:
-        raise NotFoundException()
-    ensure_visible(await agent_scope(request.user), call["agent"])
-    return call
 
 
 def _panel_context(request: Request, call: dict, transcription: dict | None, **extra) -> dict:
@@ -54,7 +45,7 @@ def _panel_context(request: Request, call: dict, transcription: dict | None, **e
 
 @get("/calls/{call_id:int}/transcript", guards=[require(*EVERYONE)], include_in_schema=False)
 async def transcript_panel(request: Request, call_id: FromPath[int]) -> Template:
-    call = await _visible(request, call_id)
+    call = await visible_call(request, call_id)
     return Template("transcription/panel.html", context=_panel_context(request, call, await queries.for_call(call_id)))
 
 
@@ -64,7 +55,7 @@ async def correct_transcript(
     call_id: FromPath[int],
     data: Annotated[Correction, Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Template:
-    call = await _visible(request, call_id)
+    call = await visible_call(request, call_id)
     try:
         await queries.save_correction(call_id, data.text, request.user.id)
     except queries.CorrectionError as error:

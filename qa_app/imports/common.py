@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -85,21 +85,7 @@ class ImportSummary:
             self.errors_truncated = True
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "format": self.format,
-            "read": self.read,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "rejected": self.rejected,
-            "incomplete": self.incomplete,
-            "committed": self.committed,
-            "agents_created": self.agents_created,
-            "database": self.database,
-            "errors": self.errors,
-            "errors_truncated": self.errors_truncated,
-        }
+        return asdict(self)
 
     def headline(self) -> str:
         if self.committed:
@@ -151,23 +137,10 @@ class RecordingIndex:
                         self.by_id.setdefault(stem.rsplit(separator, 1)[1], relative)
 
 
-COLUMNS = (
-    "external_id",
-    "queue",
-    "agent",
-    "service",
-    "offered_at",
-    "answered_at",
-    "ended_at",
-    "wait_seconds",
-    "talk_seconds",
-    "hold_seconds",
-    "transferred",
-    "disposition",
-    "caller_hash",
-    "recording_path",
-    "source",
-    "fingerprint",
+# The columns a call import writes, in the order of the prepared rows.
+COLUMNS = tuple(
+    "external_id queue agent service offered_at answered_at ended_at wait_seconds talk_seconds hold_seconds "
+    "transferred disposition caller_hash recording_path source fingerprint".split()
 )
 # A re-import never erases what was added since: a service set on the call page, a recording.
 KEEP_EXISTING = {"service", "recording_path"}
@@ -207,25 +180,8 @@ def fingerprint(values: tuple, agent_ref: str | None) -> str:
     """A digest of what the source says about the call (times as canonical UTC text; the agent
     as the source names it; not the recording, which is compared on its own): equal digests
     mean a re-imported row changes nothing."""
-    (
-        external_id,
-        queue,
-        _agent,
-        service,
-        offered,
-        answered,
-        ended,
-        wait,
-        talk,
-        hold,
-        transferred,
-        disposition,
-        caller,
-    ) = values[:13]
-    text = (
-        f"{external_id}|{queue}|{agent_ref}|{service}|{offered}|{answered}|{ended}|"
-        f"{wait}|{talk}|{hold}|{transferred:d}|{disposition}|{caller}"
-    )
+    parts = (*values[:2], agent_ref, *values[3:10], int(values[10]), *values[11:13])
+    text = "|".join(map(str, parts))
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 

@@ -7,6 +7,7 @@ from litestar.response import Redirect, Template
 
 from qa_app import notifications
 from qa_app.auth import EVERYONE, require
+from qa_app.web import dynamic_form
 
 
 @get("/notifications", name="notifications", guards=[require(*EVERYONE)], include_in_schema=False)
@@ -29,7 +30,7 @@ async def notifications_read(request: Request) -> Redirect:
 
 @post("/notifications/settings", guards=[require(*EVERYONE)], include_in_schema=False)
 async def notifications_settings(request: Request) -> Redirect:
-    form = await request.form()
+    form = await dynamic_form(request)  # a checkbox per kind of notification and channel, ticked or absent
     await notifications.save_settings(
         request.user.id,
         {kind: {"in_app": f"{kind}:in_app" in form, "email": f"{kind}:email" in form} for kind in notifications.KINDS},

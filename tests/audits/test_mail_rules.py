@@ -34,7 +34,7 @@ def test_a_message_is_read_with_its_thread_headers_and_time():
     html = EmailMessage()
     html["Message-ID"] = "<h@x>"
     html.set_content("<p>Hej Anna,</p><p>Ring oss.</p>", subtype="html")
-    assert mail_rules.parse(html.as_bytes()).body == "Hej Anna,\nRing oss."
+    assert mail_rules.parse(html.as_bytes()).body == "Hej Anna,\n\nRing oss."
 
 
 def test_matching_prefers_the_thread_then_the_token():
@@ -65,6 +65,26 @@ def test_matching_prefers_the_thread_then_the_token():
 )
 def test_automatic_acknowledgements_are_recognised(subject, body, headers, why):
     assert mail_rules.automatic_reply(mail_rules.parse(raw(subject, body, **headers))).startswith(why)
+
+
+def test_a_long_html_acknowledgement_is_judged_by_the_text_a_reader_sees():
+    """A council's auto-reply in HTML: two sentences of text under kilobytes of <style> and
+    <script>. Only the two sentences count, so it is recognised as the acknowledgement it is."""
+    message = EmailMessage()
+    message["From"] = "Kommunen <info@city.example>"
+    message["Subject"] = "Sv: Fråga om bygglov"
+    message["Message-ID"] = "<auto@city.example>"
+    style = "".join(f".block-{i} {{ margin: {i}px; font-family: Arial, sans-serif; }}\n" for i in range(120))
+    script = "var tracking = {" + ", ".join(f"'k{i}': {i}" for i in range(200)) + "};"
+    message.set_content(
+        f"<html><head><style>{style}</style><script>{script}</script></head><body>"
+        "<div><p>Vi har tagit emot ditt meddelande.</p><p>Vi svarar inom fem arbetsdagar.</p></div></body></html>",
+        subtype="html",
+    )
+    incoming = mail_rules.parse(message.as_bytes())
+    assert len(style) + len(script) > 5000
+    assert incoming.body == "Vi har tagit emot ditt meddelande.\n\nVi svarar inom fem arbetsdagar."
+    assert mail_rules.automatic_reply(incoming) == "says 'Vi har tagit emot ditt'"
 
 
 def test_a_real_answer_is_not_an_acknowledgement():

@@ -246,13 +246,17 @@ async def test_results_per_department_against_the_previous_campaign(campaign, sm
     for code in ("accurate", "clear_polite", "spelling"):  # the grader's own judgement
         checks[code] = {"value": code != "spelling", "evidence": "", "automatic": False}
     # 8 automatic passes, accurate and clear: 10 of 11 checks.
-    assert await campaigns.save_grade(parking["id"], checks, "Good answer, one typo.", qa_user) == pytest.approx(10 / 11)
+    assert await campaigns.save_grade(parking["id"], checks, "Good answer, one typo.", qa_user) == pytest.approx(
+        10 / 11
+    )
     # A second campaign: the same Transport question answered late.
     second = await campaigns.create_campaign("Autumn 2026", SCENARIOS[:1])
     later = SENT + timedelta(days=180)
     await campaigns.send_campaign(second, mail.parse_smtp_url(smtp_server.url), now=later)
     (autumn,) = await campaigns.scenarios_of(second)
-    await campaigns.take_in([(_reply(autumn, later + timedelta(days=6), "Hello Anna, see our website."), None)], "upload")
+    await campaigns.take_in(
+        [(_reply(autumn, later + timedelta(days=6), "Hello Anna, see our website."), None)], "upload"
+    )
     result = await campaigns.results(second, CALENDAR, later + timedelta(days=10))
     assert result["previous"]["name"] == "Spring 2026"
     rows = {name: (now, before) for name, now, before in result["rows"]}

@@ -13,7 +13,7 @@ from email.utils import format_datetime
 import pytest
 
 from audits.tables import AuditCampaign, AuditGrade, AuditScenario
-from tests.qa_app.test_web import HTML, centre, client, csrf_from, login  # noqa: F401 - fixtures
+from tests.web import HTML, csrf_from, login
 
 SCENARIOS_CSV = (
     "title,to,department,subject,question,key_points,resident_name\n"
@@ -22,24 +22,27 @@ SCENARIOS_CSV = (
     "Sofa,waste@city.example,Waste,Old sofa,How do I get rid of a sofa?,,Bo Ek\n"
 )
 
+# Each route with what a user allowed on it gets for a bare request (a POST with only the CSRF
+# token): the page, the redirect after doing what needs no input, or the error page that says
+# what is missing. No mail servers are configured here: send and fetch say so.
 ROUTES = [
-    ("GET", "/audits"),
-    ("POST", "/audits"),
-    ("GET", "/audits/{campaign}"),
-    ("POST", "/audits/{campaign}/send"),
-    ("POST", "/audits/{campaign}/fetch"),
-    ("POST", "/audits/{campaign}/upload"),
-    ("GET", "/audits/scenarios/{scenario}"),
-    ("POST", "/audits/scenarios/{scenario}/grade"),
-    ("POST", "/audits/scenarios/{scenario}/sent"),
-    ("POST", "/audits/replies/{reply}/kind"),
+    ("GET", "/audits", 200),
+    ("POST", "/audits", 400),  # no CSV of scenarios
+    ("GET", "/audits/{campaign}", 200),
+    ("POST", "/audits/{campaign}/send", 400),  # QA_SMTP_URL is not set
+    ("POST", "/audits/{campaign}/fetch", 400),  # QA_IMAP_URL is not set
+    ("POST", "/audits/{campaign}/upload", 400),  # no file
+    ("GET", "/audits/scenarios/{scenario}", 200),
+    ("POST", "/audits/scenarios/{scenario}/grade", 400),  # checks unanswered
+    ("POST", "/audits/scenarios/{scenario}/sent", 400),  # no time given
+    ("POST", "/audits/replies/{reply}/kind", 400),  # no kind given
 ]
 
 
 def test_every_audit_route_is_in_the_role_matrix():
     from audits.routes import ROUTES as HANDLERS
 
-    listed = {(method, re.sub(r"\{\w+\}", "{}", path)) for method, path in ROUTES}
+    listed = {(method, re.sub(r"\{\w+\}", "{}", path)) for method, path, _status in ROUTES}
     mounted = {
         (method, re.sub(r"\{[\w:]+\}", "{}", path))
         for handler in HANDLERS
@@ -49,7 +52,7 @@ def test_every_audit_route_is_in_the_role_matrix():
     assert mounted == listed
 
 
-async def _campaign_through_the_page(client) -> int:  # noqa: F811
+async def _campaign_through_the_page(client) -> int:
     page = await client.get("/audits", headers=HTML)
     created = await client.post(
         "/audits",
@@ -57,7 +60,7 @@ async def _campaign_through_the_page(client) -> int:  # noqa: F811
         files={"scenarios": ("scenarios.csv", SCENARIOS_CSV.encode(), "text/csv")},
         headers=HTML,
     )
-    assert created.status_code in (301, 302, 303), created.text[:500]
+    assert created.status_code == 302, created.text[:500]
     return int(created.headers["location"].rsplit("/", 1)[1])
 
 
@@ -75,7 +78,7 @@ def _answer(scenario: dict, when: datetime) -> bytes:
     return message.as_bytes()
 
 
-async def test_qa_runs_a_campaign_from_the_pages(client, centre):  # noqa: F811
+async def test_qa_runs_a_campaign_from_the_pages(client, centre):
     await login(client, "qa@test.org")
     campaign = await _campaign_through_the_page(client)
     page = await client.get(f"/audits/{campaign}", headers=HTML)
@@ -97,7 +100,7 @@ async def test_qa_runs_a_campaign_from_the_pages(client, centre):  # noqa: F811
         },
         headers=HTML,
     )
-    assert recorded.status_code in (302, 303)
+    assert recorded.status_code == 302
     # The answer arrives on Tuesday at 11:00: 8 + 3 = 11 working hours, 11/9 days.
     upload = await client.post(
         f"/audits/{campaign}/upload",
@@ -107,7 +110,7 @@ async def test_qa_runs_a_campaign_from_the_pages(client, centre):  # noqa: F811
         },
         headers=HTML,
     )
-    assert upload.status_code in (302, 303), upload.text[:500]
+    assert upload.status_code == 302, upload.text[:500]
     scenario_page = await client.get(f"/audits/scenarios/{parking['id']}", headers=HTML)
     text = scenario_page.text
     assert "Found automatically: answered after 1.22 working days (target 2)" in text
@@ -121,7 +124,7 @@ async def test_qa_runs_a_campaign_from_the_pages(client, centre):  # noqa: F811
         data={**answers, "note": "One typo.", "_csrf_token": csrf_from(text)},
         headers=HTML,
     )
-    assert graded.status_code in (302, 303)
+    assert graded.status_code == 302
     grade = await AuditGrade.select().output(load_json=True).first()
     assert grade["score"] == pytest.approx(10 / 11) and grade["checks"]["spelling"]["value"] is False
     page = await client.get(f"/audits/{campaign}", headers=HTML)
@@ -134,7 +137,7 @@ async def test_qa_runs_a_campaign_from_the_pages(client, centre):  # noqa: F811
     assert missing.status_code == 400 and "missing: Accurate" in missing.text
 
 
-async def test_a_bad_scenario_file_is_reported_by_line(client, centre):  # noqa: F811
+async def test_a_bad_scenario_file_is_reported_by_line(client, centre):
     await login(client, "admin@test.org")
     page = await client.get("/audits", headers=HTML)
     bad = "title,to,department,subject,question,key_points\nA,not-an-address,X,S,Q,\nB,b@city.example,X,,Q,\n"
@@ -151,7 +154,7 @@ async def test_a_bad_scenario_file_is_reported_by_line(client, centre):  # noqa:
 
 
 @pytest.mark.parametrize("role", ["admin", "manager", "qa", "team_leader", "agent"])
-async def test_each_role_on_every_audit_route(client, centre, role):  # noqa: F811
+async def test_each_role_on_every_audit_route(client, centre, role):
     from audits import campaigns
     from audits.tables import AuditReply
 
@@ -167,15 +170,12 @@ async def test_each_role_on_every_audit_route(client, centre, role):  # noqa: F8
     ids = {"campaign": campaign, "scenario": scenario["id"], "reply": reply}
     await login(client, f"{role}@test.org")
     token = csrf_from((await client.get("/", headers=HTML)).text)  # the log-out form carries one
-    for method, path in ROUTES:
+    for method, path, status_when_allowed in ROUTES:
         url = path.format(**ids)
         if method == "GET":
             response = await client.get(url, headers=HTML)
         else:
             response = await client.post(url, data={"_csrf_token": token}, headers=HTML)
         readers, runners = ("admin", "manager", "qa"), ("admin", "qa")
-        allowed = role in (readers if method == "GET" else runners)
-        if allowed:
-            assert response.status_code in (200, 302, 303, 400), (role, method, url, response.status_code)
-        else:
-            assert response.status_code == 403, (role, method, url, response.status_code)
+        expected = status_when_allowed if role in (readers if method == "GET" else runners) else 403
+        assert response.status_code == expected, (role, method, url, response.status_code)

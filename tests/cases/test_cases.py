@@ -13,7 +13,6 @@ import pytest
 from cases import case_rules, register
 from cases.tables import Case, CaseEvent, CaseLink
 from qa_app.tables import Call, Service
-from tests.qa_app.test_web import centre, client  # noqa: F401 - fixtures
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 
@@ -64,13 +63,29 @@ def test_figures_by_hand():
         {"first_contact_resolution": None, "repeat_of": 2, "closed_at": None, "due": date(2026, 3, 7)},
         {"first_contact_resolution": False, "repeat_of": None, "closed_at": None, "due": None},
     ]
-    result = case_rules.figures(rows)
+    result = case_rules.figures(rows, timezone.utc)
     assert result.cases == 5
     assert (result.first_contact_resolution.value, result.first_contact_resolution.n) == (0.5, 4)  # 2 of 4 known
     assert (result.repeat_rate.value, result.repeat_rate.n) == (0.4, 5)  # 2 of 5
     assert (result.closed_in_time.value, result.closed_in_time.n) == (pytest.approx(2 / 3), 3)  # 2 of 3 closed
     assert case_rules.tracking_number(2026, 4217) == "2026-004217"
     assert case_rules.due_date(date(2026, 3, 2), 5) == date(2026, 3, 7)
+
+
+def test_closed_in_time_is_judged_on_the_centres_calendar():
+    """Due 7 March: closed at 23:30 UTC that day is 00:30 on the 8th in Stockholm (late there),
+    and 02:00 UTC on the 8th is still the 7th in New York (in time there)."""
+    from zoneinfo import ZoneInfo
+
+    due = date(2026, 3, 7)
+    late_in_stockholm = [{"closed_at": datetime(2026, 3, 7, 23, 30, tzinfo=timezone.utc), "due": due}]
+    early_in_new_york = [{"closed_at": datetime(2026, 3, 8, 2, 0, tzinfo=timezone.utc), "due": due}]
+    assert case_rules.figures(late_in_stockholm, timezone.utc).closed_in_time.value == 1.0
+    assert case_rules.figures(late_in_stockholm, ZoneInfo("Europe/Stockholm")).closed_in_time.value == 0.0
+    assert case_rules.figures(early_in_new_york, timezone.utc).closed_in_time.value == 0.0
+    assert case_rules.figures(early_in_new_york, ZoneInfo("America/New_York")).closed_in_time.value == 1.0
+    by_channel = case_rules.by([{**late_in_stockholm[0], "channel": "phone"}], "channel", ZoneInfo("Europe/Stockholm"))
+    assert by_channel["phone"].closed_in_time.value == 0.0
 
 
 @pytest.fixture
@@ -106,7 +121,7 @@ async def test_cases_through_the_database(services):
         for r in await CaseEvent.select(CaseEvent.status).where(CaseEvent.case == first["id"]).order_by(CaseEvent.id)
     ]
     assert history == ["open", "transferred", "resolved"]
-    result = case_rules.figures(await register.case_rows())
+    result = case_rules.figures(await register.case_rows(), timezone.utc)
     assert (result.repeat_rate.value, result.first_contact_resolution.n) == (pytest.approx(1 / 3), 1)
     with pytest.raises(register.CaseError, match="channel"):
         await register.create_case(channel="pigeon", description="x", service_id=None)
@@ -139,9 +154,9 @@ async def test_a_residents_contact_is_erased_after_its_retention(services):
         ("agent_b", 404, 404),
     ],
 )
-async def test_who_sees_which_case(client, centre, role, own, other):  # noqa: F811
+async def test_who_sees_which_case(client, centre, role, own, other):
     """Agent 1's case (North) and agent 3's (South): agents see their own, leaders their team's."""
-    from tests.qa_app.test_web import HTML, login
+    from tests.web import HTML, login
 
     cases_by_agent = {}
     for staff in ("1", "3"):
@@ -176,7 +191,7 @@ def test_daily_and_quarterly_counts_in_the_centres_time_zone():
     }
 
 
-async def test_survey_answers_and_emails_join_their_cases(centre):  # noqa: F811
+async def test_survey_answers_and_emails_join_their_cases(centre):
     """A resident's survey answer about a call joins the cases logged from that call; a reply
     that gives a tracking number joins that case."""
     from audits import campaigns
@@ -184,7 +199,9 @@ async def test_survey_answers_and_emails_join_their_cases(centre):  # noqa: F811
     from surveys.ivr import record
 
     calls = centre["calls"][centre["agents"]["1"]]
-    logged = await register.create_case(channel="phone", description="Bin not emptied", service_id=None, call_id=calls[0])
+    logged = await register.create_case(
+        channel="phone", description="Bin not emptied", service_id=None, call_id=calls[0]
+    )
     other = await register.create_case(channel="phone", description="IVR caller", service_id=None, call_id=calls[1])
     now = datetime.now(timezone.utc)
     first_call = (await Call.select(Call.external_id).where(Call.id == calls[0]).first())["external_id"]

@@ -4,85 +4,12 @@ who sees which records, login safety."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
 
-import httpx
 import pytest
 
-from qa_app.app import create_app
-from qa_app.security import hash_password
 from qa_app.settings import get_settings
 from qa_app.tables import Agent, AuditLog, Call, Team, User
-
-PASSWORD = "correct horse battery"
-HTML = {"accept": "text/html"}
-
-
-@pytest.fixture
-async def centre(clean_db):
-    """Two teams, three agents, a user per role, and calls for each agent."""
-    hashed = hash_password(PASSWORD)
-    ids = {}
-    for role in ("admin", "manager", "qa", "team_leader", "agent", "other_leader", "agent_b"):
-        db_role = {"other_leader": "team_leader", "agent_b": "agent"}.get(role, role)
-        rows = await User.insert(
-            User(email=f"{role}@test.org", name=role.title(), role=db_role, password_hash=hashed)
-        ).returning(User.id)
-        ids[role] = rows[0]["id"]
-    north = (await Team.insert(Team(name="North", leader=ids["team_leader"])).returning(Team.id))[0]["id"]
-    south = (await Team.insert(Team(name="South", leader=ids["other_leader"])).returning(Team.id))[0]["id"]
-    agents = {}
-    for staff, team, user in (("1", north, ids["agent"]), ("2", north, ids["agent_b"]), ("3", south, None)):
-        rows = await Agent.insert(Agent(staff_number=staff, name=f"Agent {staff}", team=team, user=user)).returning(
-            Agent.id
-        )
-        agents[staff] = rows[0]["id"]
-    start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=1)
-    calls = []
-    for index in range(120):
-        staff = "123"[index % 3]
-        calls.append(
-            Call(
-                external_id=f"x{index}",
-                queue="general",
-                agent=agents[staff],
-                offered_at=start
-                + timedelta(seconds=30 * (index // 2)),  # pairs share a second: the keyset needs the id too
-                answered_at=start + timedelta(seconds=30 * (index // 2) + 10),
-                wait_seconds=10,
-                talk_seconds=100,
-                disposition="answered",
-            )
-        )
-    await Call.insert(*calls)
-    call_ids = {}
-    for row in await Call.select(Call.id, Call.agent):
-        call_ids.setdefault(row["agent"], []).append(row["id"])
-    return {"users": ids, "teams": {"north": north, "south": south}, "agents": agents, "calls": call_ids}
-
-
-@pytest.fixture
-async def client(centre):
-    # httpx over ASGI runs the app on the test's own event loop (the database pool's loop).
-    app = create_app(manage_database=False)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as test_client:
-        yield test_client
-
-
-def csrf_from(html: str) -> str:
-    return re.search(r'name="_csrf_token" value="([^"]+)"', html).group(1)
-
-
-async def login(client: httpx.AsyncClient, email: str, password: str = PASSWORD, next_: str = "/"):
-    page = await client.get("/login", headers=HTML)
-    return await client.post(
-        "/login",
-        data={"email": email, "password": password, "next": next_, "_csrf_token": csrf_from(page.text)},
-        headers=HTML,
-        follow_redirects=False,
-    )
-
+from tests.web import HTML, PASSWORD, csrf_from, login
 
 ROUTES = [
     "/",

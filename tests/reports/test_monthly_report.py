@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
-import subprocess
 import zipfile
 from datetime import date, datetime, timedelta, timezone
 
@@ -23,20 +21,10 @@ from qa_app.tables import Agent, Call, Team
 from qa_app.timeutil import month_range
 from reports import agent_card, monthly, render
 from surveys.tables import SurveyResponse
+from tests.reports.pdf import pages, pdf_text
 
 TODAY = date(2026, 11, 22)
 OCTOBER = date(2026, 10, 1)
-
-
-def pdf_text(pdf: bytes, *args: str) -> str:
-    tool = shutil.which("pdftotext")
-    assert tool, "the report tests need pdftotext (apt install poppler-utils; scripts/bootstrap does)"
-    return subprocess.run([tool, *args, "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
-
-
-def pages(pdf: bytes) -> int:
-    info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
-    return int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
 
 
 def pct(value: float) -> str:
@@ -107,7 +95,7 @@ async def test_the_demo_centres_report_against_the_raw_rows(clean_db):
         manager = next(
             line.split()[1:3] for line in credentials_path().read_text().splitlines() if line.startswith("manager")
         )
-        from tests.qa_app.test_web import HTML, login
+        from tests.web import HTML, login
 
         await login(client, manager[0], manager[1])
         page = await client.get("/surveys?month=2026-10", headers=HTML)

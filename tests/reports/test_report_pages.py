@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.qa_app.test_web import HTML, centre, client, login  # noqa: F401 - fixtures
+from tests.web import HTML, login
 
 
 @pytest.mark.parametrize(
@@ -20,14 +20,14 @@ from tests.qa_app.test_web import HTML, centre, client, login  # noqa: F401 - fi
         ("agent", 403, 403, 403),
     ],
 )
-async def test_who_takes_which_report(client, centre, role, centre_report, north, south):  # noqa: F811
+async def test_who_takes_which_report(client, centre, role, centre_report, north, south):
     await login(client, f"{role}@test.org")
     month = "?month=2026-01"
     whole = await client.get(f"/reports/monthly.pdf{month}&team=", headers=HTML)
     assert whole.status_code == centre_report
     if whole.status_code == 200:
         assert whole.headers["content-type"] == "application/pdf" and whole.content.startswith(b"%PDF")
-        from tests.reports.test_monthly_report import pdf_text
+        from tests.reports.pdf import pdf_text
 
         title = " ".join(pdf_text(whole.content, "-l", "1").split("Made")[0].split())  # a long title wraps
         assert title == "Monthly quality report, January 2026" + (", team North" if role == "team_leader" else "")
@@ -35,7 +35,7 @@ async def test_who_takes_which_report(client, centre, role, centre_report, north
     assert (await client.get(f"/reports/monthly.zip{month}&team=South", headers=HTML)).status_code == south
 
 
-async def test_an_agent_takes_their_own_scorecard_only(client, centre):  # noqa: F811
+async def test_an_agent_takes_their_own_scorecard_only(client, centre):
     await login(client, "agent@test.org")
     own = await client.get(f"/reports/agents/{centre['agents']['1']}.pdf?month=2026-01", headers=HTML)
     assert own.status_code == 200 and own.content.startswith(b"%PDF")

@@ -16,7 +16,6 @@ from qa_app.app import create_app
 from qa_app.tables import Call
 from surveys import invitations
 from surveys.tables import InvitationStatus, SurveyInvitation, SurveyResponse
-from tests.qa_app.test_web import centre  # noqa: F401 - fixture
 
 
 async def _submit(app, address: str, token: str, satisfaction: int) -> tuple[int, str]:
@@ -51,7 +50,7 @@ async def _links(count: int):
     return links
 
 
-async def test_200_residents_answering_at_once_all_land_exactly_once(centre):  # noqa: F811
+async def test_200_residents_answering_at_once_all_land_exactly_once(centre):
     app = create_app(manage_database=False)
     links = await _links(200)
     results = await asyncio.gather(
@@ -77,7 +76,7 @@ async def test_200_residents_answering_at_once_all_land_exactly_once(centre):  #
     assert {r["invitation"]: r["satisfaction"] for r in responses} == given
 
 
-async def test_one_link_submitted_50_times_at_once_lands_once(centre):  # noqa: F811
+async def test_one_link_submitted_50_times_at_once_lands_once(centre):
     app = create_app(manage_database=False)
     link = (await _links(1))[0]
     results = await asyncio.gather(*[_submit(app, f"10.1.0.{index + 1}", link.token, 4) for index in range(50)])

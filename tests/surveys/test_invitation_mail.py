@@ -15,14 +15,13 @@ from qa_app.app import create_app
 from qa_app.tables import Call
 from qa_app.timeutil import current_month
 from surveys.tables import InvitationStatus, SurveyInvitation
-from tests.qa_app.test_web import centre  # noqa: F401 - fixture
 from tests.qa_command import run_qa
 
 LINK = re.compile(r"(http://survey\.test/s/[A-Za-z0-9_-]+)(\?lang=\w\w)?")
 
 
 @pytest.fixture
-async def month(centre):  # noqa: F811
+async def month(centre):
     first = (await Call.select(Call.offered_at).first())["offered_at"]
     return current_month(timezone.utc, first).strftime("%Y-%m")
 
@@ -33,7 +32,7 @@ def _invite(database, month, *args, env):
     )
 
 
-async def test_residents_are_emailed_their_link_and_the_rest_exported(centre, database, month, smtp_server, tmp_path):  # noqa: F811
+async def test_residents_are_emailed_their_link_and_the_rest_exported(centre, database, month, smtp_server, tmp_path):
     addresses = tmp_path / "addresses.csv"
     addresses.write_text(
         "call_id;email;language\nx0;anna@example.org;sv\nx1;bo@example.org;\nx2;nobody@refused.example;en\n"
@@ -68,7 +67,7 @@ async def test_residents_are_emailed_their_link_and_the_rest_exported(centre, da
     assert not [r for r in await SurveyInvitation.select() if "@" in str(r)]
 
 
-async def test_bad_address_files_and_missing_servers_send_nothing(centre, database, month, smtp_server, tmp_path):  # noqa: F811
+async def test_bad_address_files_and_missing_servers_send_nothing(centre, database, month, smtp_server, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text(
         "call_id,email,language\nx0,anna@example.org,sv\nx1,not-an-address,\nx0,bo@example.org,\nx3,c@d.org,fi\n"

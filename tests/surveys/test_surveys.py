@@ -19,7 +19,6 @@ from surveys import invitations
 from surveys.figures import figures, summarise
 from surveys.questions import DEFAULT_SURVEY, check_answers, choose_language, is_praise
 from surveys.tables import SurveyInvitation, SurveyResponse
-from tests.qa_app.test_web import centre  # noqa: F401 - fixture
 
 HTML = {"accept": "text/html"}
 
@@ -72,7 +71,7 @@ def test_figures_by_hand():
 
 
 @pytest.fixture
-async def client(centre):  # noqa: F811
+async def client(centre):
     app = create_app(manage_database=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
         yield c
@@ -83,7 +82,7 @@ async def _links(**rule):
     return await invitations.create_invitations(start, datetime.now(timezone.utc), **rule)
 
 
-async def test_invitations_follow_the_rule_and_keep_no_token(centre):  # noqa: F811
+async def test_invitations_follow_the_rule_and_keep_no_token(centre):
     # Two calls of the same caller a minute apart: only the first is asked (quiet days).
     first_two = [r["id"] for r in await Call.select(Call.id).order_by(Call.id).limit(2)]
     await Call.update({Call.caller_hash: "same-caller"}).where(Call.id.is_in(first_two))
@@ -100,7 +99,7 @@ async def test_invitations_follow_the_rule_and_keep_no_token(centre):  # noqa: F
         await _links(share=0)
 
 
-async def test_the_resident_answers_once_without_login(client, centre):  # noqa: F811
+async def test_the_resident_answers_once_without_login(client, centre):
     link = (await _links())[0]
     url = f"/s/{link.token}"
     page = await client.get(url, headers={**HTML, "accept-language": "sv-SE,sv;q=0.9"})
@@ -138,7 +137,7 @@ async def test_the_resident_answers_once_without_login(client, centre):  # noqa:
     assert (await SurveyResponse.select(SurveyResponse.satisfaction).first())["satisfaction"] == 5
 
 
-async def test_expired_and_unknown_links_say_so(client, centre):  # noqa: F811
+async def test_expired_and_unknown_links_say_so(client, centre):
     link = (await _links())[0]
     await SurveyInvitation.update({SurveyInvitation.expires_at: datetime.now(timezone.utc) - timedelta(hours=1)}).where(
         SurveyInvitation.token_hash == invitations.token_hash(link.token)
@@ -151,12 +150,12 @@ async def test_expired_and_unknown_links_say_so(client, centre):  # noqa: F811
     assert await SurveyResponse.count() == 0
 
 
-async def test_survey_links_are_rate_limited(client, centre):  # noqa: F811
+async def test_survey_links_are_rate_limited(client, centre):
     statuses = [(await client.get("/s/guess-" + str(i), headers=HTML)).status_code for i in range(31)]
     assert statuses[:30] == [404] * 30 and statuses[30] == 429
 
 
-async def test_figures_and_the_customer_part_of_the_balanced_scorecard(client, centre):  # noqa: F811
+async def test_figures_and_the_customer_part_of_the_balanced_scorecard(client, centre):
     agent_1 = centre["agents"]["1"]
     links = await _links()
     own = {r["external_id"] for r in await Call.select(Call.external_id).where(Call.agent == agent_1)}
@@ -174,7 +173,7 @@ async def test_figures_and_the_customer_part_of_the_balanced_scorecard(client, c
     assert card.part("customer").note == ""
 
 
-async def test_qa_surveys_invite_writes_links_for_a_gateway(client, centre, database, tmp_path):  # noqa: F811
+async def test_qa_surveys_invite_writes_links_for_a_gateway(client, centre, database, tmp_path):
     import csv
 
     from tests.qa_command import run_qa
@@ -195,7 +194,7 @@ async def test_qa_surveys_invite_writes_links_for_a_gateway(client, centre, data
     assert unknown.returncode == 2 and unknown.stderr.strip() == "qa: no service named 'Nope' in the catalogue"
 
 
-async def test_the_phone_system_posts_keypad_answers_with_its_api_key(client, centre):  # noqa: F811
+async def test_the_phone_system_posts_keypad_answers_with_its_api_key(client, centre):
     from qa_app import api_keys
 
     key = await api_keys.create("Asterisk IVR", api_keys.Scope.surveys)
@@ -226,7 +225,7 @@ async def test_the_phone_system_posts_keypad_answers_with_its_api_key(client, ce
     assert "/api/surveys/ivr" in schema["paths"]
 
 
-async def test_import_ivr_reports_bad_lines_and_imports_all_or_nothing(centre, tmp_path):  # noqa: F811
+async def test_import_ivr_reports_bad_lines_and_imports_all_or_nothing(centre, tmp_path):
     from surveys.ivr import import_file
 
     ids = [r["external_id"] for r in await Call.select(Call.external_id).order_by(Call.id).limit(4)]
@@ -253,8 +252,8 @@ async def test_import_ivr_reports_bad_lines_and_imports_all_or_nothing(centre, t
 @pytest.mark.parametrize(
     "role, status", [("admin", 200), ("manager", 200), ("qa", 200), ("team_leader", 200), ("agent", 403)]
 )
-async def test_survey_figures_page_by_role_and_scope(client, centre, role, status):  # noqa: F811
-    from tests.qa_app.test_web import login
+async def test_survey_figures_page_by_role_and_scope(client, centre, role, status):
+    from tests.web import login
 
     links = await _links()
     by_agent = {r["external_id"]: r["agent"] for r in await Call.select(Call.external_id, Call.agent)}

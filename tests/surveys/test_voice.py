@@ -26,7 +26,6 @@ from qa_app.app import create_app
 from surveys import invitations, voice
 from surveys.ivr import record
 from surveys.tables import SurveyResponse
-from tests.qa_app.test_web import centre  # noqa: F401 - fixture
 
 HTML = {"accept": "text/html"}
 
@@ -53,7 +52,7 @@ def same_reading(stored: str, heard: str) -> bool:
 
 
 @pytest.fixture
-async def client(centre):  # noqa: F811
+async def client(centre):
     app = create_app(manage_database=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
         yield c
@@ -76,7 +75,7 @@ async def _links(count: int = 3):
     return await invitations.create_invitations(now - timedelta(days=3), now)
 
 
-async def test_a_resident_uploads_a_voice_comment_and_it_is_transcribed(client, centre, spoken, heard):  # noqa: F811
+async def test_a_resident_uploads_a_voice_comment_and_it_is_transcribed(client, centre, spoken, heard):
     link = (await _links())[0]
     page = await client.get(f"/s/{link.token}", headers=HTML)
     assert 'enctype="multipart/form-data"' in page.text and 'type="file" id="q-voice" name="voice"' in page.text
@@ -96,7 +95,7 @@ async def test_a_resident_uploads_a_voice_comment_and_it_is_transcribed(client, 
     assert settled["praise"] == voice.praise_with_voice("", settled["voice_text"], 5)  # spoken words count
 
 
-async def test_a_file_that_is_not_audio_is_refused_on_the_page(client, centre):  # noqa: F811
+async def test_a_file_that_is_not_audio_is_refused_on_the_page(client, centre):
     link = (await _links())[0]
     refused = await client.post(
         f"/s/{link.token}",
@@ -115,7 +114,7 @@ async def test_a_file_that_is_not_audio_is_refused_on_the_page(client, centre): 
     assert plain.status_code == 200 and (await SurveyResponse.select().first())["voice_status"] == ""
 
 
-async def test_a_broken_recording_fails_with_its_reason_and_the_others_go_on(centre, spoken, heard):  # noqa: F811
+async def test_a_broken_recording_fails_with_its_reason_and_the_others_go_on(centre, spoken, heard):
     links = await _links()
     for link, data in ((links[0], b"RIFF\x00\x00not really a wave file"), (links[1], spoken.read_bytes())):
         assert await invitations.answer(link.token, {"satisfaction": 3}, "en", voice=("c.wav", data)) == "answered"
@@ -128,7 +127,7 @@ async def test_a_broken_recording_fails_with_its_reason_and_the_others_go_on(cen
     assert await voice.transcribe_pending() == {"done": 0, "failed": 0, "pending": 0}  # nothing twice
 
 
-async def test_the_phone_system_posts_a_voice_comment(client, centre, spoken, heard):  # noqa: F811
+async def test_the_phone_system_posts_a_voice_comment(client, centre, spoken, heard):
     key = await api_keys.create("Asterisk IVR", api_keys.Scope.surveys)
     await record("x1", {"satisfaction": 5})
     url = "/api/surveys/ivr/x1/voice"

@@ -15,7 +15,7 @@ from qa_app.app import create_app
 from qa_app.demo import load_demo
 from qa_app.settings import get_settings
 from qa_app.tables import Agent, Call
-from tests.qa_app.test_web import HTML, csrf_from
+from tests.web import HTML, csrf_from
 from transcription import demo_recordings
 from transcription.tables import Transcription
 

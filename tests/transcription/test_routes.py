@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.qa_app.test_web import HTML, centre, client, csrf_from, login  # noqa: F401 - fixtures
+from tests.web import HTML, csrf_from, login
 from transcription.accuracy import score
 from transcription.tables import Transcription
 
@@ -42,7 +42,7 @@ MACHINE = {
 
 
 @pytest.fixture
-async def transcribed(centre):  # noqa: F811
+async def transcribed(centre):
     own_call = centre["calls"][centre["agents"]["1"]][0]
     other_call = centre["calls"][centre["agents"]["2"]][0]
     await Transcription.insert(
@@ -71,7 +71,7 @@ async def transcribed(centre):  # noqa: F811
     return own_call, other_call
 
 
-async def test_the_agent_reads_their_own_transcript_only(client, transcribed):  # noqa: F811
+async def test_the_agent_reads_their_own_transcript_only(client, transcribed):
     own_call, other_call = transcribed
     await login(client, "agent@test.org")
     panel = await client.get(f"/calls/{own_call}/transcript", headers=HTML)
@@ -88,7 +88,7 @@ async def test_the_agent_reads_their_own_transcript_only(client, transcribed):  
     assert f'hx-get="/calls/{own_call}/transcript"' in call_page.text
 
 
-async def test_qa_corrects_a_transcript_and_sees_the_error_rates(client, transcribed):  # noqa: F811
+async def test_qa_corrects_a_transcript_and_sees_the_error_rates(client, transcribed):
     own_call, other_call = transcribed
     await login(client, "qa@test.org")
     failed = await client.get(f"/calls/{other_call}/transcript", headers=HTML)

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as scipy_stats
 
-from qa_app.stats import Estimate, mean_interval, proportion_interval
+from kit.stats import Estimate, mean_interval, proportion_interval
 
 
 def test_wilson_8_of_10():
@@ -125,3 +125,15 @@ def test_more_confidence_never_narrows_the_interval(values, confidence):
     lower = mean_interval(values, confidence)
     higher = mean_interval(values, min(0.999, confidence + 0.01))
     assert higher.high - higher.low >= lower.high - lower.low - 1e-12
+
+
+def test_a_mean_interval_stays_inside_the_measures_bounds():
+    """Scores near the top: t's interval reaches past 1, the bounded one stops at 1; every value
+    the same gives a zero-width interval (scipy gives none for a zero scale)."""
+    scores = [1.0, 1.0, 0.8]
+    free = mean_interval(scores)
+    assert free.high > 1.0
+    bounded = mean_interval(scores, bounds=(0.0, 1.0))
+    assert (bounded.value, bounded.low, bounded.high) == (free.value, free.low, 1.0)
+    same = mean_interval([0.5, 0.5, 0.5], bounds=(0.0, 1.0))
+    assert (same.low, same.high) == (0.5, 0.5)

@@ -10,13 +10,12 @@ from __future__ import annotations
 import asyncio
 import io
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, get, post
 from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from msgspec import Struct
 
@@ -29,7 +28,7 @@ from qa_app.auth import require
 from qa_app.imports.common import ImportError_
 from qa_app.settings import get_settings
 from qa_app.tables import Role
-from qa_app.web import dynamic_form, problem
+from qa_app.web import Form, Upload, dynamic_form, problem
 
 READERS = (Role.admin, Role.manager, Role.qa)
 RUNNERS = (Role.admin, Role.qa)
@@ -81,9 +80,7 @@ async def campaigns_page(request: Request) -> Template:
 
 
 @post("/audits", guards=[require(*RUNNERS)], include_in_schema=False, request_max_body_size=UPLOAD_LIMIT)
-async def create_campaign(
-    request: Request, data: Annotated[CampaignForm, Body(media_type=RequestEncodingType.MULTI_PART)]
-) -> Redirect | Template:
+async def create_campaign(request: Request, data: Upload[CampaignForm]) -> Redirect | Template:
     upload = data.scenarios
     if upload is None or not upload.filename:
         return problem("The campaign was not created", "Choose the CSV file of scenarios.")
@@ -151,9 +148,7 @@ async def fetch_replies(request: Request, campaign_id: FromPath[int]) -> Redirec
     include_in_schema=False,
     request_max_body_size=UPLOAD_LIMIT,
 )
-async def upload_replies(
-    campaign_id: FromPath[int], data: Annotated[RepliesForm, Body(media_type=RequestEncodingType.MULTI_PART)]
-) -> Redirect | Template:
+async def upload_replies(campaign_id: FromPath[int], data: Upload[RepliesForm]) -> Redirect | Template:
     await _campaign(campaign_id)
     messages = []
     try:
@@ -222,7 +217,7 @@ async def grade(request: Request, scenario_id: FromPath[int]) -> Redirect | Temp
 async def reply_kind(
     request: Request,
     reply_id: FromPath[int],
-    data: Annotated[ReplyKindForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+    data: Form[ReplyKindForm],
 ) -> Redirect:
     reply = await AuditReply.select(AuditReply.scenario).where(AuditReply.id == reply_id).first()
     if reply is None or reply["scenario"] is None:
@@ -238,7 +233,7 @@ async def reply_kind(
 async def sent_by_hand(
     request: Request,
     scenario_id: FromPath[int],
-    data: Annotated[SentForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+    data: Form[SentForm],
 ) -> Redirect | Template:
     await _scenario(scenario_id)
     try:

@@ -9,12 +9,11 @@ follows what the agent types (HTMX).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, get, post
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from msgspec import Struct
 
@@ -23,7 +22,7 @@ from cases.tables import Case, CaseEvent, CaseLink
 from qa_app.auth import EVERYONE, STAFF, agent_scope, require
 from qa_app.settings import get_settings
 from qa_app.tables import Service
-from qa_app.web import problem, visible_call
+from qa_app.web import Form, problem, visible_call
 
 
 class StatusForm(Struct):
@@ -105,7 +104,7 @@ async def case_page(request: Request, case_id: FromPath[int]) -> Template:
 async def case_status(
     request: Request,
     case_id: FromPath[int],
-    data: Annotated[StatusForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+    data: Form[StatusForm],
 ) -> Redirect | Template:
     where = Case.id == case_id
     scope = await _scope_where(request)
@@ -123,7 +122,7 @@ async def _services() -> list[dict[str, Any]]:
 
 
 @post("/cases/suggest", guards=[require(*EVERYONE)], include_in_schema=False)
-async def suggest(data: Annotated[SuggestForm, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Template:
+async def suggest(data: Form[SuggestForm]) -> Template:
     """The service choice, with the suggestions for what was typed (an HTMX fragment)."""
     suggestions = await register.suggest(data.description)
     return Template(
@@ -151,7 +150,7 @@ async def call_panel(request: Request, call_id: FromPath[int], case: FromQuery[i
 async def quick_entry(
     request: Request,
     call_id: FromPath[int],
-    data: Annotated[QuickEntryForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+    data: Form[QuickEntryForm],
 ) -> Redirect | Template:
     call = await visible_call(request, call_id)
     try:

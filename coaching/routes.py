@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 from msgspec import Struct
@@ -29,6 +28,7 @@ from qa_app.auth import agent_scope, require
 from qa_app.settings import get_settings
 from qa_app.tables import Agent, Role
 from qa_app.timeutil import current_month, previous_month
+from qa_app.web import Form
 from scorecards.balanced_queries import month_key, scorecards_for
 from scorecards.tables import EvaluationAnswer
 
@@ -232,7 +232,7 @@ async def _render_plan(request: Request, agent: dict[str, Any], error: str = "")
 async def create_plan(
     request: Request,
     agent_id: FromPath[int],
-    data: Annotated[PlanForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+    data: Form[PlanForm],
 ) -> Redirect | Template:
     agent = await _visible_agent(request, agent_id)
     try:
@@ -250,7 +250,7 @@ def _date(text: str) -> date | None:
 async def add_goal(
     request: Request,
     plan_id: FromPath[int],
-    data: Annotated[GoalForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+    data: Form[GoalForm],
 ) -> Redirect | Template:
     plan = await _plan_of(request, plan_id)
     kind = data.kind
@@ -289,7 +289,7 @@ async def drop_goal(request: Request, goal_id: FromPath[int]) -> Redirect:
 async def add_action(
     request: Request,
     plan_id: FromPath[int],
-    data: Annotated[ActionForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+    data: Form[ActionForm],
 ) -> Redirect | Template:
     plan = await _plan_of(request, plan_id)
     try:
@@ -316,7 +316,7 @@ async def action_done(request: Request, action_id: FromPath[int]) -> Redirect:
 async def schedule(
     request: Request,
     plan_id: FromPath[int],
-    data: Annotated[SessionForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+    data: Form[SessionForm],
 ) -> Redirect | Template:
     plan = await _plan_of(request, plan_id)
     try:
@@ -355,7 +355,7 @@ async def session_page(request: Request, session_id: FromPath[int]) -> Template:
 async def session_notes(
     request: Request,
     session_id: FromPath[int],
-    data: Annotated[NotesForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+    data: Form[NotesForm],
 ) -> Redirect:
     await _session_of(request, session_id)
     await plans.save_notes(session_id, data.notes, request.user.id)
@@ -373,7 +373,7 @@ async def _own_session(request: Request, session_id: int) -> dict[str, Any]:
 async def session_reflection(
     request: Request,
     session_id: FromPath[int],
-    data: Annotated[ReflectionForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+    data: Form[ReflectionForm],
 ) -> Redirect:
     await _own_session(request, session_id)
     await plans.save_reflection(session_id, data.reflection, request.user.id)

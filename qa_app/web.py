@@ -1,17 +1,25 @@
-"""What every package's pages share: the error page for a user's mistake, the one rule for whether
-a user may see a call, and reading a form whose fields are not known in advance."""
+"""What every package's pages share: typed form bodies, the error page for a user's mistake, the
+one rule for whether a user may see a call, and reading a form whose fields are not known in
+advance."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
 from litestar import Request
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
+from litestar.params import Body
 from litestar.response import Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 
 from qa_app import queries
 from qa_app.auth import agent_scope, ensure_visible
+
+T = TypeVar("T")
+# A form's fields read into a msgspec struct: `data: Form[LoginForm]`; `Upload[...]` with files.
+Form = Annotated[T, Body(media_type=RequestEncodingType.URL_ENCODED)]
+Upload = Annotated[T, Body(media_type=RequestEncodingType.MULTI_PART)]
 
 
 def problem(title: str, message: str, status: int = HTTP_400_BAD_REQUEST) -> Template:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 from litestar import Request, get, post
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 
@@ -25,7 +24,7 @@ from qa_app.auth import EVERYONE, STAFF, CurrentUser, agent_scope, ensure_visibl
 from qa_app.settings import get_settings
 from qa_app.tables import Role
 from qa_app.timeutil import current_month, month_range, parse_month, previous_month
-from qa_app.web import dynamic_form, problem
+from qa_app.web import Form, dynamic_form, problem
 from scorecards import calibration_store, config, evaluations, sample_store, versions
 from scorecards.balanced_queries import month_key, scorecards_for
 from scorecards.definition import DefinitionError
@@ -97,9 +96,7 @@ async def qa_queue(
 
 
 @post("/qa/sample", guards=[require(*QA)], include_in_schema=False)
-async def draw_sample(
-    request: Request, data: Annotated[SampleForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
-) -> Redirect | Template:
+async def draw_sample(request: Request, data: Form[SampleForm]) -> Redirect | Template:
     try:
         first = parse_month(data.month)
         result = await sample_store.run_sample(first, user_id=request.user.id)
@@ -112,7 +109,7 @@ async def draw_sample(
 async def replace_pick(
     request: Request,
     assignment_id: FromPath[int],
-    data: Annotated[ReplaceForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+    data: Form[ReplaceForm],
 ) -> Redirect | Template:
     month = await sample_store.assignment_month(assignment_id)
     if month is None:
@@ -363,9 +360,7 @@ async def _calibration_list(request: Request, *, error: str | None = None, form:
 
 
 @post("/calibration", guards=[require(*calibration_store.CALIBRATORS)], include_in_schema=False)
-async def calibration_create(
-    request: Request, data: Annotated[CalibrationForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
-) -> Redirect | Template:
+async def calibration_create(request: Request, data: Form[CalibrationForm]) -> Redirect | Template:
     try:
         session_id = await calibration_store.create(data.title, data.call, data.marker_ids(), request.user.id)
     except (ValueError, calibration_store.CalibrationError) as error:
@@ -450,9 +445,7 @@ async def _templates_page(
 
 
 @post("/scorecards/templates", guards=[require(*QA)], include_in_schema=False)
-async def templates_publish(
-    request: Request, data: Annotated[TemplateForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
-) -> Redirect | Template:
+async def templates_publish(request: Request, data: Form[TemplateForm]) -> Redirect | Template:
     text = data.definition
     current = await versions.default()
     try:

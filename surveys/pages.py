@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Annotated
 
 from litestar import Request, get, post
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 from msgspec import Struct
@@ -19,6 +17,7 @@ from qa_app.auth import STAFF, agent_scope, require
 from qa_app.settings import get_settings
 from qa_app.tables import Role
 from qa_app.timeutil import current_month, month_range, parse_month, previous_month
+from qa_app.web import Form
 from surveys import figures, survey_versions
 from surveys.questions import LANGUAGES
 
@@ -84,9 +83,7 @@ async def versions_page(request: Request, show: FromQuery[int | None] = None) ->
 
 
 @post("/surveys/questions", guards=[require(*EDITORS)], include_in_schema=False)
-async def versions_publish(
-    request: Request, data: Annotated[VersionForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
-) -> Redirect | Template:
+async def versions_publish(request: Request, data: Form[VersionForm]) -> Redirect | Template:
     text = data.definition
     try:
         definition = json.loads(text)

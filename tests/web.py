@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import httpx
 
@@ -22,3 +23,18 @@ async def login(client: httpx.AsyncClient, email: str, password: str = PASSWORD,
         headers=HTML,
         follow_redirects=False,
     )
+
+
+def routes_of(handlers: Iterable) -> set[tuple[str, str]]:
+    """(method, path with its parameters as {}) of every route the handlers mount: what a
+    role-matrix test must list, so that a new route cannot slip past it."""
+    return {
+        (method, re.sub(r"\{[\w:]+\}", "{}", path))
+        for handler in handlers
+        for path in handler.paths
+        for method in handler.http_methods
+    }
+
+
+def routes_listed(matrix: Iterable[tuple]) -> set[tuple[str, str]]:
+    return {(method, re.sub(r"\{\w+\}", "{}", path)) for method, path, *_expected in matrix}

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import FromPath
 from litestar.response import Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 from msgspec import Struct
 
 from qa_app.auth import EVERYONE, require
 from qa_app.tables import Role
-from qa_app.web import visible_call
+from qa_app.web import Form, visible_call
 from transcription import queries
 from transcription.accuracy import Score
 
@@ -53,7 +50,7 @@ async def transcript_panel(request: Request, call_id: FromPath[int]) -> Template
 async def correct_transcript(
     request: Request,
     call_id: FromPath[int],
-    data: Annotated[Correction, Body(media_type=RequestEncodingType.URL_ENCODED)],
+    data: Form[Correction],
 ) -> Template:
     call = await visible_call(request, call_id)
     try:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 from msgspec import Struct
@@ -15,6 +11,7 @@ from qa_app import queries
 from qa_app.auth import require
 from qa_app.tables import Agent, AuditLog, ImportRun, Role
 from qa_app.users import UserError, create_user
+from qa_app.web import Form
 
 
 class NewUser(Struct):
@@ -43,9 +40,7 @@ async def users_page() -> Template:
 
 
 @post("/admin/users", guards=[require(Role.admin)], include_in_schema=False)
-async def users_create(
-    request: Request, data: Annotated[NewUser, Body(media_type=RequestEncodingType.URL_ENCODED)]
-) -> Template | Redirect:
+async def users_create(request: Request, data: Form[NewUser]) -> Template | Redirect:
     try:
         await create_user(
             email=data.email,

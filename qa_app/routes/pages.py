@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import msgspec
 from litestar import Request, get, post
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 from msgspec import Struct
@@ -19,6 +16,7 @@ from qa_app.call_metrics import call_figures
 from qa_app.settings import get_settings
 from qa_app.tables import Role, User
 from qa_app.timeutil import current_month, month_range, previous_month
+from qa_app.web import Form
 
 
 async def _month_figures(scope: list[int] | None, agent_ids: list[int] | None = None):
@@ -129,9 +127,7 @@ async def _agents_context(request: Request, **extra) -> dict:
 
 
 @post("/agents", guards=[require(*ORGANISERS)], include_in_schema=False)
-async def agent_create(
-    request: Request, data: Annotated[AgentForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
-) -> Template | Redirect:
+async def agent_create(request: Request, data: Form[AgentForm]) -> Template | Redirect:
     try:
         agent_id = await _save_agent(request, data)
     except organisation.OrganisationError as error:
@@ -144,7 +140,7 @@ async def agent_create(
 async def agent_update(
     request: Request,
     agent_id: FromPath[int],
-    data: Annotated[AgentForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+    data: Form[AgentForm],
 ) -> Redirect | Template:
     if await queries.get_agent(agent_id) is None:
         raise NotFoundException()
@@ -160,9 +156,7 @@ async def agent_update(
 
 
 @post("/teams", guards=[require(*ORGANISERS)], include_in_schema=False)
-async def team_create(
-    request: Request, data: Annotated[TeamForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
-) -> Template | Redirect:
+async def team_create(request: Request, data: Form[TeamForm]) -> Template | Redirect:
     try:
         team_id = await organisation.create_team(
             name=data.name, leader_id=_optional_int(data.leader), by_user=request.user.id

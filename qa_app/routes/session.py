@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from urllib.parse import urlparse
 
 from litestar import Request, get, post
-from litestar.enums import RequestEncodingType
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.params import Body, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 from msgspec import Struct
 
 from qa_app import audit
 from qa_app.users import authenticate
+from qa_app.web import Form
 
 # Per client address: enough for a person who mistypes, too few for guessing passwords.
 login_rate_limit = RateLimitConfig(rate_limit=("minute", 10), store="rate_limit")
@@ -44,9 +43,7 @@ async def login_page(request: Request, next: FromQuery[str] = "/") -> Template:
 
 
 @post("/login", include_in_schema=False, middleware=[login_rate_limit.middleware])
-async def login_submit(
-    request: Request, data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
-) -> Template | Redirect:
+async def login_submit(request: Request, data: Form[LoginForm]) -> Template | Redirect:
     user = await authenticate(data.email, data.password)
     if user is None:
         return Template(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,6 +17,18 @@ from dotenv import load_dotenv
 
 # In a stereo recording (a call recorder's), which channel carries the agent.
 AGENT_CHANNELS = {"left": 0, "right": 1}
+
+
+# How long each kind of personal data is kept before `qa privacy erase-expired` (and the worker's
+# daily job) erases it, in days; QA_RETENTION overrides any of them.
+DEFAULT_RETENTION_DAYS = {
+    "recordings": 365,  # call recordings
+    "transcripts": 365,  # their transcripts
+    "voice": 90,  # residents' voice comments
+    "comments": 365,  # residents' written survey comments
+    "contacts": 90,  # a resident's contact on a case (also ends when the case is closed)
+    "replies": 365,  # mystery-email replies
+}
 
 
 class ConfigError(Exception):
@@ -39,6 +51,13 @@ class Settings:
     office_hours: str = ""  # QA_OFFICE_HOURS, e.g. "Mon-Thu 08:00-17:00; Fri 08:00-15:00"
     holidays_country: str = ""  # QA_HOLIDAYS: public holidays of a country (and region): "SE", "GB-SCT"
     extra_holidays: str = ""  # QA_EXTRA_HOLIDAYS: closed days, e.g. "2026-12-24, 2026-12-31"
+    # QA_TRUSTED_PROXIES: addresses or networks of the reverse proxies whose X-Forwarded-For is
+    # believed (the client address is what the nearest untrusted hop says); none by default.
+    trusted_proxies: tuple[str, ...] = ()
+    session_idle_minutes: int = 60  # QA_SESSION_IDLE_MINUTES: a session unused this long ends
+    max_voice_seconds: int = 300  # QA_MAX_VOICE_SECONDS: a longer voice comment is refused
+    # QA_RETENTION: days each kind of personal data is kept, e.g. "recordings=365, voice=90".
+    retention_days: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_RETENTION_DAYS))
 
     @property
     def secret_key(self) -> str:
@@ -79,6 +98,29 @@ def _secret_key(data_dir: Path) -> str:
     return key
 
 
+def _positive_int(name: str, default: int) -> int:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) <= 0:
+        raise ConfigError(f"{name} must be a whole number above 0 (got {text!r})")
+    return int(text)
+
+
+def _retention(text: str) -> dict[str, int]:
+    """ "recordings=365, voice=90" over the defaults; a wrong kind or number is named."""
+    days = dict(DEFAULT_RETENTION_DAYS)
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        kind, _, value = part.partition("=")
+        kind, value = kind.strip(), value.strip()
+        if kind not in days:
+            raise ConfigError(f"QA_RETENTION: unknown kind {kind!r}; the kinds are {', '.join(days)}")
+        if not value.isdigit() or int(value) <= 0:
+            raise ConfigError(f"QA_RETENTION: {kind} needs a number of days above 0 (got {value!r})")
+        days[kind] = int(value)
+    return days
+
+
 def _agent_channel(name: str) -> int:
     if name.lower() not in AGENT_CHANNELS:
         raise ConfigError(f"QA_AGENT_CHANNEL must be left or right (got {name!r})")
@@ -113,6 +155,10 @@ def get_settings() -> Settings:
         office_hours=os.environ.get("QA_OFFICE_HOURS", ""),
         holidays_country=os.environ.get("QA_HOLIDAYS", ""),
         extra_holidays=os.environ.get("QA_EXTRA_HOLIDAYS", ""),
+        trusted_proxies=tuple(p.strip() for p in os.environ.get("QA_TRUSTED_PROXIES", "").split(",") if p.strip()),
+        session_idle_minutes=_positive_int("QA_SESSION_IDLE_MINUTES", 60),
+        max_voice_seconds=_positive_int("QA_MAX_VOICE_SECONDS", 300),
+        retention_days=_retention(os.environ.get("QA_RETENTION", "")),
     )
 
 

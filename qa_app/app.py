@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from urllib.parse import quote
 
@@ -9,14 +10,15 @@ from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
-from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from qa_app import db, formatting, packages
+from qa_app import db, formatting, limits, packages
 from qa_app.auth import CurrentUser, session_auth
 from qa_app.session_store import DatabaseStore
 from qa_app.settings import get_settings
@@ -101,9 +103,11 @@ async def on_startup(app: Litestar) -> None:
         await db.start_pool()
         # Without a shared queue there is no hourly purge job (see jobs.py): purge at start.
         await DatabaseStore().delete_expired()
+    app.state.purge = asyncio.create_task(limits.purge_forever(app.stores.get(limits.STORE)))
 
 
 async def on_shutdown(app: Litestar) -> None:
+    app.state.purge.cancel()
     if app.state.get("manage_database", True):
         await db.close_pool()
 
@@ -138,7 +142,9 @@ def create_app(*, manage_database: bool = True, secure_cookies: bool | None = No
             ],  # survey links and API keys (surveys/routes.py, cases/open311.py)
         ),
         on_app_init=[auth.on_app_init],
-        stores={"sessions": DatabaseStore(), "rate_limit": MemoryStore()},
+        stores={"sessions": DatabaseStore(), limits.STORE: limits.store_for(settings)},
+        # The client address is the connection's, or what a trusted proxy forwarded (none by default).
+        middleware=[DefineMiddleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))],
         exception_handlers={HTTPException: handle_http_exception},
         openapi_config=OpenAPIConfig(title="Municipal contact-centre QA", version="0.1.0", path="/schema"),
         on_startup=[on_startup],

@@ -56,7 +56,7 @@ def serve(host: str, port: int) -> None:
 
     run_with_database(lambda: asyncio.sleep(0))
     click.echo(f"serving on http://{host}:{port} with {db.describe(db.current_engine())}", err=True)
-    uvicorn.run("qa_app.app:create_app", factory=True, host=host, port=port, log_level="info", proxy_headers=True)
+    uvicorn.run("qa_app.app:create_app", factory=True, host=host, port=port, log_level="info", proxy_headers=False)
 
 
 @main.command(help="Run queued jobs from QA_QUEUE_URL (PostgreSQL or Redis); start as many as you like.")

@@ -1,10 +1,16 @@
-"""Password hashing (argon2) and the keyed hash that stands in for a caller's number."""
+"""Password hashing (argon2) and the keyed hash that stands in for a caller's number.
+
+argon2 is slow and memory-hard on purpose, so the web app never runs it on its event loop: the
+`*_async` functions run it in a pool of `HASHING_AT_ONCE` threads of its own, and a burst
+of logins waits its turn there while every other request is served."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -12,19 +18,35 @@ from argon2.exceptions import InvalidHashError, VerificationError
 _hasher = PasswordHasher()
 
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256  # a passphrase fits; a megabyte "password" is not hashed
+HASHING_AT_ONCE = 2  # argon2 computations in parallel (each takes a core and 64 MiB)
+# Its own small pool: the limit holds whichever event loop asks (the app's, a command's).
+_hashing = ThreadPoolExecutor(max_workers=HASHING_AT_ONCE, thread_name_prefix="argon2")
 
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValueError(f"a password may have at most {MAX_PASSWORD_LENGTH} characters")
     return _hasher.hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return False
     try:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+async def hash_password_async(password: str) -> str:
+    return await asyncio.get_running_loop().run_in_executor(_hashing, hash_password, password)
+
+
+async def verify_password_async(password_hash: str, password: str) -> bool:
+    return await asyncio.get_running_loop().run_in_executor(_hashing, verify_password, password_hash, password)
 
 
 def needs_rehash(password_hash: str) -> bool:

@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime, timezone
 
 from qa_app import audit, db
-from qa_app.security import DUMMY_HASH, hash_password, needs_rehash, verify_password
+from qa_app.security import DUMMY_HASH, hash_password_async, needs_rehash, verify_password_async
 from qa_app.tables import Agent, Role, User
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -38,7 +38,7 @@ async def create_user(
     if (role == Role.agent.value) != bool(agent_staff_number):
         raise UserError("an agent user needs --agent STAFF_NUMBER, and only agent users have one")
     try:
-        password_hash = hash_password(password)
+        password_hash = await hash_password_async(password)
     except ValueError as error:
         raise UserError(str(error)) from None
     async with db.write_transaction():
@@ -71,7 +71,7 @@ async def create_user(
 
 
 async def set_password(user_id: int, password: str, by_user: int | None = None) -> None:
-    await User.update({User.password_hash: hash_password(password)}).where(User.id == user_id)
+    await User.update({User.password_hash: await hash_password_async(password)}).where(User.id == user_id)
     await audit.record(by_user, "set_password", "user", user_id)
 
 
@@ -80,12 +80,12 @@ async def authenticate(email: str, password: str) -> dict | None:
     An unknown e-mail costs the same hashing time as a wrong password."""
     row = await User.select().where(User.email == email.strip().lower()).first()
     if row is None:
-        verify_password(DUMMY_HASH, password)
+        await verify_password_async(DUMMY_HASH, password)
         return None
-    if not verify_password(row["password_hash"], password) or not row["active"]:
+    if not await verify_password_async(row["password_hash"], password) or not row["active"]:
         return None
     changes = {User.last_login_at: datetime.now(timezone.utc)}
     if needs_rehash(row["password_hash"]):
-        changes[User.password_hash] = hash_password(password)
+        changes[User.password_hash] = await hash_password_async(password)
     await User.update(changes).where(User.id == row["id"])
     return row

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-from tests.browser.conftest import free_port
+from tests.live_app import free_port
 
 
 class _Keep:

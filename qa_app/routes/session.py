@@ -5,18 +5,17 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 from litestar import Request, get, post
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 from msgspec import Struct
 
-from qa_app import audit
+from qa_app import audit, limits
 from qa_app.users import authenticate
 from qa_app.web import Form
 
 # Per client address: enough for a person who mistypes, too few for guessing passwords.
-login_rate_limit = RateLimitConfig(rate_limit=("minute", 10), store="rate_limit")
+login_rate_limit = limits.per_minute(10)
 
 
 class LoginForm(Struct):
@@ -44,17 +43,23 @@ async def login_page(request: Request, next: FromQuery[str] = "/") -> Template:
 
 @post("/login", include_in_schema=False, middleware=[login_rate_limit.middleware])
 async def login_submit(request: Request, data: Form[LoginForm]) -> Template | Redirect:
+    store = request.app.stores.get(limits.STORE)
+    context = {"next": safe_next(data.next), "email": data.email}
+    if wait := await limits.account_wait(store, data.email):
+        minutes = max(1, round(wait / 60))
+        message = f"Too many failed attempts for this account. Please wait {minutes} minute{'s' * (minutes > 1)}."
+        return Template(
+            "login.html", context={**context, "error": message}, status_code=429, headers={"retry-after": str(wait)}
+        )
     user = await authenticate(data.email, data.password)
     if user is None:
+        await limits.login_failed(store, data.email)
         return Template(
             "login.html",
-            context={
-                "next": safe_next(data.next),
-                "error": "That e-mail and password do not match an account.",
-                "email": data.email,
-            },
+            context={**context, "error": "That e-mail and password do not match an account."},
             status_code=HTTP_400_BAD_REQUEST,
         )
+    await limits.login_succeeded(store, data.email)
     request.scope["state"]["rotate_session"] = True
     request.set_session({"user_id": user["id"]})
     await audit.record(user["id"], "login", "user", user["id"])

@@ -32,10 +32,23 @@ RUN pip install --no-deps . \
 
 FROM python:3.11-slim
 
+# The image runs behind HTTPS in production: cookies are Secure. For plain HTTP (a local try-out),
+# run it with QA_SECURE_COOKIES=0, as docker-compose.yml does by default.
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    QA_DATA_DIR=/data
+    QA_DATA_DIR=/data \
+    QA_SECURE_COOKIES=1
+
+# WeasyPrint (the PDF reports) needs Pango and HarfBuzz, and fonts to draw the text with; the
+# slim image has none of them.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 \
+        libpangoft2-1.0-0 \
+        libharfbuzz-subset0 \
+        fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 
 # An unprivileged user owns the data folder; a named volume mounted at /data starts with
 # this ownership, so the SQLite file, recordings, reports and secret key can be written.

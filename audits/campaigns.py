@@ -18,9 +18,9 @@ from audits import mail_rules
 from audits.tables import AuditCampaign, AuditGrade, AuditReply, AuditScenario
 from audits.working_hours import WorkingCalendar
 from cases import register
+from kit.table_file import ImportError_
+from kit.table_file import rows as table_rows
 from qa_app import audit, db, mail
-from qa_app.imports.common import ImportError_
-from qa_app.imports.table_file import rows as table_rows
 from qa_app.tables import Department
 
 ADDRESS = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")

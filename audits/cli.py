@@ -27,8 +27,8 @@ def audits() -> None:
 @click.option("--answer-days", type=int, default=2, show_default=True, help="Target: working days to the answer.")
 def audits_create(name: str, path: Path, sender: str, ack_hours: int, answer_days: int) -> None:
     from audits.campaigns import AuditError, create_campaign, read_scenarios
+    from kit.table_file import ImportError_
     from qa_app.cli_support import fail, run_with_database
-    from qa_app.imports.common import ImportError_
 
     try:
         scenarios = read_scenarios(path)

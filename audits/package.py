@@ -9,4 +9,5 @@ PACKAGE = Package(
     commands=["audits.cli:audits"],
     navigation=[NavEntry("Mystery emails", "/audits", (Role.admin, Role.manager, Role.qa), 130)],
     demo="audits.demo:load",
+    personal_data=["audits.privacy:REPLIES"],
 )

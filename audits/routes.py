@@ -23,9 +23,9 @@ from audits import campaigns, mail_rules
 from audits.mailbox import MailboxError, fetch_imap, read_upload
 from audits.tables import AuditCampaign, AuditReply, AuditScenario
 from audits.working_hours import from_settings
+from kit.table_file import ImportError_
 from qa_app import mail
 from qa_app.auth import require
-from qa_app.imports.common import ImportError_
 from qa_app.settings import get_settings
 from qa_app.tables import Role
 from qa_app.web import Form, Upload, dynamic_form, problem

@@ -31,7 +31,7 @@ LAST = date(2026, 10, 1)
 
 
 def months() -> list[date]:
-    from qa_app.timeutil import previous_month
+    from kit.timeutil import previous_month
 
     steps = [LAST]
     for _ in range(MONTHS - 1):

@@ -40,7 +40,10 @@ def cases_api_client(name: str) -> None:
     create_api_key(name, "open311", "api_key")
 
 
-@cases_group.command(name="erase-expired", help="Erase residents' contacts past their retention (run daily).")
+@cases_group.command(
+    name="erase-expired",
+    help="Erase the contacts of cases closed more than QA_RETENTION contacts days ago (part of `qa privacy erase-expired`).",
+)
 def cases_erase_expired() -> None:
     from cases import register
 

@@ -10,26 +10,30 @@ is the service's id, the group its department.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timezone
 from typing import Any
 from xml.etree import ElementTree
 
 from litestar import Request, Response, get, post
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import FromPath
 
 from cases import register
 from cases.case_rules import DONE_STATUSES
 from cases.tables import Case
-from qa_app import api_keys
+from qa_app import api_keys, limits
 from qa_app.settings import get_settings
 from qa_app.tables import Service
 from qa_app.web import dynamic_form
 
-open311_rate_limit = RateLimitConfig(rate_limit=("minute", 120), store="rate_limit")
+open311_rate_limit = limits.per_minute(120)
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = {"json": "application/json", "xml": "text/xml"}
 MAX_DESCRIPTION = 4000
+MAX_FIELD = {"address_string": 300, "email": 254, "phone": 50, "first_name": 100, "last_name": 100}
+# What Open311 shows: requests residents posted through it, and cases staff published. Anything
+# else (a case an agent logged from a call, in their own words) answers as if it did not exist.
+PUBLIC = (Case.source == "open311") | (Case.public == True)  # noqa: E712
 MAX_REQUESTS = 1000  # the newest first, as GeoReport v2 lets a server limit a search
 
 
@@ -120,7 +124,8 @@ def _request_fields(row: dict[str, Any]) -> dict[str, Any]:
         "status_notes": row["status"].replace("_", " "),
         "service_name": row.get("service_name"),
         "service_code": str(row["service"]) if row["service"] else None,
-        "description": row["description"],
+        # What the resident posted, or the text staff published: never an agent's own notes.
+        "description": row["description"] if row["source"] == "open311" else row["public_description"],
         "agency_responsible": row.get("department"),
         "service_notice": None,
         "requested_datetime": _time(row["created_at"]),
@@ -172,7 +177,7 @@ async def open311_get(request: Request, resource: FromPath[str]) -> Response:
 
 async def _find_requests(request: Request) -> list[dict[str, Any]]:
     params = request.query_params
-    where = Case.id > 0
+    where = PUBLIC
     if ids := params.get("service_request_id"):
         where &= Case.tracking_number.is_in([i.strip() for i in ids.split(",") if i.strip()][:50])
     if code := params.get("service_code"):
@@ -205,7 +210,7 @@ async def open311_request(resource: FromPath[str]) -> Response:
     fmt = resource.rpartition(".")[2]
     try:
         number, fmt = _split(resource)
-        rows = await register.case_rows(Case.tracking_number == number, limit=1)
+        rows = await register.case_rows((Case.tracking_number == number) & PUBLIC, limit=1)
         if not rows:
             raise Open311Error(404, f"no service request {number}")
         return _respond(fmt, "service_requests", "request", [_request_fields(rows[0])])
@@ -230,7 +235,7 @@ async def open311_token(resource: FromPath[str]) -> Response:
     fmt = resource.rpartition(".")[2]
     try:
         token, fmt = _split(resource)
-        row = await Case.select(Case.tracking_number).where(Case.open311_token == token).first()
+        row = await Case.select(Case.tracking_number).where((Case.open311_token == token) & PUBLIC).first()
         if row is None:
             raise Open311Error(404, "no request with this token")
         return _respond(
@@ -238,6 +243,21 @@ async def open311_token(resource: FromPath[str]) -> Response:
         )
     except Open311Error as error:
         return _error(error, fmt)
+
+
+def _position(lat: str, lon: str) -> tuple[float | None, float | None]:
+    """Both or neither, finite, on the Earth: (lat, long) in decimal degrees."""
+    if not lat and not lon:
+        return None, None
+    try:
+        lat_value, lon_value = float(lat), float(lon)
+    except ValueError:
+        raise Open311Error(400, "lat and long are decimal degrees, both or neither") from None
+    if not (math.isfinite(lat_value) and math.isfinite(lon_value)):
+        raise Open311Error(400, "lat and long are decimal degrees, not infinity")
+    if not (-90 <= lat_value <= 90 and -180 <= lon_value <= 180):
+        raise Open311Error(400, "lat and long are outside the world")
+    return lat_value, lon_value
 
 
 @post(
@@ -252,7 +272,8 @@ async def open311_post(request: Request, resource: FromPath[str]) -> Response:
         # Not a struct: a body the framework could not convert would answer its own 400, not an
         # Open311 error; and the fields may come in the query string too. One text per field.
         form = {k: str(v[-1] if isinstance(v, list) else v) for k, v in (await dynamic_form(request)).items()}
-        form.update({k: v for k, v in request.query_params.items() if k not in form})
+        # Fields may come in the query string too, but never the key: an address ends up in logs.
+        form.update({k: v for k, v in request.query_params.items() if k not in form and k != "api_key"})
         if not form.get("api_key"):
             raise Open311Error(403, "api_key is required to post a service request")
         client = await api_keys.client_for(form["api_key"], api_keys.Scope.open311)
@@ -263,21 +284,19 @@ async def open311_post(request: Request, resource: FromPath[str]) -> Response:
             raise Open311Error(400, "service_code is required")
         if not code.isdigit() or not await Service.exists().where(Service.id == int(code)):
             raise Open311Error(404, f"service_code {code!r} is not a service of this city (see services.json)")
-        lat, lon = form.get("lat"), form.get("long")
+        for name, longest in MAX_FIELD.items():
+            if len(form.get(name, "").strip()) > longest:
+                raise Open311Error(400, f"{name} is longer than {longest} characters")
+        lat_value, lon_value = _position(form.get("lat", "").strip(), form.get("long", "").strip())
         address = form.get("address_string", "").strip()
-        if not address and not (lat and lon):
+        if not address and lat_value is None:
             raise Open311Error(400, "a location is required: lat and long, or address_string")
-        try:
-            lat_value = float(lat) if lat else None
-            lon_value = float(lon) if lon else None
-        except ValueError:
-            raise Open311Error(400, "lat and long are decimal degrees") from None
-        if lat_value is not None and not (-90 <= lat_value <= 90 and -180 <= (lon_value or 0) <= 180):
-            raise Open311Error(400, "lat and long are outside the world")
-        description = form.get("description", "").strip()[:MAX_DESCRIPTION]
+        description = form.get("description", "").strip()
         if not description:
             raise Open311Error(400, "description is required")
-        contact = form.get("email", "").strip() or form.get("phone", "").strip() or None
+        if len(description) > MAX_DESCRIPTION:
+            raise Open311Error(400, f"description is longer than {MAX_DESCRIPTION} characters")
+        contact = form.get("email", "").strip() or None  # the reply goes by email; a phone number is not kept
         row = await register.create_case(
             channel="web",
             description=description,
@@ -286,8 +305,10 @@ async def open311_post(request: Request, resource: FromPath[str]) -> Response:
             lat=lat_value,
             lon=lon_value,
             contact=contact,
+            wants_reply=contact is not None,
             source="open311",
         )
+        await Case.update({Case.api_client: client["id"]}).where(Case.id == row["id"])
         body = [{"service_request_id": row["tracking_number"], "service_notice": None, "account_id": None}]
         return _respond(fmt, "service_requests", "request", body, 201)
     except Open311Error as error:

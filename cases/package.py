@@ -11,4 +11,5 @@ PACKAGE = Package(
     navigation=[NavEntry("Cases", "/cases", EVERYONE, 20)],
     call_panels=["/calls/{call_id}/cases"],
     demo="cases.demo:load",
+    personal_data=["cases.privacy:CASES"],
 )

@@ -15,12 +15,12 @@ import asyncpg
 
 from cases import case_rules, categories
 from cases.tables import Case, CaseEvent, CaseLink
+from kit.timeutil import kept_since
 from qa_app import audit, db
 from qa_app.settings import get_settings
 from qa_app.tables import Call, Service
 
-CONTACT_RETENTION_DAYS = 90
-TRACKING_NUMBER_LOCK = 4217_2026  # the PostgreSQL advisory lock that serialises drawing numbers  # a resident's contact is erased this long after the case is closed
+TRACKING_NUMBER_LOCK = 4217_2026  # the PostgreSQL advisory lock that serialises drawing numbers
 
 
 class CaseError(Exception):
@@ -41,13 +41,15 @@ async def create_case(
     lat: float | None = None,
     lon: float | None = None,
     contact: str | None = None,
+    wants_reply: bool = False,
     resolved_now: bool | None = None,
     source: str = "",
     open311_token: str | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Open a case; returns its row. `resolved_now` True closes it at once as resolved at
-    first contact."""
+    first contact. The resident's `contact` is kept only when a reply will be sent to it
+    (`wants_reply`), and erased QA_RETENTION `contacts` days after the case is closed."""
     if channel not in case_rules.CHANNELS:
         raise CaseError(f"a channel is one of: {', '.join(case_rules.CHANNELS)}")
     if not description.strip():
@@ -97,7 +99,7 @@ async def create_case(
                             lat=lat,
                             lon=lon,
                             caller_hash=caller_hash,
-                            contact=(contact or "").strip() or None,
+                            contact=(contact or "").strip() or None if wants_reply else None,
                             repeat_of=repeat,
                             agent=agent_id,
                             created_by=user_id,
@@ -145,7 +147,8 @@ async def set_status(case_id: int, status: str, note: str, user_id: int | None) 
         if status in case_rules.DONE_STATUSES:
             values[Case.closed_at] = now
             if case["contact"]:
-                values[Case.contact_erase_after] = now.date() + timedelta(days=CONTACT_RETENTION_DAYS)
+                days = get_settings().retention_days["contacts"]
+                values[Case.contact_erase_after] = now.astimezone(get_settings().timezone).date() + timedelta(days)
         await Case.update(values).where(Case.id == case_id)
         await CaseEvent.insert(CaseEvent(case=case_id, at=now, user=user_id, status=status, note=note.strip()))
         await audit.record(user_id, "status", "case", case_id, status=status)
@@ -188,13 +191,20 @@ async def erase_contact(case_id: int, user_id: int | None) -> None:
         await audit.record(user_id, "erase contact", "case", case_id)
 
 
-async def erase_expired_contacts(today: date | None = None) -> int:
-    """Erase residents' contacts past their retention date; returns how many."""
-    today = today or datetime.now(get_settings().timezone).date()
+async def erase_expired_contacts(today: date | None = None, days: int | None = None) -> int:
+    """Erase the residents' contacts of cases closed more than `days` (QA_RETENTION `contacts`)
+    days ago; returns how many. An open case keeps its contact: the reply still needs it."""
+    settings = get_settings()
+    today = today or datetime.now(settings.timezone).date()
+    closed_before = kept_since(today, days or settings.retention_days["contacts"], get_settings().timezone)
     async with db.write_transaction():
         rows = (
             await Case.update({Case.contact: None, Case.contact_erase_after: None})
-            .where(Case.contact_erase_after.is_not_null() & (Case.contact_erase_after <= today))
+            .where(
+                Case.contact.is_not_null()
+                & Case.status.is_in(list(case_rules.DONE_STATUSES))
+                & (Case.closed_at < closed_before)
+            )
             .returning(Case.id)
         )
         if rows:
@@ -227,7 +237,9 @@ async def suggest(text: str) -> categories.Suggestions:
 
 
 async def training_data() -> tuple[list[str], list[int]]:
-    rows = await Case.select(Case.description, Case.service).where(Case.service.is_not_null())
+    rows = await Case.select(Case.description, Case.service).where(
+        Case.service.is_not_null() & (Case.description != "")
+    )
     return [r["description"] for r in rows], [r["service"] for r in rows]
 
 

@@ -19,6 +19,7 @@ from msgspec import Struct
 
 from cases import case_rules, register
 from cases.tables import Case, CaseEvent, CaseLink
+from qa_app import audit
 from qa_app.auth import EVERYONE, STAFF, agent_scope, require
 from qa_app.settings import get_settings
 from qa_app.tables import Service
@@ -28,6 +29,11 @@ from qa_app.web import Form, problem, visible_call
 class StatusForm(Struct):
     status: str = ""
     note: str = ""
+
+
+class PublishForm(Struct):
+    public: str = ""  # "yes" to publish on Open311, anything else to withdraw
+    public_description: str = ""
 
 
 class SuggestForm(Struct):
@@ -117,6 +123,27 @@ async def case_status(
     return Redirect(f"/cases/{case_id}")
 
 
+@post("/cases/{case_id:int}/publish", guards=[require(*EVERYONE)], include_in_schema=False)
+async def case_publish(request: Request, case_id: FromPath[int], data: Form[PublishForm]) -> Redirect | Template:
+    """Publish a case on Open311 with a text written for the public (or withdraw it): an agent's
+    own description of what the resident said is never published."""
+    where = Case.id == case_id
+    scope = await _scope_where(request)
+    rows = await register.case_rows(where if scope is None else where & scope, limit=1)
+    if not rows:
+        raise NotFoundException()
+    if not (request.user.role in STAFF or request.user.agent_id == rows[0]["agent"]):
+        raise NotFoundException()
+    public, text = data.public == "yes", data.public_description.strip()
+    if public and not text:
+        return problem("Not published", "Write the text the public may read about this case.")
+    if len(text) > 1000:
+        return problem("Not published", "The public text may have at most 1,000 characters.")
+    await Case.update({Case.public: public, Case.public_description: text if public else ""}).where(Case.id == case_id)
+    await audit.record(request.user.id, "publish" if public else "withdraw", "case", case_id)
+    return Redirect(f"/cases/{case_id}")
+
+
 async def _services() -> list[dict[str, Any]]:
     return await Service.select(Service.id, Service.name).order_by(Service.name)
 
@@ -168,4 +195,4 @@ async def quick_entry(
     return Redirect(f"/calls/{call_id}?case={row['id']}#cases")
 
 
-ROUTES = [register_page, case_page, case_status, suggest, call_panel, quick_entry]
+ROUTES = [register_page, case_page, case_status, case_publish, suggest, call_panel, quick_entry]

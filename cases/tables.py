@@ -9,7 +9,7 @@ from piccolo.columns import Boolean, Date, DoublePrecision, ForeignKey, Integer,
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from qa_app.tables import Agent, Service, User
+from qa_app.tables import Agent, ApiClient, Service, User
 
 
 class CaseStatus(str, Enum):
@@ -45,6 +45,12 @@ class Case(Table):
     created_by = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True)
     source = Varchar(length=20, default="")  # "", open311
     open311_token = Varchar(length=40, null=True, default=None, unique=True)
+    # The Open311 app that posted it; such a request is public on /open311/v2/ as submitted.
+    api_client = ForeignKey(references=ApiClient, on_delete=OnDelete.set_null, null=True)
+    # A case logged by staff is public on Open311 only when they publish it, with the text they
+    # give (never the notes they typed about the resident) and the address.
+    public = Boolean(default=False)
+    public_description = Text(default="")
 
 
 class CaseEvent(Table):

@@ -8,8 +8,8 @@ from datetime import date, datetime, timezone
 
 from coaching import plans
 from coaching.tables import CoachingPlan, CoachingSession
+from kit.timeutil import month_range
 from qa_app.settings import get_settings
-from qa_app.timeutil import month_range
 
 SESSION_KINDS = (("weekly", "Weekly check-ins"), ("monthly", "Monthly reviews"))
 

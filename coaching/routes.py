@@ -24,10 +24,10 @@ from coaching import goals as goal_rules
 from coaching import plans
 from coaching.calendar_file import session_calendar
 from coaching.tables import Action, CoachingPlan, CoachingSession, Goal
+from kit.timeutil import current_month, previous_month
 from qa_app.auth import agent_scope, require
 from qa_app.settings import get_settings
 from qa_app.tables import Agent, Role
-from qa_app.timeutil import current_month, previous_month
 from qa_app.web import Form
 from scorecards.balanced_queries import month_key, scorecards_for
 from scorecards.tables import EvaluationAnswer

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -64,6 +66,58 @@ def _configure_templates(engine: JinjaTemplateEngine) -> None:
     )
 
 
+# No inline script or style anywhere: every page loads its scripts and styles from /static.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+]
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+
+
+def security_headers(secure: bool):
+    """A before-send hook: the security headers on every response, HSTS over HTTPS, and no
+    caching of what a signed-in user sees (it may hold residents' data)."""
+
+    async def before_send(message, scope) -> None:
+        if message["type"] != "http.response.start":
+            return
+        headers = message.setdefault("headers", [])
+        present = {name.lower() for name, _ in headers}
+        extra = [*SECURITY_HEADERS, *([HSTS] if secure else [])]
+        if scope.get("user") is not None:
+            headers[:] = [(n, v) for n, v in headers if n.lower() != b"cache-control"]
+            extra.append((b"cache-control", b"no-store"))
+        headers.extend((name, value) for name, value in extra if name not in present or name == b"cache-control")
+
+    return before_send
+
+
+class RedactSecrets(logging.Filter):
+    """Survey links' tokens and API keys never reach the access log."""
+
+    PATTERNS = (
+        (re.compile(r"/s/[^/?\s]+"), "/s/[token]"),
+        (re.compile(r"(api_key|token)=[^&\s]+", re.IGNORECASE), r"\1=[redacted]"),
+    )
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(self.redact(a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+    @classmethod
+    def redact(cls, text: str) -> str:
+        for pattern, replacement in cls.PATTERNS:
+            text = pattern.sub(replacement, text)
+        return text
+
+
 def _wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "") or request.headers.get("hx-request") == "true"
 
@@ -98,6 +152,9 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response:
 
 
 async def on_startup(app: Litestar) -> None:
+    access_log = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactSecrets) for f in access_log.filters):
+        access_log.addFilter(RedactSecrets())
     if app.state.get("manage_database", True):
         db.use_database(get_settings().database_url)
         await db.start_pool()
@@ -130,7 +187,7 @@ def create_app(*, manage_database: bool = True, secure_cookies: bool | None = No
         ),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
-            cookie_name="qa_csrf",
+            cookie_name="__Host-qa_csrf" if secure_cookies else "qa_csrf",
             cookie_secure=secure_cookies,
             cookie_samesite="strict",
             exclude=[
@@ -147,6 +204,7 @@ def create_app(*, manage_database: bool = True, secure_cookies: bool | None = No
         middleware=[DefineMiddleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))],
         exception_handlers={HTTPException: handle_http_exception},
         openapi_config=OpenAPIConfig(title="Municipal contact-centre QA", version="0.1.0", path="/schema"),
+        before_send=[security_headers(secure_cookies)],
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         state=State({"manage_database": manage_database}),

@@ -7,6 +7,8 @@ route; `agent_scope()` is the one rule for whose records a user sees.
 
 from __future__ import annotations
 
+import hashlib
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +18,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.security.session_auth import SessionAuth
 
+from qa_app.settings import get_settings
 from qa_app.tables import EVERYONE, STAFF, Agent, Role, Team, User
 
 __all__ = ["EVERYONE", "STAFF", "CurrentUser", "agent_scope", "ensure_visible", "require", "team_scope"]
@@ -30,6 +33,7 @@ class CurrentUser:
     role: Role
     agent_id: int | None = None
     led_team_ids: list[int] = field(default_factory=list)
+    password_mark: str = ""  # see password_mark()
 
     def has(self, *roles: Role) -> bool:
         return self.role in roles
@@ -48,13 +52,55 @@ async def load_user(user_id: int) -> CurrentUser | None:
         [t["id"] for t in await Team.select(Team.id).where(Team.leader == user_id)] if role == Role.team_leader else []
     )
     return CurrentUser(
-        id=row["id"], email=row["email"], name=row["name"], role=role, agent_id=agent_id, led_team_ids=led
+        id=row["id"],
+        email=row["email"],
+        name=row["name"],
+        role=role,
+        agent_id=agent_id,
+        led_team_ids=led,
+        password_mark=password_mark(row["password_hash"]),
     )
 
 
+SEEN_EVERY_SECONDS = 60  # how often a session's last use is written (not on every request)
+
+
+def password_mark(password_hash: str) -> str:
+    """A short digest of the user's password hash kept in their sessions: a new password makes
+    every other session's mark stale, and so ends it."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+SESSION_COOKIES = ("qa_session", "__Host-qa_session")
+
+
+async def start_session(request: Any, user: dict[str, Any]) -> None:
+    """Sign the user in on a new session id (see RotatingSessionBackend); the browser's previous
+    session, signed in or not, ends."""
+    for name in SESSION_COOKIES:
+        if old := request.cookies.get(name):
+            await request.app.stores.get("sessions").delete(old)
+    request.scope["state"]["rotate_session"] = True
+    request.set_session({"user_id": user["id"], "pw": password_mark(user["password_hash"]), "seen": time.time()})
+
+
 async def retrieve_user_handler(session: dict[str, Any], connection: ASGIConnection) -> CurrentUser | None:
+    """The signed-in user, unless the session was idle too long (QA_SESSION_IDLE_MINUTES) or
+    the password changed since it began."""
     user_id = session.get("user_id")
-    return await load_user(int(user_id)) if user_id else None
+    if not user_id:
+        return None
+    now, seen = time.time(), session.get("seen", 0)
+    if now - seen > get_settings().session_idle_minutes * 60:
+        session.clear()
+        return None
+    user = await load_user(int(user_id))
+    if user is None or session.get("pw") != user.password_mark:
+        session.clear()
+        return None
+    if now - seen > SEEN_EVERY_SECONDS:
+        session["seen"] = now
+    return user
 
 
 async def agent_scope(user: CurrentUser) -> list[int] | None:
@@ -130,7 +176,7 @@ def session_auth(*, secure_cookies: bool) -> SessionAuth:
             httponly=True,
             samesite="lax",
             secure=secure_cookies,
-            key="qa_session",
+            key=SESSION_COOKIES[1] if secure_cookies else SESSION_COOKIES[0],
         ),
         exclude=["^/login", "^/static/", "^/health", "^/schema", "^/favicon", "^/s/", "^/api/", "^/open311/"],
     )

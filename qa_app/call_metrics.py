@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
+from kit.timeutil import current_month, month_range, previous_month
 from qa_app import db
 from qa_app.settings import get_settings
 from qa_app.tables import Call
@@ -111,3 +112,12 @@ async def contact_counts(start: datetime, end: datetime, *, agent_ids: list[int]
         by_hour=sorted(hours.items()),
         by_weekday=sorted(weekdays.items()),
     )
+
+
+async def month_figures(agent_ids: list[int] | None) -> tuple[date, CallFigures, CallFigures]:
+    """This month's figures and last month's (the centre's months), for some agents or all."""
+    zone = get_settings().timezone
+    month = current_month(zone)
+    this = await call_figures(*month_range(month, zone), agent_ids=agent_ids)
+    last = await call_figures(*month_range(previous_month(month), zone), agent_ids=agent_ids)
+    return month, this, last

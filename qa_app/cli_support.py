@@ -17,8 +17,8 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
+from kit.table_file import ImportError_
 from qa_app import db
-from qa_app.imports.common import ImportError_
 from qa_app.settings import ConfigError, get_settings
 from qa_app.users import UserError
 

@@ -18,7 +18,7 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
-from qa_app.settings import ConfigError, database_kind, get_settings
+from qa_app.settings import ConfigError, database_kind, get_settings, make_private_dir
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
@@ -52,7 +52,7 @@ def describe_url(url: str) -> str:
 
 def prepare_sqlite_file(path: Path) -> None:
     """Create the folder and switch the file to WAL mode (a persistent property of the file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     with contextlib.closing(sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)) as conn:
         mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         if mode.lower() != "wal":
@@ -141,6 +141,12 @@ def sql_in(column: str, ids: list[int]) -> str:
     """`column IN (1, 2, 3)` for ids we hold as integers (never user text); an empty list
     matches nothing."""
     return f"{column} IN ({', '.join(str(int(i)) for i in ids) or 'NULL'})"
+
+
+def among(column: Any, values: set[str]) -> Any:
+    """A Piccolo condition: `column` is one of `values`, never true when there are none (SQL has
+    no empty IN)."""
+    return column.is_in(sorted(values)) if values else column.is_null() & column.is_not_null()
 
 
 def placeholders(engine: Engine, count: int, start: int = 1) -> list[str]:

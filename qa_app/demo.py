@@ -18,6 +18,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
+from kit.timeutil import current_month, previous_month
 from qa_app import db, packages
 from qa_app.imports.common import CallRecord, CallStore, ImportSummary
 from qa_app.imports.prepare import records_batches
@@ -25,7 +26,6 @@ from qa_app.imports.run import attendance_upsert_sql
 from qa_app.security import hash_password, verify_password
 from qa_app.settings import get_settings
 from qa_app.tables import Agent, Department, ImportRun, Role, Service, Team, User
-from qa_app.timeutil import current_month, previous_month
 
 DEMO_DOMAIN = "demo.example.org"
 

@@ -1,10 +1,8 @@
-"""What the shell contributes: sign-in, the organisation, calls and their import, users, the audit
-log and notifications. Its commands sit on the `qa` group itself (qa_app/cli.py)."""
+"""What the shell contributes: sign-in, the start page, calls and their import, notifications; the
+organisation's pages are organisation/. Its commands sit on the `qa` group itself (qa_app/cli.py)."""
 
 from qa_app.packages import NavEntry, Package
-from qa_app.tables import EVERYONE, STAFF, Role
-
-MANAGERS = (Role.admin, Role.manager)
+from qa_app.tables import EVERYONE
 
 PACKAGE = Package(
     name="qa_app",
@@ -12,7 +10,6 @@ PACKAGE = Package(
         "qa_app.routes.session:ROUTES",
         "qa_app.routes.pages:ROUTES",
         "qa_app.routes.calls:ROUTES",
-        "qa_app.routes.admin:ROUTES",
         "qa_app.routes.health:ROUTES",
         "qa_app.routes.notifications:ROUTES",
     ],
@@ -21,12 +18,5 @@ PACKAGE = Package(
     navigation=[
         NavEntry("Home", "/", EVERYONE, 0),
         NavEntry("Calls", "/calls", EVERYONE, 10, agent_label="My calls"),
-        NavEntry("Agents", "/agents", STAFF, 30),
-        NavEntry("Teams", "/teams", STAFF, 40),
-        NavEntry("Services", "/services", STAFF, 50),
-        NavEntry("Imports", "/admin/imports", MANAGERS, 160),
-        NavEntry("Users", "/admin/users", (Role.admin,), 170),
-        NavEntry("Audit log", "/admin/audit", (Role.admin,), 180),
-        NavEntry("My page", "/agents/{agent_id}", (Role.agent,), 220),
     ],
 )

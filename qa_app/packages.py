@@ -19,6 +19,7 @@ from typing import Any
 # In the order of dependence, the shell first: the demo builds in this order.
 INSTALLED = (
     "qa_app",
+    "organisation",
     "transcription",
     "cases",
     "surveys",
@@ -26,6 +27,7 @@ INSTALLED = (
     "scorecards",
     "coaching",
     "reports",
+    "privacy",
 )
 
 
@@ -56,6 +58,10 @@ class Package:
     # Panels the call page loads over HTMX; `{call_id}` is filled in (the transcript, its cases).
     call_panels: Sequence[str] = ()
     demo: str | None = None  # async def load(*, seed, today, echo)
+    # The residents' personal data it holds: objects with async find(hashes, emails) -> {kind: [item]}
+    # (an item's "file" is an audio file to export), erase(hashes, emails) -> {kind: n} and
+    # erase_expired(today, retention_days) -> {kind: n}; privacy/requests.py runs them.
+    personal_data: Sequence[str] = ()
     templates: bool = True  # has a `templates/` folder
 
     @property
@@ -100,6 +106,10 @@ def jobs() -> list[Callable]:
 
 def cron_jobs() -> list:
     return [job for package in installed() for reference in package.cron_jobs for job in resolve(reference)]
+
+
+def personal_data() -> list:
+    return [resolve(reference) for package in installed() for reference in package.personal_data]
 
 
 def navigation() -> list[NavEntry]:

@@ -80,6 +80,11 @@ def database_kind(url: str) -> str:
     raise ConfigError(f"QA_DATABASE_URL must start with sqlite:/// or postgresql:// (got {url.split(':')[0]!r})")
 
 
+def make_private_dir(path: Path) -> None:
+    """A folder of residents' data: readable by the app's own user only (0700) when we make it."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
 @lru_cache(maxsize=8)
 def _secret_key(data_dir: Path) -> str:
     """QA_SECRET_KEY, or a key generated once into the data folder (readable by its owner only)."""
@@ -90,7 +95,7 @@ def _secret_key(data_dir: Path) -> str:
     path = data_dir / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dir(data_dir)
     key = secrets.token_urlsafe(48)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:

@@ -86,6 +86,25 @@ async def authenticate(email: str, password: str) -> dict | None:
         return None
     changes = {User.last_login_at: datetime.now(timezone.utc)}
     if needs_rehash(row["password_hash"]):
-        changes[User.password_hash] = await hash_password_async(password)
+        changes[User.password_hash] = row["password_hash"] = await hash_password_async(password)
     await User.update(changes).where(User.id == row["id"])
+    return row
+
+
+async def change_own_password(user_id: int, current: str, new: str, repeated: str) -> dict:
+    """A user's new password, given their current one; returns their row with the new hash.
+    Every other session of theirs ends (see auth.password_mark)."""
+    row = await User.select().where(User.id == user_id).first()
+    if row is None or not await verify_password_async(row["password_hash"], current):
+        raise UserError("Your current password is not right.")
+    if new != repeated:
+        raise UserError("The two new passwords are not the same.")
+    if new == current:
+        raise UserError("Choose a password other than your current one.")
+    try:
+        row["password_hash"] = await hash_password_async(new)
+    except ValueError as error:
+        raise UserError(f"The new password is not accepted: {error}.") from None
+    await User.update({User.password_hash: row["password_hash"]}).where(User.id == user_id)
+    await audit.record(user_id, "change_password", "user", user_id)
     return row

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from kit.timeutil import previous_month
 from qa_app.tables import Agent
-from qa_app.timeutil import previous_month
 from scorecards.balanced import BalancedScorecard
 from scorecards.balanced_queries import month_key, scorecards_for
 

@@ -15,8 +15,8 @@ def report() -> None:
 
 
 def _month(text: str):
+    from kit.timeutil import parse_month
     from qa_app.cli_support import fail
-    from qa_app.timeutil import parse_month
 
     try:
         return parse_month(text)

@@ -16,10 +16,10 @@ from audits import figures as audit_figures
 from cases import figures as case_figures
 from coaching import figures as coaching_figures
 from kit.stats import Estimate
+from kit.timeutil import month_range, previous_month
 from qa_app import call_metrics
 from qa_app.settings import get_settings
 from qa_app.tables import Agent, Team
-from qa_app.timeutil import month_range, previous_month
 from scorecards import config as scorecard_config
 from scorecards import figures as scorecard_figures
 from scorecards.balanced_queries import month_key
@@ -329,10 +329,18 @@ async def customers_section(first: date, agent_ids: list[int] | None) -> Section
     return section
 
 
-async def email_section(first: date) -> Section:
+TEAM_EMAIL_NOTE = "Mystery-email results are in the centre's report."
+
+
+async def email_section(first: date, team: str | None = None) -> Section:
+    """The latest mystery-email campaign by department. Campaigns test departments, not teams,
+    so a team's report only says where the results are."""
+    section = Section("email", "Email channel: mystery emails")
+    if team is not None:
+        section.note = TEAM_EMAIL_NOTE
+        return section
     _start, end = month_range(first, get_settings().timezone)
     latest = await audit_figures.latest_results(end)
-    section = Section("email", "Email channel: mystery emails")
     if latest is None:
         section.note = "No mystery-email campaign yet."
         return section
@@ -482,7 +490,7 @@ async def build(first: date, team: str | None = None) -> MonthlyReport:
         trend,
         await quality_section(first, agent_ids),
         await customers_section(first, agent_ids),
-        await email_section(first),
+        await email_section(first, team_name),
         await coaching_section(first, agent_ids),
         await contacts_section(first, agent_ids),
     ]

@@ -1,5 +1,6 @@
 """Turning a report into a PDF (WeasyPrint, from HTML and CSS made for A4 print), and its tables
-into CSV and XLSX with the same numbers."""
+into CSV and XLSX with the same numbers. Every exported cell goes through `kit.spreadsheet.safe_cell`:
+text a spreadsheet would run as a formula is neutralised, numbers stay numbers."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from kit.spreadsheet import safe_cell
 from kit.stats import Estimate
 from qa_app import formatting
 
@@ -47,12 +49,13 @@ def cell(value: Any, fmt: str, unit: str = "") -> str:
 
 
 def plain(value: Any) -> Any:
-    """A cell for CSV/XLSX: numbers stay numbers (shares as 0..1), intervals give their value."""
+    """A cell for CSV/XLSX: numbers stay numbers (shares as 0..1), intervals give their value,
+    text is made inert (no formula, no control character)."""
     if isinstance(value, Estimate):
         return value.value
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return value
+    return safe_cell(value)
 
 
 def environment() -> Environment:
@@ -79,7 +82,7 @@ def csv_files(tables) -> dict[str, str]:
     for table in tables:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(table.columns)
+        writer.writerow([plain(c) for c in table.columns])
         for row in table.rows:
             writer.writerow([plain(v) for v in row])
         files[f"{table.key}.csv"] = buffer.getvalue()
@@ -102,7 +105,7 @@ def xlsx(tables) -> bytes:
     book.remove(book.active)
     for table in tables:
         sheet = book.create_sheet(table.key[:31])
-        sheet.append(table.columns)
+        sheet.append([plain(c) for c in table.columns])
         for c in sheet[1]:
             c.font = Font(bold=True)
         for row in table.rows:

@@ -11,10 +11,10 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
+from kit.timeutil import current_month, parse_month, previous_month
 from qa_app.auth import EVERYONE, STAFF, agent_scope, require
 from qa_app.settings import get_settings
 from qa_app.tables import Agent, Role, Team
-from qa_app.timeutil import current_month, parse_month, previous_month
 from reports import agent_card, monthly, render
 
 MEDIA = {

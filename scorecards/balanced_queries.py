@@ -7,10 +7,10 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
+from kit.timeutil import month_range, next_month, previous_month
 from qa_app import db
 from qa_app.settings import get_settings
 from qa_app.tables import Agent, Attendance, Call
-from qa_app.timeutil import month_range, next_month, previous_month
 from scorecards import config
 from scorecards.balanced import BalancedScorecard, Inputs, Sums, balanced_scorecard
 from scorecards.evaluations import AFTER_RELEASE

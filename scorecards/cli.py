@@ -14,8 +14,8 @@ import click
 @click.option("--min-seconds", type=int, default=None, help="Shortest talk time worth marking (default 30).")
 @click.option("--json", "as_json", is_flag=True, help="Print the picks as JSON on stdout.")
 def sample(month: str, per_agent: int | None, seed: int | None, min_seconds: int | None, as_json: bool) -> None:
+    from kit.timeutil import parse_month
     from qa_app.cli_support import fail, run_with_database
-    from qa_app.timeutil import parse_month
     from scorecards.sample_store import SampleError, run_sample
 
     try:

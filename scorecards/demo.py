@@ -12,10 +12,10 @@ import random
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone
 
+from kit.timeutil import current_month, previous_month
 from qa_app.auth import CurrentUser
 from qa_app.settings import get_settings
 from qa_app.tables import Agent, Role, User
-from qa_app.timeutil import current_month, previous_month
 from scorecards import calibration_store, evaluations, sample_store, versions
 from scorecards.evaluations import Marked
 from scorecards.tables import Evaluation, EvaluationStatus, Sample

@@ -10,8 +10,8 @@ from datetime import date
 from typing import Any
 
 from kit.stats import Estimate, mean_interval
+from kit.timeutil import month_range
 from qa_app.settings import get_settings
-from qa_app.timeutil import month_range
 from scorecards import calibration_store
 from scorecards.balanced import SCORE_BOUNDS
 from scorecards.balanced_queries import month_key

@@ -19,11 +19,11 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 
+from kit.timeutil import current_month, month_range, parse_month, previous_month
 from qa_app import queries as org_queries
 from qa_app.auth import EVERYONE, STAFF, CurrentUser, agent_scope, ensure_visible, require, team_scope
 from qa_app.settings import get_settings
 from qa_app.tables import Role
-from qa_app.timeutil import current_month, month_range, parse_month, previous_month
 from qa_app.web import Form, dynamic_form, problem
 from scorecards import calibration_store, config, evaluations, sample_store, versions
 from scorecards.balanced_queries import month_key, scorecards_for

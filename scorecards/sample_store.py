@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+from kit.timeutil import month_range, next_month
 from qa_app import audit, db
 from qa_app.settings import get_settings
 from qa_app.tables import Agent, Call, Role, User
-from qa_app.timeutil import month_range, next_month
 from scorecards import config
 from scorecards.sampling import Candidate, balance_markers, pick, week_of
 from scorecards.tables import Assignment, Evaluation, EvaluationStatus, PickStatus, Sample

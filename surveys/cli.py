@@ -50,12 +50,13 @@ def invite(
     csv_path: Path | None,
     as_json: bool,
 ) -> None:
+    from kit.spreadsheet import safe_cell
+    from kit.table_file import ImportError_
+    from kit.timeutil import month_range, parse_month
     from qa_app import mail
     from qa_app.cli_support import fail, run_with_database
-    from qa_app.imports.common import ImportError_
     from qa_app.settings import get_settings
     from qa_app.tables import Service
-    from qa_app.timeutil import month_range, parse_month
     from surveys.invitation_mail import read_addresses, send_invitations
     from surveys.invitations import SurveyError, create_invitations, withdraw
 
@@ -118,10 +119,9 @@ def invite(
         try:
             writer = csv.writer(handle)
             writer.writerow(["call_id", "link", "expires_at"])
-            for link in exported:
-                writer.writerow(
-                    [link.call_external_id, f"{base_url.rstrip('/')}/s/{link.token}", link.expires_at.isoformat()]
-                )
+            for link in exported:  # the phone system's call id is text from outside: made inert
+                row = [link.call_external_id, f"{base_url.rstrip('/')}/s/{link.token}", link.expires_at.isoformat()]
+                writer.writerow([safe_cell(value) for value in row])
         finally:
             if handle is not sys.stdout:
                 handle.close()
@@ -161,8 +161,8 @@ def integration(name: str) -> None:
 @click.option("--map", "mapping", multiple=True, metavar="OURS=THEIRS")
 @click.option("--json", "as_json", is_flag=True)
 def import_ivr(file: Path, skip_invalid: bool, mapping: tuple[str, ...], as_json: bool) -> None:
+    from kit.table_file import parse_mapping
     from qa_app.cli_support import run_with_database
-    from qa_app.imports.table_file import parse_mapping
     from surveys.ivr import import_file
 
     summary = run_with_database(lambda: import_file(file, skip_invalid=skip_invalid, mapping=parse_mapping(mapping)))
@@ -182,7 +182,11 @@ def import_ivr(file: Path, skip_invalid: bool, mapping: tuple[str, ...], as_json
     click.echo(f"{summary.created} phone-survey answers imported, {summary.rejected} rejected", err=True)
 
 
-@surveys.command(name="transcribe-voice", help="Transcribe residents' voice comments still waiting (offline, Vosk).")
+@surveys.command(
+    name="transcribe-voice",
+    help="Transcribe residents' voice comments still waiting (offline, Vosk). Without QA_QUEUE_URL the web app "
+    "starts this itself after each voice comment; with it, `qa worker` transcribes them.",
+)
 @click.option("--json", "as_json", is_flag=True)
 def transcribe_voice(as_json: bool) -> None:
     from qa_app.cli_support import run_with_database

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from kit.table_file import ImportError_, rows
 from qa_app import db, mail
-from qa_app.imports.common import ImportError_
-from qa_app.imports.table_file import rows
 from surveys.invitations import NewLink, token_hash
 from surveys.questions import LANGUAGES
 from surveys.tables import InvitationStatus, SurveyInvitation

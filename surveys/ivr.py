@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from cases import register
+from kit.table_file import ImportError_
+from kit.table_file import rows as table_rows
 from qa_app import db
-from qa_app.imports.common import ImportError_
-from qa_app.imports.table_file import rows as table_rows
 from qa_app.tables import Call
 from surveys.invitations import default_template
 from surveys.questions import check_answers, is_praise

@@ -13,10 +13,10 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 from msgspec import Struct
 
+from kit.timeutil import current_month, month_range, parse_month, previous_month
 from qa_app.auth import STAFF, agent_scope, require
 from qa_app.settings import get_settings
 from qa_app.tables import Role
-from qa_app.timeutil import current_month, month_range, parse_month, previous_month
 from qa_app.web import Form
 from surveys import figures, survey_versions
 from surveys.questions import LANGUAGES

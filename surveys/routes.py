@@ -3,11 +3,17 @@
 It is outside the session and CSRF machinery on purpose: the single-use token in the link is
 the only credential, an attacker on another site cannot know it, and a resident's phone may
 refuse cookies. It is rate-limited per address. A used, expired or unknown link says so kindly
-and reveals nothing else.
+and reveals nothing else, before the body of the request is read: a stranger's upload to a
+made-up link is never parsed.
+
+A voice comment's header is read before it is kept (surveys/voice.py): one longer than
+QA_MAX_VOICE_SECONDS is refused with its length. Its transcription happens outside the web
+process, in `qa worker` or a process started for it.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import msgspec
@@ -15,17 +21,16 @@ from litestar import Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import UploadFile
 from litestar.exceptions import HTTPException, NotAuthorizedException
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_404_NOT_FOUND, HTTP_410_GONE
 
-from qa_app import api_keys
+from qa_app import api_keys, limits
 from qa_app.web import dynamic_form
 from surveys import invitations, ivr, voice
 from surveys.questions import LANGUAGES, PAGE, check_answers, choose_language, options
 
-survey_rate_limit = RateLimitConfig(rate_limit=("minute", 30), store="rate_limit")
+survey_rate_limit = limits.per_minute(30)
 STATUS = {"unknown": HTTP_404_NOT_FOUND, "expired": HTTP_410_GONE, "used": 200, "answered": 200}
 
 
@@ -73,6 +78,16 @@ async def survey_page(request: Request, token: FromPath[str], lang: FromQuery[st
     request_max_body_size=voice.VOICE_LIMIT_BYTES + 1024 * 1024,
 )
 async def survey_answer(request: Request, token: FromPath[str]) -> Template:
+    # The link first: a used, expired or unknown one is answered without parsing the body.
+    invitation = await invitations.find(token)
+    state = invitations.state(invitation)
+    if state != "open":
+        language = choose_language(
+            request.query_params.get("lang"),
+            request.headers.get("accept-language"),
+            invitation["language"] if invitation else "",
+        )
+        return _closed(language, token, state, invitation)
     # The questions' codes come from the survey's version; one text per question (the last, if a
     # field is repeated) and the voice file apart.
     received = await dynamic_form(request)
@@ -82,18 +97,14 @@ async def survey_answer(request: Request, token: FromPath[str]) -> Template:
     spoken = None
     if isinstance(upload, UploadFile) and upload.filename:
         spoken = (upload.filename, await upload.read())
-    invitation = await invitations.find(token)
-    language = choose_language(
-        form.get("lang"), request.headers.get("accept-language"), invitation["language"] if invitation else ""
-    )
-    state = invitations.state(invitation)
-    if state != "open":
-        return _closed(language, token, state, invitation)
+    language = choose_language(form.get("lang"), request.headers.get("accept-language"), invitation["language"])
     questions = invitation["definition"]["questions"]
     answers, errors = check_answers(invitation["definition"], form, language)
     if spoken is not None:
         try:
-            voice.check_upload(*spoken)
+            await asyncio.to_thread(voice.check_recording, *spoken)
+        except voice.VoiceTooLong as error:
+            errors["voice"] = VOICE_TOO_LONG[language].format(length=clock(error.seconds), limit=clock(error.limit))
         except voice.VoiceError:
             errors["voice"] = PAGE[language]["voice_bad"]
     if errors:
@@ -106,11 +117,27 @@ async def survey_answer(request: Request, token: FromPath[str]) -> Template:
     outcome = await invitations.answer(token, answers, language, voice=spoken)
     page = _closed(language, token, outcome, invitation)
     if spoken is not None and outcome == "answered":
-        page.background = BackgroundTask(voice.transcribe_pending)  # the resident does not wait for it
+        response_id = await voice.response_for_invitation(invitation["id"])
+        page.background = BackgroundTask(voice.transcribe_elsewhere, response_id)  # the resident does not wait
     return page
 
 
-phone_rate_limit = RateLimitConfig(rate_limit=("minute", 600), store="rate_limit")
+# Why a voice comment is refused for its length, in the page's languages (the header's length
+# and QA_MAX_VOICE_SECONDS, as 6:00:00 and 5:00).
+VOICE_TOO_LONG = {
+    "en": "The recording is {length} long; voice comments may be at most {limit}.",
+    "sv": "Inspelningen är {length} lång; ett röstmeddelande får vara högst {limit}.",
+    "nl": "De opname duurt {length}; een gesproken reactie mag hoogstens {limit} duren.",
+}
+
+
+def clock(seconds: float | None) -> str:
+    from transcription.audio import clock as as_clock
+
+    return as_clock(seconds) if seconds is not None else "?"
+
+
+phone_rate_limit = limits.per_minute(600)
 IVR_ERRORS = {"no call": 404, "has a phone-survey answer already": 409}
 
 
@@ -150,9 +177,10 @@ async def ivr_answer(request: Request, data: JSONBody[IvrAnswer]) -> dict[str, A
     "/api/surveys/ivr/{call_id:str}/voice",
     summary="Post the voice comment a caller left after the keypad survey (phone systems)",
     description="The request body is the audio file itself (WAV, MP3, OGG...; at most 10 MB) with its "
-    "`Content-Type` (audio/wav...) and, optionally, `X-File-Name` for its suffix. Authenticate as for the "
-    "keypad answers. 202: kept and queued for offline transcription; 404 when the call has no phone-survey "
-    "answer yet; 409 when it has a voice comment already; 400 when the body is not audio.",
+    "`Content-Type` (audio/wav...) and, optionally, `X-File-Name` for its suffix, which names the format it is "
+    "read as. Authenticate as for the keypad answers. 202: kept and queued for offline transcription; 404 when "
+    "the call has no phone-survey answer yet; 409 when it has a voice comment already; 400 when the body is not "
+    "audio of that format, or its header says it is longer than QA_MAX_VOICE_SECONDS (the reason says so).",
     tags=["surveys"],
     middleware=[phone_rate_limit.middleware],
     status_code=202,
@@ -166,7 +194,7 @@ async def ivr_voice(request: Request, call_id: FromPath[str]) -> Response[dict[s
     name = request.headers.get("x-file-name") or f"voice{suffix}"
     data = await request.body()
     try:
-        voice.check_upload(name, data)
+        await asyncio.to_thread(voice.check_recording, name, data)
         response = await ivr.ivr_response_for(call_id)
         await voice.attach(response["id"], name, data)
     except voice.VoiceError as error:
@@ -177,7 +205,7 @@ async def ivr_voice(request: Request, call_id: FromPath[str]) -> Response[dict[s
     return Response(
         {"id": response["id"], "call_id": call_id, "status": "queued for transcription"},
         status_code=202,
-        background=BackgroundTask(voice.transcribe_pending),
+        background=BackgroundTask(voice.transcribe_elsewhere, response["id"]),
     )
 
 

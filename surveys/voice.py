@@ -3,16 +3,24 @@ system after its keypad survey. The file is kept under `QA_DATA_DIR/voice/` and 
 offline by the transcription package's Vosk engine; the transcript joins the written comment
 when deciding whether the resident thanked the agent (praise, "kudos").
 
-Transcription runs in the web process right after the answer (a background task, so the
-resident does not wait), and `qa surveys transcribe-voice` catches up whatever is still pending
-(after a restart, or once a model is configured). Each comment is claimed before it is
-transcribed, so two runs never do the same one twice.
+A few megabytes of audio can decode to days (half a megabyte of FLAC holds six hours of
+silence), so an upload is opened with the demuxer its suffix names and its header read before it
+is kept: a recording longer than QA_MAX_VOICE_SECONDS is refused with its length. A header that
+says nothing (a browser's WebM) or lies is caught when the comment is transcribed: decoding
+stops at the limit (the sample budget) and the comment fails with that reason.
+
+The web process never loads the speech model (hundreds of MB). Right after the answer it hands the
+comment on: with a shared queue (QA_QUEUE_URL) as a `transcribe_voice_job` for `qa worker`,
+otherwise to a `qa surveys transcribe-voice` process it starts, one at a time. That command
+also catches up whatever is still pending (after a restart, or once a model is configured).
+Each comment is claimed before it is transcribed, so two runs never do the same one twice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,6 +40,20 @@ class VoiceError(Exception):
     pass
 
 
+class VoiceTooLong(VoiceError):
+    """Longer than QA_MAX_VOICE_SECONDS: `seconds` as the header gives it, None when decoding
+    went past the limit."""
+
+    def __init__(self, seconds: float | None, limit: float):
+        from transcription.audio import clock
+
+        self.seconds, self.limit = seconds, limit
+        if seconds is None:
+            super().__init__(f"the recording goes on past {clock(limit)}; voice comments may be at most {clock(limit)}")
+        else:
+            super().__init__(f"the recording is {clock(seconds)} long; voice comments may be at most {clock(limit)}")
+
+
 def check_upload(filename: str, data: bytes) -> str:
     """The file's suffix if it can be a voice comment; raises VoiceError otherwise."""
     suffix = Path(filename or "").suffix.lower()
@@ -41,6 +63,23 @@ def check_upload(filename: str, data: bytes) -> str:
         raise VoiceError("the audio file is empty")
     if len(data) > VOICE_LIMIT_BYTES:
         raise VoiceError(f"a voice comment is at most {VOICE_LIMIT_BYTES // 1024 // 1024} MB")
+    return suffix
+
+
+def check_recording(filename: str, data: bytes) -> str:
+    """`check_upload`, then the container's header, read by the demuxer the suffix names:
+    VoiceTooLong when it says the recording is longer than QA_MAX_VOICE_SECONDS (nothing is
+    decoded), VoiceError when the file is not that audio (its first frame does not decode).
+    Returns the suffix."""
+    from transcription.audio import AudioError, TooLong, probe
+
+    suffix = check_upload(filename, data)
+    try:
+        probe(data, suffix, max_seconds=get_settings().max_voice_seconds)
+    except TooLong as error:
+        raise VoiceTooLong(error.seconds, error.limit) from None
+    except AudioError as error:
+        raise VoiceError(str(error)) from None
     return suffix
 
 
@@ -75,11 +114,13 @@ def _engine():
 
 
 def transcribe_audio(path: Path) -> str:
-    """The words of a voice comment (its first channel: a phone or a browser records mono)."""
+    """The words of a voice comment (its first channel: a phone or a browser records mono),
+    decoded under the QA_MAX_VOICE_SECONDS budget before the model is loaded."""
     from transcription.audio import decode
+    from transcription.model import find_model
 
+    audio = decode(path, find_model().sample_rate, max_seconds=get_settings().max_voice_seconds)
     engine = _engine()
-    audio = decode(path, engine.sample_rate)
     return " ".join(word.word for word in engine.words(audio.channels[0]))
 
 
@@ -105,7 +146,7 @@ async def transcribe_pending(response_id: int | None = None) -> dict[str, int]:
     """Transcribe pending voice comments (or just one); returns counts of done and failed.
     A broken file fails with its reason and the rest go on; a missing model leaves the comment
     pending with the reason, for a later run."""
-    from transcription.audio import AudioError
+    from transcription.audio import AudioError, TooLong
     from transcription.model import ModelError
 
     counts = {DONE: 0, FAILED: 0, PENDING: 0}
@@ -129,6 +170,12 @@ async def transcribe_pending(response_id: int | None = None) -> dict[str, int]:
             log.warning("voice comment %s waits for a model: %s", row["id"], error)
             await _save(row["id"], values)
             break  # no model: the others would fail the same way
+        except TooLong as error:
+            values = {
+                SurveyResponse.voice_status: FAILED,
+                SurveyResponse.voice_error: str(VoiceTooLong(error.seconds, error.limit)),
+            }
+            counts[FAILED] += 1
         except AudioError as error:
             values = {SurveyResponse.voice_status: FAILED, SurveyResponse.voice_error: str(error)}
             counts[FAILED] += 1
@@ -147,3 +194,83 @@ async def transcribe_pending(response_id: int | None = None) -> dict[str, int]:
 async def _save(response_id: int, values: dict) -> None:
     async with db.write_transaction():
         await SurveyResponse.update(values).where(SurveyResponse.id == response_id)
+
+
+# --- transcription outside the web process --------------------------------------------------
+
+
+async def response_for_invitation(invitation_id: int) -> int | None:
+    row = await SurveyResponse.select(SurveyResponse.id).where(SurveyResponse.invitation == invitation_id).first()
+    return row["id"] if row else None
+
+
+async def transcribe_elsewhere(response_id: int | None) -> None:
+    """Hand a kept voice comment to what transcribes it outside the web process: a job on the
+    shared queue for `qa worker` (QA_QUEUE_URL), or else a `qa surveys transcribe-voice` process
+    started here. Runs as the answer's background task; a failure leaves the comment pending for
+    the next run."""
+    try:
+        if not get_settings().queue_url:
+            start_transcriber()
+        elif response_id is not None:
+            await _enqueue(response_id)
+    except Exception:  # the answer is in; the comment waits for `qa surveys transcribe-voice`
+        log.exception("voice comment %s could not be handed on for transcription", response_id)
+
+
+async def _enqueue(response_id: int) -> None:
+    from qa_app.jobs import queue
+
+    shared = queue()
+    await shared.connect()
+    try:
+        # The key makes a second hand-over of the same comment add nothing.
+        await shared.enqueue("transcribe_voice_job", response_id=response_id, key=f"voice-{response_id}", timeout=900)
+    finally:
+        await shared.disconnect()
+
+
+async def transcribe_voice_job(ctx: dict, response_id: int) -> dict[str, int]:
+    """The SAQ job `qa worker` runs: one voice comment, claimed like any other run does."""
+    return await transcribe_pending(response_id)
+
+
+TRANSCRIBER = (sys.executable, "-m", "qa_app.cli", "surveys", "transcribe-voice")
+_transcriber: asyncio.Task | None = None
+_again = False
+
+
+def start_transcriber() -> None:
+    """Start `qa surveys transcribe-voice` in a process of its own, unless one started here is
+    still running: then it is started once more when that one ends (it may have looked for
+    pending comments before this one was kept). At most one runs at a time."""
+    global _transcriber, _again
+    loop = asyncio.get_running_loop()
+    if _transcriber is not None and not _transcriber.done() and _transcriber.get_loop() is loop:
+        _again = True
+        return
+    _again = False
+    _transcriber = loop.create_task(_run_transcriber(), name="voice transcriber")
+
+
+async def _run_transcriber() -> None:
+    global _again
+    while True:
+        _again = False
+        try:
+            process = await asyncio.create_subprocess_exec(*TRANSCRIBER, stdin=asyncio.subprocess.DEVNULL)
+            returncode = await process.wait()
+        except OSError:
+            log.exception("cannot start the voice transcriber (%s)", " ".join(TRANSCRIBER))
+            return
+        if returncode:
+            log.warning("the voice transcriber ended with exit code %s", returncode)
+        if not _again:
+            return
+
+
+async def transcriber_finished() -> None:
+    """Wait for the transcriber process started here, if one is running (tests use it)."""
+    task = _transcriber
+    if task is not None and not task.done() and task.get_loop() is asyncio.get_running_loop():
+        await asyncio.shield(task)

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+from kit.timeutil import month_range
 from qa_app import db
 from qa_app.settings import get_settings
 from qa_app.tables import Call
-from qa_app.timeutil import month_range
 from transcription.audio import AudioError, decode
 from transcription.engine import Engine
 from transcription.metrics import talk_metrics

@@ -32,8 +32,8 @@ def transcribe(
 ) -> None:
     if ctx.invoked_subcommand is not None:
         return
+    from kit.timeutil import parse_month
     from qa_app.cli_support import item_progress, run_with_database
-    from qa_app.timeutil import parse_month
     from transcription import batch
     from transcription.model import ModelError
 

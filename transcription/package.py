@@ -12,4 +12,5 @@ PACKAGE = Package(
     navigation=[NavEntry("Transcripts", "/transcription/accuracy", (Role.admin, Role.manager, Role.qa), 140)],
     call_panels=["/calls/{call_id}/transcript"],
     demo="transcription.demo_recordings:load",
+    personal_data=["transcription.privacy:CALL_AUDIO"],
 )

@@ -8,7 +8,7 @@ import os
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from qa_app import db
@@ -17,10 +17,6 @@ from qa_app.tables import Agent, Disposition, Service
 
 MAX_REPORTED_ERRORS = 1000
 BATCH_SIZE = 5000
-
-
-class ImportError_(Exception):
-    """A whole file cannot be read (wrong format, missing columns); the message says why."""
 
 
 @dataclass(slots=True)
@@ -58,7 +54,15 @@ def check_record(record: CallRecord) -> str | None:
         return "ended before it was answered or offered"
     if record.disposition not in Disposition._value2member_map_:
         return f"unknown disposition {record.disposition!r} (answered, abandoned or transferred)"
+    if record.recording is not None and not inside_recordings(record.recording):
+        return f"the recording {record.recording[:80]!r} is not a path inside QA_RECORDINGS_DIR (relative, without ..)"
     return None
+
+
+def inside_recordings(path: str) -> bool:
+    """A recording path as stored: relative to QA_RECORDINGS_DIR and never leaving it."""
+    parts = PurePosixPath(path.replace("\\", "/")).parts
+    return 0 < len(path) <= 500 and not path.startswith(("/", "\\")) and ".." not in parts and ":" not in path
 
 
 @dataclass

@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from qa_app.imports import table_file
+from kit import table_file
 from qa_app.imports.common import CallRecord, parse_int
 from qa_app.tables import Disposition
 

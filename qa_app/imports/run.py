@@ -13,16 +13,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from kit import table_file
+from kit.table_file import ImportError_
 from qa_app import db
-from qa_app.imports import prepare, table_file
-from qa_app.imports.common import (
-    CallStore,
-    ImportError_,
-    ImportSummary,
-    RecordingIndex,
-    parse_int,
-    to_date,
-)
+from qa_app.imports import prepare
+from qa_app.imports.common import CallStore, ImportSummary, RecordingIndex, parse_int, to_date
 from qa_app.settings import get_settings
 from qa_app.tables import Agent, Attendance, ImportRun
 

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import date
+from pathlib import Path
 
-from litestar import Request, Response, get
+from anyio import open_file
+from litestar import Request, get
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath, FromQuery
-from litestar.response import File, Template
+from litestar.response import File, Stream, Template
 
+from kit.timeutil import day_range
 from qa_app import queries
 from qa_app.auth import EVERYONE, agent_scope, require
 from qa_app.settings import get_settings
 from qa_app.tables import Disposition, Role
-from qa_app.timeutil import day_range
 from qa_app.web import visible_call
 
 AUDIO_TYPES = {
@@ -120,8 +123,24 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     return first, last
 
 
+RANGE_CHUNK = 64 * 1024  # bytes read and sent at a time for a range of a recording
+
+
+async def file_slice(path: Path, first: int, last: int, chunk: int = RANGE_CHUNK) -> AsyncIterator[bytes]:
+    """Bytes first..last of a file, read chunk by chunk: a long recording is never held whole."""
+    remaining = last - first + 1
+    async with await open_file(path, "rb") as handle:
+        await handle.seek(first)
+        while remaining > 0:
+            data = await handle.read(min(chunk, remaining))
+            if not data:  # the file shrank since its size was read
+                break
+            remaining -= len(data)
+            yield data
+
+
 @get("/calls/{call_id:int}/recording", name="call_recording", guards=[require(*EVERYONE)], include_in_schema=False)
-async def call_recording(request: Request, call_id: FromPath[int]) -> File | Response:
+async def call_recording(request: Request, call_id: FromPath[int]) -> File | Stream:
     call = await visible_call(request, call_id)
     if not call["recording_path"]:
         raise NotFoundException("This call has no recording.")
@@ -137,14 +156,15 @@ async def call_recording(request: Request, call_id: FromPath[int]) -> File | Res
             path=path, media_type=media_type, content_disposition_type="inline", headers={"accept-ranges": "bytes"}
         )
     first, last = wanted
-    with path.open("rb") as handle:  # call recordings are small: the slice is read at once
-        handle.seek(first)
-        body = handle.read(last - first + 1)
-    return Response(
-        content=body,
+    return Stream(
+        file_slice(path, first, last),
         status_code=206,
         media_type=media_type,
-        headers={"content-range": f"bytes {first}-{last}/{size}", "accept-ranges": "bytes"},
+        headers={
+            "content-range": f"bytes {first}-{last}/{size}",
+            "content-length": str(last - first + 1),
+            "accept-ranges": "bytes",
+        },
     )
 
 

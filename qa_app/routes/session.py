@@ -11,7 +11,8 @@ from litestar.status_codes import HTTP_400_BAD_REQUEST
 from msgspec import Struct
 
 from qa_app import audit, limits
-from qa_app.users import authenticate
+from qa_app.auth import EVERYONE, require, start_session
+from qa_app.users import UserError, authenticate, change_own_password
 from qa_app.web import Form
 
 # Per client address: enough for a person who mistypes, too few for guessing passwords.
@@ -60,10 +61,34 @@ async def login_submit(request: Request, data: Form[LoginForm]) -> Template | Re
             status_code=HTTP_400_BAD_REQUEST,
         )
     await limits.login_succeeded(store, data.email)
-    request.scope["state"]["rotate_session"] = True
-    request.set_session({"user_id": user["id"]})
+    await start_session(request, user)
     await audit.record(user["id"], "login", "user", user["id"])
     return Redirect(safe_next(data.next))
+
+
+class PasswordForm(Struct):
+    current: str = ""
+    new: str = ""
+    repeated: str = ""
+
+
+@get("/account/password", name="password", guards=[require(*EVERYONE)], include_in_schema=False)
+async def password_page(saved: FromQuery[bool] = False) -> Template:
+    return Template("password.html", context={"error": None, "saved": saved})
+
+
+@post(
+    "/account/password", guards=[require(*EVERYONE)], include_in_schema=False, middleware=[login_rate_limit.middleware]
+)
+async def password_change(request: Request, data: Form[PasswordForm]) -> Template | Redirect:
+    try:
+        row = await change_own_password(request.user.id, data.current, data.new, data.repeated)
+    except UserError as error:
+        return Template(
+            "password.html", context={"error": str(error), "saved": False}, status_code=HTTP_400_BAD_REQUEST
+        )
+    await start_session(request, row)  # this browser stays signed in; every other session ends
+    return Redirect("/account/password?saved=true")
 
 
 @post("/logout", name="logout", include_in_schema=False)
@@ -75,4 +100,4 @@ async def logout(request: Request) -> Redirect:
     return Redirect("/login")
 
 
-ROUTES = [login_page, login_submit, logout]
+ROUTES = [login_page, login_submit, password_page, password_change, logout]

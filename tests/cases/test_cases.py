@@ -12,6 +12,7 @@ import pytest
 
 from cases import case_rules, register
 from cases.tables import Case, CaseEvent, CaseLink
+from qa_app.settings import reset_settings
 from qa_app.tables import Call, Service
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -130,16 +131,66 @@ async def test_cases_through_the_database(services):
     assert await CaseLink.count().where(CaseLink.case == other["id"]) == 1
 
 
-async def test_a_residents_contact_is_erased_after_its_retention(services):
+async def test_a_residents_contact_is_erased_after_its_retention(services, monkeypatch):
+    """Kept while the case is open (the reply needs it), then QA_RETENTION `contacts` days after
+    it is closed, to the day."""
+    monkeypatch.setenv("QA_RETENTION", "contacts=5")
+    reset_settings()
     row = await register.create_case(
-        channel="web", description="Lamp out", service_id=services["lights"], contact="anna@example.org", now=T0
+        channel="web",
+        description="Lamp out",
+        service_id=services["lights"],
+        contact="anna@example.org",
+        wants_reply=True,
+        now=T0,
+    )
+    still_open = await register.create_case(
+        channel="web", description="Bin", service_id=None, contact="ben@example.org", wants_reply=True, now=T0
     )
     await register.set_status(row["id"], "closed", "fixed", None)
-    kept = await Case.select(Case.contact, Case.contact_erase_after).where(Case.id == row["id"]).first()
+    kept = await Case.select(Case.contact, Case.contact_erase_after, Case.closed_at).where(Case.id == row["id"]).first()
     assert kept["contact"] == "anna@example.org"
     erase_on = kept["contact_erase_after"]
+    assert erase_on == kept["closed_at"].date() + timedelta(days=5)
     assert await register.erase_expired_contacts(erase_on - timedelta(days=1)) == 0
     assert await register.erase_expired_contacts(erase_on) == 1
+    assert (await Case.select(Case.contact).where(Case.id == row["id"]).first())["contact"] is None
+    assert await register.erase_expired_contacts(erase_on + timedelta(days=400)) == 0  # the open case keeps it
+    assert (await Case.select(Case.contact).where(Case.id == still_open["id"]).first())["contact"] == "ben@example.org"
+
+
+async def test_a_contact_is_kept_only_when_a_reply_will_use_it(services):
+    quick = await register.create_case(
+        channel="phone", description="Bin", service_id=None, contact="0701234567", resolved_now=True
+    )
+    wanted = await register.create_case(
+        channel="web", description="Lamp", service_id=None, contact=" anna@example.org ", wants_reply=True
+    )
+    assert (quick["contact"], wanted["contact"]) == (None, "anna@example.org")
+
+
+async def test_an_open311_request_keeps_the_email_a_reply_goes_to_not_a_phone_number(client):
+    from qa_app import api_keys
+
+    key = await api_keys.create("FixMyStreet", api_keys.Scope.open311)
+    service = (await Service.insert(Service(name="Street light not working")).returning(Service.id))[0]["id"]
+    base = {"api_key": key, "service_code": str(service), "address_string": "Storgatan 5", "description": "Lamp out"}
+    for extra in ({"phone": "+46 70 123 45 67"}, {"phone": "+46 70 123 45 67", "email": "resident@example.org"}):
+        assert (await client.post("/open311/v2/requests.json", data={**base, **extra})).status_code == 201
+    contacts = [r["contact"] for r in await Case.select(Case.contact).order_by(Case.id)]
+    assert contacts == [None, "resident@example.org"]
+
+
+async def test_the_old_erase_expired_command_still_works(services, database):
+    from tests.qa_command import run_qa
+
+    row = await register.create_case(
+        channel="web", description="Lamp out", service_id=None, contact="anna@example.org", wants_reply=True
+    )
+    await Case.update({Case.status: "closed", Case.closed_at: T0}).where(Case.id == row["id"])
+    done = run_qa("cases", "erase-expired", database=database)
+    assert done.returncode == 0, done.stderr
+    assert "1 residents' contacts erased" in done.stderr
     assert (await Case.select(Case.contact).where(Case.id == row["id"]).first())["contact"] is None
 
 

@@ -210,3 +210,100 @@ async def test_errors_in_the_standard_format(city, fmt):
     assert await Case.count() == 0
     no_format = await client.get("/open311/v2/services.html")
     assert no_format.status_code == 400 and no_format.json()[0]["code"] == 400
+
+
+async def test_only_what_residents_posted_or_staff_published_is_public(city):
+    """An agent's case from a call (their notes about the resident, the address) is not on
+    Open311 at all, by list, by number or by walking the numbers; a posted request is, as
+    posted; a case staff publish shows their public text, never the agent's notes."""
+    client, key = city["client"], city["key"]
+    phoned = await register.create_case(
+        channel="phone",
+        description="Resident reports: housing claim benefit, elderly resident",
+        service_id=city["lights"],
+        address="Storgatan 5",
+    )
+    posted = (
+        await client.post(
+            "/open311/v2/requests.json",
+            data={
+                "api_key": key,
+                "service_code": str(city["potholes"]),
+                "address_string": "Mill Road",
+                "description": "Deep hole",
+            },
+        )
+    ).json()[0]["service_request_id"]
+    everything = (await client.get("/open311/v2/requests.json")).json()
+    assert [r["service_request_id"] for r in everything] == [posted]
+    for fmt in ("json", "xml"):
+        hidden = await client.get(f"/open311/v2/requests/{phoned['tracking_number']}.{fmt}")
+        assert hidden.status_code == 404
+    walked = (await client.get(f"/open311/v2/requests.json?service_request_id={phoned['tracking_number']}")).json()
+    assert walked == []
+    assert "housing" not in (await client.get("/open311/v2/requests.xml")).text
+
+    await Case.update({Case.public: True, Case.public_description: "Street lamp out"}).where(Case.id == phoned["id"])
+    (shown,) = (await client.get(f"/open311/v2/requests/{phoned['tracking_number']}.json")).json()
+    assert (shown["description"], shown["address"]) == ("Street lamp out", "Storgatan 5")
+    check(shown, REQUEST_FIELDS)
+
+
+async def test_posted_fields_are_checked_and_the_client_is_recorded(city):
+    client, key = city["client"], city["key"]
+    base = {"api_key": key, "service_code": str(city["lights"]), "description": "Lamp out"}
+    for bad in (
+        {"lat": "59.3", "long": "inf"},
+        {"lat": "nan", "long": "18.0"},
+        {"lat": "59.3"},  # one without the other
+        {"long": "inf", "address_string": "Mill Road"},
+        {"address_string": "x" * 400},
+        {"address_string": "Mill Road", "email": "a" * 300 + "@example.org"},
+        {"address_string": "Mill Road", "description": "x" * 5000},
+    ):
+        response = await client.post("/open311/v2/requests.json", data={**base, **bad})
+        assert response.status_code == 400, (bad, response.text)
+    in_query = await client.post(
+        f"/open311/v2/requests.json?api_key={key}",
+        data={k: v for k, v in base.items() if k != "api_key"} | {"address_string": "Mill Road"},
+    )
+    assert in_query.status_code == 403  # the key is taken from the body only
+    assert await Case.count() == 0
+    good = await client.post("/open311/v2/requests.json", data={**base, "address_string": "Mill Road"})
+    assert good.status_code == 201
+    case = await Case.select(Case.api_client.name.as_alias("client")).first()
+    assert case["client"] == "FixMyStreet"
+    assert (await client.get("/open311/v2/requests.json")).status_code == 200
+
+
+async def test_staff_publish_a_case_with_a_text_of_their_own(client, centre):
+    from tests.web import HTML, csrf_from, login
+
+    service = (await Service.insert(Service(name="Graffiti removal")).returning(Service.id))[0]["id"]
+    call = centre["calls"][centre["agents"]["1"]][0]
+    case = await register.create_case(
+        channel="phone", description="Caller upset, lives alone", service_id=service, call_id=call, address="Bridge 2"
+    )
+    await login(client, "qa@test.org")
+    page = await client.get(f"/cases/{case['id']}", headers=HTML)
+    assert "Not published" in page.text
+    url = f"/cases/{case['id']}/publish"
+    empty = await client.post(url, data={"public": "yes", "_csrf_token": csrf_from(page.text)}, headers=HTML)
+    assert empty.status_code == 400 and "Write the text the public may read" in empty.text
+    published = await client.post(
+        url,
+        data={"public": "yes", "public_description": "Graffiti on the bridge", "_csrf_token": csrf_from(page.text)},
+        headers=HTML,
+    )
+    assert published.status_code == 302
+    (shown,) = (await client.get(f"/open311/v2/requests/{case['tracking_number']}.json")).json()
+    assert (shown["description"], shown["address"]) == ("Graffiti on the bridge", "Bridge 2")
+    await client.post(url, data={"_csrf_token": csrf_from(page.text)}, headers=HTML)  # withdrawn
+    assert (await client.get(f"/open311/v2/requests/{case['tracking_number']}.json")).status_code == 404
+    await client.post("/logout", data={"_csrf_token": csrf_from(page.text)}, headers=HTML)
+    await login(client, "agent_b@test.org")  # another agent's case: as if it did not exist
+    other = await client.get("/", headers=HTML)
+    refused = await client.post(
+        url, data={"public": "yes", "public_description": "x", "_csrf_token": csrf_from(other.text)}, headers=HTML
+    )
+    assert refused.status_code == 404

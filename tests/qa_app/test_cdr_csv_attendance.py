@@ -143,6 +143,22 @@ async def test_csv_errors_carry_physical_line_numbers(clean_db, tmp_path: Path):
     ]
 
 
+async def test_a_recording_path_outside_the_recordings_folder_is_refused_with_its_line(clean_db, tmp_path: Path):
+    await _agents()
+    path = tmp_path / "calls.csv"
+    path.write_text(
+        "external_id,offered_at,agent,recording\n"
+        "r1,2026-09-01 10:00:00,1001,2026/09/r1.wav\n"
+        "r2,2026-09-01 10:01:00,1001,../../etc/passwd\n"
+        "r3,2026-09-01 10:02:00,1001,/var/lib/qa/secret_key\n"
+        "r4,2026-09-01 10:03:00,1001,C:\\recordings\\r4.wav\n"
+    )
+    summary = await import_calls(path, "csv")
+    assert not summary.committed and [e["line"] for e in summary.errors] == [3, 4, 5]
+    assert all("is not a path inside QA_RECORDINGS_DIR" in e["reason"] for e in summary.errors)
+    assert await Call.count() == 0  # all or nothing
+
+
 def test_csv_missing_column_is_one_clear_line(clean_db, tmp_path: Path):
     path = tmp_path / "calls.csv"
     path.write_text("id,start\n1,2026-09-01 10:00\n")

@@ -136,3 +136,58 @@ def test_dockerfile_runs_qa_serve_by_default():
     # Only the last ENTRYPOINT and CMD of the file count (those of the final stage).
     words = (dockerfile_words(entrypoints[-1]) if entrypoints else []) + (dockerfile_words(cmds[-1]) if cmds else [])
     assert contains_run(words, "qa", "serve"), f"the image runs {words}"
+
+
+def final_stage_instructions(name: str) -> list[str]:
+    """Arguments of every `name` instruction of the last stage (after the last FROM)."""
+    text = DOCKERFILE.read_text().replace("\\\n", " ")
+    found = []
+    for line in text.splitlines():
+        keyword, _, args = line.strip().partition(" ")
+        if keyword.upper() == "FROM":
+            found = []
+        elif keyword.upper() == name:
+            found.append(args.strip())
+    return found
+
+
+def final_stage_env() -> dict[str, str]:
+    """ENV of the last stage, in the KEY=VALUE form (several per instruction) or `ENV KEY VALUE`."""
+    env = {}
+    for args in final_stage_instructions("ENV"):
+        words = shlex.split(args)
+        if words and "=" not in words[0]:
+            env[words[0]] = " ".join(words[1:])
+            continue
+        for word in words:
+            key, _, value = word.partition("=")
+            env[key] = value
+    return env
+
+
+def test_the_image_has_what_weasyprint_needs_for_the_reports():
+    """The slim image has no Pango and no fonts: without them every PDF report fails inside it."""
+    installed = set()
+    for args in final_stage_instructions("RUN"):
+        for command in args.split("&&"):
+            words = shlex.split(command)
+            if contains_run(words, "apt-get", "install"):
+                installed |= {word for word in words if not word.startswith("-")}
+    assert {"libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0"} <= installed, installed
+    assert any(package.startswith("fonts-") for package in installed), f"no font package in {installed}"
+
+
+def truthy(value: str) -> bool:
+    return value.lower() in {"1", "true", "yes"}  # as qa_app.settings reads QA_SECURE_COOKIES
+
+
+def test_the_image_sends_secure_cookies_and_the_local_compose_plain_http_ones():
+    """The image runs behind HTTPS in production: its cookies are Secure unless told otherwise.
+    docker-compose.yml is opened at http://localhost:8000, so it turns them off by default and
+    takes QA_SECURE_COOKIES from .env when served over HTTPS."""
+    assert truthy(final_stage_env().get("QA_SECURE_COOKIES", "")), final_stage_env()
+    for name in ("app", "worker"):
+        value = environment(service(name)).get("QA_SECURE_COOKIES")
+        assert value is not None, f"{name}: QA_SECURE_COOKIES is not set, the image's 1 breaks plain HTTP"
+        assert value.startswith("${QA_SECURE_COOKIES:-") and value.endswith("}"), value
+        assert not truthy(value[len("${QA_SECURE_COOKIES:-") : -1]), value

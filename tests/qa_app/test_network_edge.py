@@ -11,6 +11,7 @@ import time
 
 import httpx
 
+from tests.qa_command import run_qa
 from tests.web import PASSWORD
 
 FORM = {"accept": "text/html"}
@@ -113,3 +114,22 @@ def _timed(client: httpx.Client) -> float:
     began = time.perf_counter()
     assert client.get("/health").status_code == 200
     return time.perf_counter() - began
+
+
+def test_a_new_data_folder_is_private(tmp_path):
+    data = tmp_path / "new" / "data"
+    done = run_qa("db", "upgrade", database=f"sqlite:///{data / 'qa.sqlite3'}", env={"QA_DATA_DIR": str(data)})
+    assert done.returncode == 0, done.stderr
+    assert data.stat().st_mode & 0o777 == 0o700
+
+
+def test_the_access_log_keeps_no_tokens_or_keys(live_app):
+    """Survey tokens and API keys in the addresses asked for are redacted in the access log."""
+    with httpx.Client(base_url=live_app.url) as client:
+        client.get("/s/resident-secret-token-123", headers=FORM)
+        client.post("/open311/v2/requests.json?api_key=key-that-must-not-leak", data={})
+        assert client.get("/health").status_code == 200
+    time.sleep(0.5)
+    log = live_app.log_tail(20_000)
+    assert "/s/[token]" in log and "api_key=[redacted]" in log
+    assert "resident-secret-token-123" not in log and "key-that-must-not-leak" not in log

@@ -14,11 +14,11 @@ import httpx
 import pytest
 
 from cases.tables import Case
+from kit.timeutil import month_range
 from qa_app.app import create_app
 from qa_app.demo import load_demo
 from qa_app.settings import get_settings
 from qa_app.tables import Agent, Call, Team
-from qa_app.timeutil import month_range
 from reports import agent_card, monthly, render
 from surveys.tables import SurveyResponse
 from tests.reports.pdf import pages, pdf_text

@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import pytest
 
+from kit.timeutil import current_month
 from qa_app.auth import load_user
 from qa_app.settings import get_settings
 from qa_app.tables import Attendance, Call
-from qa_app.timeutil import current_month
 from scorecards import calibration_store, evaluations, versions
 from scorecards.balanced import Inputs, Sums, balanced_scorecard
 from scorecards.balanced_queries import scorecards_for

@@ -11,9 +11,9 @@ from datetime import timezone
 import httpx
 import pytest
 
+from kit.timeutil import current_month
 from qa_app.app import create_app
 from qa_app.tables import Call
-from qa_app.timeutil import current_month
 from surveys.tables import InvitationStatus, SurveyInvitation
 from tests.qa_command import run_qa
 

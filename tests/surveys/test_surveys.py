@@ -11,9 +11,9 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
+from kit.timeutil import current_month
 from qa_app.app import create_app
 from qa_app.tables import Call
-from qa_app.timeutil import current_month
 from scorecards.balanced_queries import scorecards_for
 from surveys import invitations
 from surveys.figures import figures, summarise

@@ -3,6 +3,12 @@ model (the Korean one from PyPI; the speech is made by espeak-ng): uploaded on t
 or posted by the phone system, kept, transcribed offline, a broken file failed with its reason
 while the others go on.
 
+The web app never loads the model: a voice comment is transcribed by `qa worker` (with a
+shared queue) or by a `qa surveys transcribe-voice` process the app starts for it, which these
+tests wait for. A recording longer than QA_MAX_VOICE_SECONDS is refused on its header's word
+before anything is decoded (six hours of silence as FLAC, made by ffmpeg), and one whose header
+gives no length or lies is stopped by the decoder's sample budget.
+
 What the Korean model hears in English speech is not English, so these tests compare the stored
 transcript with the engine's own reading of the same file, within a character error rate of
 0.25 (Vosk's reading of the same file varies a little from run to run, see issue 8); whether a
@@ -13,19 +19,26 @@ and below.
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
 import jiwer
 import pytest
+from litestar import Request
 
 from qa_app import api_keys
 from qa_app.app import create_app
+from qa_app.settings import reset_settings
 from surveys import invitations, voice
 from surveys.ivr import record
-from surveys.tables import SurveyResponse
+from surveys.tables import SurveyInvitation, SurveyResponse
 
 HTML = {"accept": "text/html"}
 
@@ -58,16 +71,23 @@ async def client(centre):
         yield c
 
 
-async def _settled(response_id: int) -> dict:
-    """The response once its voice comment is transcribed (the page's background task may
-    have done it already; a run of our own does the rest)."""
-    for _ in range(300):
-        await voice.transcribe_pending()
+async def _settled(response_id: int, timeout: float = 120) -> dict:
+    """The response once its voice comment is transcribed (or failed) by the process the web app
+    started for it; nothing is transcribed here."""
+    deadline = time.monotonic() + timeout
+    while True:
         row = await SurveyResponse.select().where(SurveyResponse.id == response_id).first()
         if row["voice_status"] in (voice.DONE, voice.FAILED):
             return row
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"voice comment of response {response_id} is still {row['voice_status']}")
+        assert time.monotonic() < deadline, f"voice comment of response {response_id} is still {row['voice_status']}"
+        await asyncio.sleep(0.2)
+
+
+@pytest.fixture(autouse=True)
+async def no_transcriber_left_running():
+    """A transcriber the app started finishes before the next test empties the tables."""
+    yield
+    await asyncio.wait_for(voice.transcriber_finished(), timeout=300)
 
 
 async def _links(count: int = 3):
@@ -153,3 +173,273 @@ def test_praise_counts_spoken_and_written_words_together():
     assert voice.praise_with_voice("Thanks!", "", 4)
     assert not voice.praise_with_voice("Thanks", "but it is still not sorted", 5)  # a negation cancels it
     assert not voice.praise_with_voice("", "thank you", 2)  # an unhappy resident's thanks is not praise
+
+
+# --- audio that decodes to days, and no speech model in the web process ---------------------
+
+SIX_HOURS_REASON = "the recording is 6:00:00 long; voice comments may be at most 5:00"
+
+
+@pytest.fixture(scope="session")
+def six_hours(tmp_path_factory) -> Path:
+    """Six hours of 8 kHz silence as FLAC: 4 MB that decode to 700 MB at the model's rate."""
+    path = tmp_path_factory.mktemp("long") / "silence.flac"
+    lavfi = ("-f", "lavfi", "-i", "anullsrc=r=8000:cl=mono", "-t", "6:00:00", "-codec:a", "flac")
+    subprocess.run(["ffmpeg", "-loglevel", "error", *lavfi, str(path)], check=True)
+    return path
+
+
+def with_flac_length(data: bytes, samples: int) -> bytes:
+    """The FLAC file with the total sample count in its STREAMINFO replaced (0: unknown)."""
+    assert data[:4] == b"fLaC" and data[4] & 0x7F == 0  # STREAMINFO comes first
+    changed = bytearray(data)
+    start = 8 + 13  # the 36-bit count takes the low nibble of STREAMINFO's byte 13 and bytes 14-17
+    changed[start] = (changed[start] & 0xF0) | ((samples >> 32) & 0x0F)
+    changed[start + 1 : start + 5] = (samples & 0xFFFFFFFF).to_bytes(4, "big")
+    return bytes(changed)
+
+
+def _status_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise AssertionError(f"no {field} in /proc/self/status")
+
+
+@contextmanager
+def peak_memory() -> Iterator[dict[str, float]]:
+    """How far this process's peak resident memory rose above where it stood (Linux: writing 5
+    to clear_refs resets the peak, so what earlier tests loaded does not hide a rise)."""
+    Path("/proc/self/clear_refs").write_text("5")
+    before = _status_kb("VmRSS")
+    measured: dict[str, float] = {}
+    yield measured
+    measured["growth_mb"] = (_status_kb("VmHWM") - before) / 1024
+
+
+@pytest.fixture
+def voice_limit(monkeypatch):
+    monkeypatch.setenv("QA_MAX_VOICE_SECONDS", "300")
+    reset_settings()
+    yield 300
+    reset_settings()
+
+
+async def test_a_six_hour_voice_comment_is_refused_at_once_with_its_reason(client, centre, six_hours, voice_limit):
+    link = (await _links())[0]
+    body = six_hours.read_bytes()
+    for language, reason in (
+        ("en", "The recording is 6:00:00 long; voice comments may be at most 5:00."),
+        ("sv", "Inspelningen är 6:00:00 lång; ett röstmeddelande får vara högst 5:00."),
+    ):
+        with peak_memory() as memory:
+            started = time.monotonic()
+            refused = await asyncio.wait_for(
+                client.post(
+                    f"/s/{link.token}",
+                    data={"satisfaction": "5", "lang": language},
+                    files={"voice": ("silence.flac", body, "audio/flac")},
+                    headers=HTML,
+                ),
+                timeout=20,
+            )
+            elapsed = time.monotonic() - started
+        print(f"page ({language}): refused in {elapsed:.3f} s, peak memory +{memory['growth_mb']:.1f} MB")
+        assert refused.status_code == 400, refused.text
+        assert reason in refused.text
+        assert 'aria-invalid="true" aria-describedby="e-voice"' in refused.text
+        assert elapsed < 1.5, elapsed
+        assert memory["growth_mb"] < 100, memory
+    assert await SurveyResponse.count() == 0
+    assert invitations.state(await invitations.find(link.token)) == "open"  # the resident can try again
+
+
+async def test_the_phone_systems_six_hour_voice_comment_is_refused_at_once(client, centre, six_hours, voice_limit):
+    key = await api_keys.create("Asterisk IVR", api_keys.Scope.surveys)
+    await record("x1", {"satisfaction": 5})
+    with peak_memory() as memory:
+        started = time.monotonic()
+        refused = await asyncio.wait_for(
+            client.post(
+                "/api/surveys/ivr/x1/voice",
+                content=six_hours.read_bytes(),
+                headers={"content-type": "audio/flac", "x-api-key": key},
+            ),
+            timeout=20,
+        )
+        elapsed = time.monotonic() - started
+    print(f"phone system: refused in {elapsed:.3f} s, peak memory +{memory['growth_mb']:.1f} MB")
+    assert refused.status_code == 400 and refused.json()["detail"] == SIX_HOURS_REASON
+    assert elapsed < 1.5 and memory["growth_mb"] < 100, (elapsed, memory)
+    assert not (await SurveyResponse.select(SurveyResponse.voice_path).first())["voice_path"]  # nothing kept
+
+
+@pytest.mark.parametrize("header", ["no length", "one minute"])
+async def test_a_voice_comment_whose_header_says_nothing_or_lies_is_stopped_by_the_sample_budget(
+    client, centre, six_hours, voice_limit, header
+):
+    samples = {"no length": 0, "one minute": 60 * 8000}[header]
+    body = with_flac_length(six_hours.read_bytes(), samples)
+    link = (await _links())[0]
+    with peak_memory() as memory:
+        taken = await asyncio.wait_for(
+            client.post(
+                f"/s/{link.token}",
+                data={"satisfaction": "4"},
+                files={"voice": ("comment.flac", body, "audio/flac")},
+                headers=HTML,
+            ),
+            timeout=20,
+        )
+    assert taken.status_code == 200 and "Your answers have reached us" in taken.text  # the header let it in
+    response = await SurveyResponse.select().first()
+    started = time.monotonic()
+    settled = await _settled(response["id"], timeout=60)
+    print(f"{header}: the transcriber stopped it in {time.monotonic() - started:.1f} s")
+    assert settled["voice_status"] == "failed"
+    assert settled["voice_error"] == "the recording goes on past 5:00; voice comments may be at most 5:00"
+    assert settled["satisfaction"] == 4  # the answers themselves are kept
+    assert memory["growth_mb"] < 100, memory  # nothing was decoded in the web process
+
+
+async def test_an_upload_is_opened_as_its_suffix_says(client, centre, spoken, tmp_path):
+    flac = tmp_path / "comment.flac"
+    subprocess.run(["sox", str(spoken), str(flac)], check=True)
+    link = (await _links())[0]
+    refused = await client.post(
+        f"/s/{link.token}",
+        data={"satisfaction": "4"},
+        files={"voice": ("comment.wav", flac.read_bytes(), "audio/wav")},  # FLAC named .wav
+        headers=HTML,
+    )
+    assert refused.status_code == 400 and "Please choose a sound recording" in refused.text
+    key = await api_keys.create("Asterisk IVR", api_keys.Scope.surveys)
+    await record("x1", {"satisfaction": 5})
+    posted = await client.post(
+        "/api/surveys/ivr/x1/voice",
+        content=flac.read_bytes(),
+        headers={"content-type": "audio/wav", "x-api-key": key},
+    )
+    assert posted.status_code == 400
+    assert posted.json()["detail"].startswith("the file cannot be decoded: it is not WAV audio")
+
+
+async def test_an_unusable_link_answers_without_reading_the_upload(client, centre, monkeypatch):
+    reads: list[str] = []
+    form = Request.form
+
+    async def counted_form(self, *args, **kwargs):
+        reads.append(self.url.path)
+        return await form(self, *args, **kwargs)
+
+    monkeypatch.setattr(Request, "form", counted_form)
+    upload = {"voice": ("comment.wav", os.urandom(9 * 1024 * 1024), "audio/wav")}
+    links = await _links()
+    await SurveyInvitation.update({SurveyInvitation.expires_at: datetime.now(timezone.utc) - timedelta(days=1)}).where(
+        SurveyInvitation.token_hash == invitations.token_hash(links[1].token)
+    )
+    started = time.monotonic()
+    unknown = await client.post("/s/no-such-link", data={"satisfaction": "5"}, files=upload, headers=HTML)
+    assert unknown.status_code == 404 and "Link not found" in unknown.text
+    expired = await client.post(f"/s/{links[1].token}", data={"satisfaction": "5"}, files=upload, headers=HTML)
+    assert expired.status_code == 410 and "This link has expired" in expired.text
+    print(f"two unusable links with 9 MB each answered in {time.monotonic() - started:.3f} s")
+    assert reads == []  # the 9 MB were never parsed
+    answered = await client.post(f"/s/{links[0].token}", data={"satisfaction": "5"}, headers=HTML)
+    assert answered.status_code == 200 and reads == [f"/s/{links[0].token}"]
+    used = await client.post(f"/s/{links[0].token}", data={"satisfaction": "5"}, files=upload, headers=HTML)
+    assert used.status_code == 200 and "already in" in used.text and len(reads) == 1
+
+
+class _NoModelHere:
+    """Stands in for vosk.Model in this process: the web app must never build one."""
+
+    built: list[tuple] = []
+
+    def __init__(self, *args, **kwargs):
+        self.built.append(args)
+        raise RuntimeError("the web process loaded the speech model")
+
+
+async def test_the_web_process_never_loads_the_speech_model(client, centre, spoken, heard, monkeypatch):
+    import vosk
+
+    monkeypatch.setattr(vosk, "Model", _NoModelHere)
+    _NoModelHere.built.clear()
+    voice._engine.cache_clear()
+    link = (await _links())[0]
+    done = await client.post(
+        f"/s/{link.token}",
+        data={"satisfaction": "5"},
+        files={"voice": ("comment.wav", spoken.read_bytes(), "audio/wav")},
+        headers=HTML,
+    )
+    assert done.status_code == 200
+    response = await SurveyResponse.select().first()
+    settled = await _settled(response["id"])
+    assert settled["voice_status"] == "done", settled["voice_error"]
+    assert same_reading(settled["voice_text"], heard), (settled["voice_text"], heard)
+    assert _NoModelHere.built == [] and voice._engine.cache_info().currsize == 0
+
+
+def transcribers_here() -> int:
+    """This process's child processes running `qa surveys transcribe-voice`."""
+    found = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue  # ended meanwhile
+        if parent == os.getpid() and b"transcribe-voice" in command:
+            found += 1
+    return found
+
+
+async def test_comments_posted_together_are_transcribed_by_one_process_at_a_time(client, centre, spoken):
+    links = (await _links())[:3]
+    seen = []
+    for link in links:
+        posted = await client.post(
+            f"/s/{link.token}",
+            data={"satisfaction": "3"},
+            files={"voice": ("comment.wav", spoken.read_bytes(), "audio/wav")},
+            headers=HTML,
+        )
+        assert posted.status_code == 200
+        seen.append(transcribers_here())
+    ids = [r["id"] for r in await SurveyResponse.select(SurveyResponse.id).order_by(SurveyResponse.id)]
+    deadline = time.monotonic() + 180
+    while await SurveyResponse.count().where(SurveyResponse.voice_status == voice.DONE) < len(links):
+        assert time.monotonic() < deadline, await SurveyResponse.select(SurveyResponse.voice_status)
+        seen.append(transcribers_here())
+        await asyncio.sleep(0.05)
+    assert max(seen) == 1, seen
+    assert [(await _settled(i))["voice_status"] for i in ids] == ["done"] * len(links)
+
+
+async def test_with_a_shared_queue_qa_worker_transcribes_the_voice_comment(
+    clean_db, database, client, centre, spoken, heard, monkeypatch
+):
+    if clean_db != "postgresql":
+        pytest.skip("the shared queue is tested on PostgreSQL; on the SQLite default a process is started instead")
+    monkeypatch.setenv("QA_QUEUE_URL", database)
+    reset_settings()
+    key = await api_keys.create("Asterisk IVR", api_keys.Scope.surveys)
+    await record("x1", {"satisfaction": 5})
+    posted = await client.post(
+        "/api/surveys/ivr/x1/voice",
+        content=spoken.read_bytes(),
+        headers={"content-type": "audio/wav", "x-api-key": key},
+    )
+    assert posted.status_code == 202
+    assert transcribers_here() == 0  # queued for the worker, nothing started here
+    env = {**os.environ, "QA_DATABASE_URL": database, "QA_QUEUE_URL": database}
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "qa_app.cli", "worker", "--burst", env=env, stderr=asyncio.subprocess.PIPE
+    )
+    _out, err = await asyncio.wait_for(worker.communicate(), timeout=180)
+    assert worker.returncode == 0, err.decode()[-2000:]
+    assert "transcribe_voice_job" in err.decode()
+    settled = await _settled(posted.json()["id"], timeout=5)
+    assert settled["voice_status"] == "done" and same_reading(settled["voice_text"], heard)

@@ -8,9 +8,11 @@ import csv
 from collections.abc import Iterator, Sequence
 from typing import TextIO
 
-from qa_app.imports.common import ImportError_
-
 SAMPLE_BYTES = 64 * 1024
+
+
+class ImportError_(Exception):
+    """A whole file cannot be read (wrong format, missing columns); the message says why."""
 
 
 def parse_mapping(pairs: Sequence[str]) -> dict[str, str]:

@@ -36,7 +36,7 @@ async def _users_context(**extra) -> dict:
 
 @get("/admin/users", name="users", guards=[require(Role.admin)], include_in_schema=False)
 async def users_page() -> Template:
-    return Template("users.html", context=await _users_context(error=None, form={}))
+    return Template("organisation/users.html", context=await _users_context(error=None, form={}))
 
 
 @post("/admin/users", guards=[require(Role.admin)], include_in_schema=False)
@@ -53,7 +53,9 @@ async def users_create(request: Request, data: Form[NewUser]) -> Template | Redi
     except UserError as error:
         form = {"email": data.email, "name": data.name, "role": data.role, "agent": data.agent}
         return Template(
-            "users.html", context=await _users_context(error=str(error), form=form), status_code=HTTP_400_BAD_REQUEST
+            "organisation/users.html",
+            context=await _users_context(error=str(error), form=form),
+            status_code=HTTP_400_BAD_REQUEST,
         )
     return Redirect("/admin/users")
 
@@ -65,13 +67,13 @@ async def audit_page() -> Template:
         .order_by(AuditLog.id, ascending=False)
         .limit(200)
     )
-    return Template("audit.html", context={"rows": rows})
+    return Template("organisation/audit.html", context={"rows": rows})
 
 
 @get("/admin/imports", name="imports", guards=[require(Role.admin, Role.manager)], include_in_schema=False)
 async def imports_page() -> Template:
     rows = await ImportRun.select().order_by(ImportRun.id, ascending=False).limit(100).output(load_json=True)
-    return Template("imports.html", context={"rows": rows})
+    return Template("organisation/imports.html", context={"rows": rows})
 
 
 ROUTES = [users_page, users_create, audit_page, imports_page]

@@ -41,3 +41,9 @@ def day_range(start: date, end_inclusive: date, zone: ZoneInfo) -> tuple[datetim
 def current_month(zone: ZoneInfo, now: datetime | None = None) -> date:
     local = (now or datetime.now(timezone.utc)).astimezone(zone)
     return date(local.year, local.month, 1)
+
+
+def kept_since(today: date, days: int, tz: ZoneInfo) -> datetime:
+    """The oldest moment data kept `days` days may be from: what is from day D (the centre's
+    calendar) goes on day D + days."""
+    return local_midnight_utc(today - timedelta(days=days - 1), tz)

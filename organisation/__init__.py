@@ -1,0 +1,1 @@
+"""The organisation's pages: agents, teams, services, users, the audit log and import history."""

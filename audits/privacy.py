@@ -15,9 +15,13 @@ from qa_app.settings import get_settings
 
 class Replies:
     async def find(self, hashes: set[str], emails: set[str]) -> dict[str, list[dict[str, Any]]]:
-        rows = await AuditReply.select(
-            AuditReply.received_at, AuditReply.from_address, AuditReply.subject, AuditReply.body
-        ).where(db.among(AuditReply.from_address, emails))
+        rows = (
+            await AuditReply.select(
+                AuditReply.received_at, AuditReply.from_address, AuditReply.subject, AuditReply.body
+            )
+            .where(db.among(AuditReply.from_address, emails))
+            .order_by(AuditReply.received_at)
+        )
         return {"replies": rows}
 
     async def erase(self, hashes: set[str], emails: set[str]) -> dict[str, int]:

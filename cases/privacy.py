@@ -34,18 +34,23 @@ async def _cases_of(hashes: set[str], emails: set[str]) -> list[dict[str, Any]]:
         by_contact = contact.lower() in emails if "@" in contact else hasher(contact) in hashes
         return case["caller_hash"] in hashes or by_contact
 
-    rows = await Case.select(
-        Case.id,
-        Case.tracking_number,
-        Case.created_at,
-        Case.channel,
-        Case.status,
-        Case.service.name.as_alias("service"),
-        Case.description,
-        Case.address,
-        Case.contact,
-        Case.caller_hash,
-    ).where(db.among(Case.caller_hash, hashes) | Case.contact.is_not_null())
+    rows = (
+        await Case.select(
+            Case.id,
+            Case.tracking_number,
+            Case.created_at,
+            Case.channel,
+            Case.status,
+            Case.service.name.as_alias("service"),
+            Case.description,
+            Case.address,
+            Case.contact,
+            Case.caller_hash,
+        )
+        .where(db.among(Case.caller_hash, hashes) | Case.contact.is_not_null())
+        .order_by(Case.created_at)
+        .order_by(Case.id)
+    )
     return [row for row in rows if theirs(row)]
 
 

@@ -31,8 +31,11 @@ def subject(phone: str | None, email: str | None) -> tuple[set[str], set[str]]:
 
 async def find(hashes: set[str], emails: set[str]) -> dict[str, list[dict]]:
     """The resident's calls (the shell's own), then what each package holds, by kind."""
-    calls = await Call.select(Call.external_id.as_alias("call"), Call.offered_at).where(
-        db.among(Call.caller_hash, hashes)
+    calls = (
+        await Call.select(Call.external_id.as_alias("call"), Call.offered_at)
+        .where(db.among(Call.caller_hash, hashes))
+        .order_by(Call.offered_at)
+        .order_by(Call.id)
     )
     found = {"calls": calls}
     for holder in packages.personal_data():

@@ -26,19 +26,24 @@ def _of(hashes: set[str]):
 
 class Surveys:
     async def find(self, hashes: set[str], emails: set[str]) -> dict[str, list[dict[str, Any]]]:
-        rows = await R.select(
-            R.id,
-            R.call.external_id.as_alias("call"),
-            R.created_at,
-            R.source,
-            R.satisfaction,
-            R.recommend,
-            R.effort,
-            R.resolved,
-            R.comment,
-            R.voice_path,
-            R.voice_text,
-        ).where(_of(hashes))
+        rows = (
+            await R.select(
+                R.id,
+                R.call.external_id.as_alias("call"),
+                R.created_at,
+                R.source,
+                R.satisfaction,
+                R.recommend,
+                R.effort,
+                R.resolved,
+                R.comment,
+                R.voice_path,
+                R.voice_text,
+            )
+            .where(_of(hashes))
+            .order_by(R.created_at)
+            .order_by(R.id)
+        )
         voice = [
             {"call": r["call"], "created_at": r["created_at"], "text": r["voice_text"], "file": voice_dir() / p}
             for r in rows

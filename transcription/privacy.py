@@ -27,8 +27,11 @@ def _has_words():
 class CallAudio:
     async def find(self, hashes: set[str], emails: set[str]) -> dict[str, list[dict[str, Any]]]:
         root = get_settings().recordings_dir
-        recorded = await Call.select(Call.external_id, Call.recording_path).where(
-            db.among(Call.caller_hash, hashes) & Call.recording_path.is_not_null()
+        recorded = (
+            await Call.select(Call.external_id, Call.recording_path)
+            .where(db.among(Call.caller_hash, hashes) & Call.recording_path.is_not_null())
+            .order_by(Call.offered_at)
+            .order_by(Call.id)
         )
         transcripts = (
             await T.select(T.call.external_id.as_alias("call"), T.text, T.corrected_text, T.transcript)

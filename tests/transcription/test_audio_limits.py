@@ -10,7 +10,6 @@ same file with the length in its STREAMINFO block taken out or replaced by a lie
 from __future__ import annotations
 
 import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,29 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.audio_files import with_flac_length
 from transcription.audio import CALL_MAX_SECONDS, AudioError, TooLong, decode, probe
 
 SIX_HOURS = 6 * 3600
 VOICE_LIMIT = 300
-
-
-@pytest.fixture(scope="session")
-def six_hours(tmp_path_factory) -> Path:
-    """Six hours of 8 kHz silence as FLAC: 4 MB that decode to 700 MB at 16 kHz (ffmpeg writes it in 3 s)."""
-    path = tmp_path_factory.mktemp("long") / "silence.flac"
-    lavfi = ("-f", "lavfi", "-i", "anullsrc=r=8000:cl=mono", "-t", "6:00:00", "-codec:a", "flac")
-    subprocess.run(["ffmpeg", "-loglevel", "error", *lavfi, str(path)], check=True)
-    return path
-
-
-def with_flac_length(data: bytes, samples: int) -> bytes:
-    """The FLAC file with the total sample count in its STREAMINFO replaced (0: unknown)."""
-    assert data[:4] == b"fLaC" and data[4] & 0x7F == 0  # STREAMINFO comes first
-    changed = bytearray(data)
-    start = 8 + 13  # the 36-bit count takes the low nibble of STREAMINFO's byte 13 and bytes 14-17
-    changed[start] = (changed[start] & 0xF0) | ((samples >> 32) & 0x0F)
-    changed[start + 1 : start + 5] = (samples & 0xFFFFFFFF).to_bytes(4, "big")
-    return bytes(changed)
 
 
 @pytest.fixture(scope="module")

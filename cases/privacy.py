@@ -23,6 +23,8 @@ ERASED: dict[Any, Any] = {
     Case.contact: None,
     Case.contact_erase_after: None,
     Case.caller_hash: None,
+    Case.public: False,  # a resident's erased case is no longer on Open311 either
+    Case.public_description: "",
 }
 
 

@@ -44,11 +44,14 @@ class Surveys:
             .order_by(R.created_at)
             .order_by(R.id)
         )
-        voice = [
-            {"call": r["call"], "created_at": r["created_at"], "text": r["voice_text"], "file": voice_dir() / p}
-            for r in rows
-            if (p := r.pop("voice_path")) or r["voice_text"]
-        ]
+        voice = []
+        for row in rows:
+            path = row.pop("voice_path")
+            if path or row["voice_text"]:  # a spoken comment, kept as a file, its transcript or both
+                file = voice_dir() / path if path else None
+                voice.append(
+                    {"call": row["call"], "created_at": row["created_at"], "text": row["voice_text"], "file": file}
+                )
         return {"surveys": rows, "voice": voice}
 
     async def erase(self, hashes: set[str], emails: set[str]) -> dict[str, int]:

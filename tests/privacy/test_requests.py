@@ -363,3 +363,18 @@ async def test_the_privacy_commands(residents, database, tmp_path):
     assert expired.returncode == 0 and set(json.loads(expired.stdout)) == set(get_settings().retention_days)
     nobody = run_qa("privacy", "erase", database=database)
     assert nobody.returncode == 2 and "phone number" in nobody.stderr
+
+
+async def test_a_voice_transcript_without_its_file_is_still_found_and_a_published_case_is_withdrawn(residents):
+    """A voice comment whose file was already deleted still has its words to list; a case the
+    resident asked about that staff published on Open311 is no longer public once erased."""
+    await SurveyResponse.update({SurveyResponse.voice_path: None}).where(SurveyResponse.voice_text != "")
+    await Case.update({Case.public: True, Case.public_description: "Bins not emptied"}).where(
+        Case.id == residents["cases"]["call"]
+    )
+    hashes, emails = privacy.subject(SAME_PHONE, None)
+    found = await privacy.find(hashes, emails)
+    assert [(v["text"], v["file"]) for v in found["voice"]] == [(f"spoken thanks {SECRET}", None)]
+    await privacy.erase(hashes, emails)
+    case = await Case.select(Case.public, Case.public_description).where(Case.id == residents["cases"]["call"]).first()
+    assert case == {"public": False, "public_description": ""}

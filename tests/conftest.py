@@ -32,6 +32,7 @@ from qa_app.security import hash_password  # noqa: E402
 from qa_app.settings import database_kind, reset_settings  # noqa: E402
 from qa_app.tables import Agent, Call, Team, User  # noqa: E402
 from tests.audio_files import six_hours  # noqa: E402, F401 - shared fixtures
+from tests.demo_data import demo_centre  # noqa: E402, F401 - shared fixtures
 from tests.live_app import live_app, new_live_app  # noqa: E402, F401 - shared fixtures
 from tests.web import PASSWORD  # noqa: E402
 

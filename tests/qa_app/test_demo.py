@@ -9,12 +9,11 @@ from qa_app.demo import credentials_path, load_demo
 from qa_app.security import verify_password
 from qa_app.settings import get_settings
 from qa_app.tables import Agent, Attendance, Call, Department, Role, Service, Team, User
+from tests.demo_data import TODAY
 
-TODAY = date(2026, 11, 22)
 
-
-async def test_demo_centre(clean_db):
-    logins = await load_demo(seed=1, echo=lambda _m: None, today=TODAY)
+async def test_demo_centre(demo_centre):
+    logins = demo_centre.logins
     assert await Team.count() == 3
     assert await Agent.count() == 30
     assert await Service.count() == 40 and await Department.count() == 10

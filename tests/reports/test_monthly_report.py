@@ -16,14 +16,12 @@ import pytest
 from cases.tables import Case
 from kit.timeutil import month_range
 from qa_app.app import create_app
-from qa_app.demo import load_demo
 from qa_app.settings import get_settings
 from qa_app.tables import Agent, Call, Team
 from reports import agent_card, monthly, render
 from surveys.tables import SurveyResponse
 from tests.reports.pdf import pages, pdf_text
 
-TODAY = date(2026, 11, 22)
 OCTOBER = date(2026, 10, 1)
 
 
@@ -37,8 +35,7 @@ async def make_pdf(first: date, team: str | None = None) -> tuple[monthly.Monthl
     return report, render.pdf(html)
 
 
-async def test_the_demo_centres_report_against_the_raw_rows(clean_db):
-    await load_demo(seed=1, echo=lambda _m: None, today=TODAY)
+async def test_the_demo_centres_report_against_the_raw_rows(demo_centre):
     report, pdf = await make_pdf(OCTOBER)
     text = pdf_text(pdf, "-layout")
     count = pages(pdf)

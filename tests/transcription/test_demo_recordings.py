@@ -15,11 +15,11 @@ from qa_app.app import create_app
 from qa_app.demo import load_demo
 from qa_app.settings import get_settings
 from qa_app.tables import Agent, Call
+from tests.demo_data import TODAY
 from tests.web import HTML, csrf_from
 from transcription import demo_recordings
 from transcription.tables import Transcription
 
-TODAY = date(2026, 11, 22)
 FULL_MONTHS = [date(2026, 8, 1), date(2026, 9, 1), date(2026, 10, 1)]
 
 
@@ -40,9 +40,8 @@ def espeak():
         pytest.fail(f"this test needs {demo_recordings.espeak_missing()} (scripts/bootstrap installs it)")
 
 
-async def test_demo_calls_carry_recordings_and_scripted_transcripts(clean_db, espeak):
-    messages: list[str] = []
-    logins = await load_demo(seed=3, echo=messages.append, today=TODAY)
+async def test_demo_calls_carry_recordings_and_scripted_transcripts(espeak, demo_centre):
+    messages, logins = demo_centre.messages, demo_centre.logins
     assert any(m.startswith("demo recordings: 12 espeak-ng dialogues") for m in messages), messages
     root = get_settings().recordings_dir
     zone = get_settings().timezone
@@ -150,7 +149,7 @@ async def test_demo_calls_carry_recordings_and_scripted_transcripts(clean_db, es
     assert len(talk_over) == 1  # one caller starts before the agent has finished
 
     # Running `qa demo` again adds nothing.
-    again = await load_demo(seed=3, echo=lambda _m: None, today=TODAY)
+    again = await load_demo(seed=1, echo=lambda _m: None, today=TODAY)
     assert again == logins and await Transcription.count() == len(rows)
 
     # The call page plays the recording; its transcript panel says the text is scripted.

@@ -15,6 +15,13 @@ DEFAULTS: dict[str, Any] = {
     "per_agent": 6,
     "min_seconds": 30,
     "service_level_seconds": 60,
+    "min_n": 5,  # below this many calls (or answers) a figure says "too few to judge", not met or missed
+    "automatic": {
+        "min_confidence": 0.5,  # a transcript word the recogniser is less sure of is not evidence
+        "trust_alpha": 0.667,  # Krippendorff's alpha, marker against machine, for a criterion to count
+        "trust_window": 30,  # over the criterion's last N marked calls
+        "trust_min_calls": 10,  # fewer marked calls than this: not judged yet, so not counted
+    },
     "weights": {"quality": 0.4, "customer": 0.2, "efficiency": 0.2, "people": 0.2},
     "targets": {
         "quality": 0.85,  # mean evaluation score
@@ -65,7 +72,16 @@ def check(values: dict[str, Any]) -> dict[str, Any]:
     for name, target in merged["targets"].items():
         if not isinstance(target, (int, float)) or target <= 0:
             raise SettingsError(f"the target for {name} must be a positive number")
-    for name in ("respond_days", "per_agent", "min_seconds", "service_level_seconds"):
+    automatic = merged["automatic"]
+    for name, low, high in (("min_confidence", 0, 1), ("trust_alpha", -1, 1)):
+        if not isinstance(automatic.get(name), (int, float)) or not low <= automatic[name] <= high:
+            raise SettingsError(f"{name.replace('_', ' ')} must be a number from {low} to {high}")
+    for name in ("trust_window", "trust_min_calls"):
+        if not isinstance(automatic.get(name), int) or automatic[name] < 2:
+            raise SettingsError(f"{name.replace('_', ' ')} must be a whole number of at least 2")
+    if automatic["trust_min_calls"] > automatic["trust_window"]:
+        raise SettingsError("trust min calls cannot be more than the trust window")
+    for name in ("respond_days", "per_agent", "min_seconds", "service_level_seconds", "min_n"):
         if not isinstance(merged[name], int) or merged[name] < (0 if name == "min_seconds" else 1):
             raise SettingsError(f"{name.replace('_', ' ')} must be a whole number of at least 1")
     return merged

@@ -57,6 +57,15 @@ class PickStatus(str, Enum):
     replaced = "replaced"
 
 
+class PickKind(str, Enum):
+    """Why a call is in the sample. Random picks (the monthly draw and any top-up to settle an
+    interval) make the agent's quality figure; targeted picks (chosen from flagged calls) are
+    marked the same way but reported apart, so the figure stays an unbiased estimate."""
+
+    random = "random"
+    targeted = "targeted"
+
+
 class Assignment(Table):
     """A sampled call (a pick) and the QA marker it is assigned to."""
 
@@ -72,6 +81,8 @@ class Assignment(Table):
     replaced_by = ForeignKey(references="self", on_delete=OnDelete.set_null, null=True)
     replace_reason = Text(default="")
     replaced_at = Timestamptz(null=True, default=None)
+    kind = Varchar(length=10, choices=PickKind, default=PickKind.random)
+    reason = Text(default="")  # a targeted pick's reason: the flag it was chosen for
 
 
 class EvaluationStatus(str, Enum):
@@ -177,3 +188,34 @@ class ScorecardSettings(Table):
     values = JSON(default="{}")
     updated_at = Timestamptz(default=TimestamptzNow())
     updated_by = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True)
+
+
+class AutoCheck(Table):
+    """The automatic answer to one criterion on one call, for every answered call, kept apart
+    from human evaluations: 1 pass, 0 fail, None undecided (no transcript, nothing recorded).
+    `evidence` holds what the check found (the phrase and its time, or the figure) and the
+    sentence a person reads. Rows are replaced when the call's transcript or the default
+    template version changes (see scorecards/autochecks.py)."""
+
+    call = ForeignKey(references=Call, on_delete=OnDelete.cascade, index=True)
+    agent = ForeignKey(references=Agent, on_delete=OnDelete.set_null, null=True, index=True)
+    month = Varchar(length=7, index=True)  # the call's month in the centre's time zone
+    template = ForeignKey(references=ScorecardTemplate, on_delete=OnDelete.cascade)
+    criterion = Varchar(length=100)
+    value = Real(null=True, default=None)
+    evidence = JSON(default="{}")
+    transcribed = Boolean(default=False)  # the call had a finished transcript when checked
+    scored_at = Timestamptz(default=TimestamptzNow())
+
+
+class CallFlag(Table):
+    """Something about a call worth a look: a long silence, talk-over, an unusual length for its
+    service, a failed automatic check, words of complaint, a low survey answer, a repeat
+    contact, a transfer. QA may pick flagged calls as targeted picks, with the flag as reason."""
+
+    call = ForeignKey(references=Call, on_delete=OnDelete.cascade, index=True)
+    agent = ForeignKey(references=Agent, on_delete=OnDelete.set_null, null=True, index=True)
+    month = Varchar(length=7, index=True)
+    kind = Varchar(length=30)
+    detail = Text(default="")  # in words: "Silence of 0:48 at 2:10"
+    flagged_at = Timestamptz(default=TimestamptzNow())

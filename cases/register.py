@@ -17,6 +17,7 @@ from cases import case_rules, categories
 from cases.tables import Case, CaseEvent, CaseLink
 from kit.timeutil import kept_since
 from qa_app import audit, db
+from qa_app.redaction import redact_text
 from qa_app.settings import get_settings
 from qa_app.tables import Call, Service
 
@@ -87,7 +88,7 @@ async def create_case(
                             tracking_number=number,
                             channel=channel,
                             service=service_id,
-                            description=description.strip(),
+                            description=redact_text(description.strip()),
                             status=status,
                             first_contact_resolution=resolved_now,
                             created_at=now,

@@ -21,6 +21,7 @@ from cases import case_rules, register
 from cases.tables import Case, CaseEvent, CaseLink
 from qa_app import audit
 from qa_app.auth import EVERYONE, STAFF, agent_scope, require
+from qa_app.redaction import redact_text
 from qa_app.settings import get_settings
 from qa_app.tables import Service
 from qa_app.web import Form, problem, visible_call
@@ -134,7 +135,7 @@ async def case_publish(request: Request, case_id: FromPath[int], data: Form[Publ
         raise NotFoundException()
     if not (request.user.role in STAFF or request.user.agent_id == rows[0]["agent"]):
         raise NotFoundException()
-    public, text = data.public == "yes", data.public_description.strip()
+    public, text = data.public == "yes", redact_text(data.public_description.strip())
     if public and not text:
         return problem("Not published", "Write the text the public may read about this case.")
     if len(text) > 1000:

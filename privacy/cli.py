@@ -1,15 +1,26 @@
 """`qa privacy find|export|erase|erase-expired` (privacy/requests.py). Without --json, each kind's
-count (and for `find` its items) is printed on stdout."""
+count (and for `find` its items) is printed on stdout. `qa privacy redact FILE.json` prints a
+transcript with its personal numbers taken out (kit/redaction.py), touching no database."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
+from kit.redaction import (
+    TranscriptError,
+    check_transcript,
+    count_kinds,
+    parse_countries,
+    parse_kinds,
+    redact_transcript,
+)
 from privacy import requests as privacy
 from qa_app.cli_support import fail, handles_config_errors, run_with_database
+from qa_app.settings import get_settings
 
 
 def show(result: dict, as_json: bool, verb: str = "") -> None:
@@ -65,3 +76,63 @@ for _name, _help in REQUESTS.items():
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
 def erase_expired(as_json: bool) -> None:
     show(run_with_database(privacy.erase_expired), as_json, " erased")
+
+
+@privacy_group.command(
+    name="redact",
+    help="Print a transcript (JSON, the shape `qa transcribe file` prints) with its personal numbers, cards, "
+    'bank accounts, phone numbers and emails taken out, and "redactions": [{kind, start, end, speaker}]; '
+    "to try the settings (QA_REDACT, QA_REDACT_COUNTRIES) on real examples. Nothing is stored.",
+)
+@click.argument("file")
+@click.option("--countries", help="Whose identity numbers to look for, e.g. SE,NL (default QA_REDACT_COUNTRIES).")
+@click.option("--kinds", help="The kinds to take out, e.g. national_id,card (default QA_REDACT).")
+@click.option("--json", "as_json", is_flag=True, help="Print the redacted transcript as JSON on stdout.")
+@handles_config_errors
+def redact(file: str, countries: str | None, kinds: str | None, as_json: bool) -> None:
+    config = get_settings().redaction
+    for option, value, parse, field in (
+        ("--kinds", kinds, parse_kinds, "kinds"),
+        ("--countries", countries, parse_countries, "countries"),
+    ):
+        if value is not None:
+            try:
+                config = replace(config, **{field: parse(value)})
+            except ValueError as error:
+                fail(f"{option}: {error}", 2)
+    transcript = read_transcript(Path(file))
+    try:
+        redacted, redactions = redact_transcript(transcript, config)
+    except TranscriptError as error:
+        fail(f"{file} is not a transcript: {error}")
+    if as_json:
+        return click.echo(json.dumps({**redacted, "redactions": redactions}, indent=2, ensure_ascii=False))
+    for turn in redacted["turns"]:
+        click.echo(f"[{_clock(turn['start'])}-{_clock(turn['end'])}] {turn['speaker'] or '?'}: {turn['text']}")
+    click.echo(f"redactions: {len(redactions)}")
+    for kind, count in count_kinds(redactions).items():
+        click.echo(f"  {kind}: {count}")
+
+
+def read_transcript(path: Path) -> dict:
+    """A transcript file's JSON; a one-line failure when it is missing, not JSON or not a transcript."""
+    if not path.is_file():
+        fail(f"{path}: no such file")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        fail(f"{path} is not a transcript: not UTF-8 text")
+    except json.JSONDecodeError as error:
+        fail(f"{path} is not a transcript: not JSON ({error.msg} at line {error.lineno})")
+    try:
+        check_transcript(data)
+    except TranscriptError as error:
+        fail(f"{path} is not a transcript: {error}")
+    return data
+
+
+def _clock(seconds: float | None) -> str:
+    if not isinstance(seconds, int | float):
+        return "?"
+    minutes, secs = divmod(seconds, 60)
+    return f"{int(minutes)}:{secs:04.1f}"

@@ -20,7 +20,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from qa_app import db, formatting, limits, packages
+from qa_app import db, formatting, jobs, limits, packages
 from qa_app.auth import CurrentUser, session_auth
 from qa_app.session_store import DatabaseStore
 from qa_app.settings import get_settings
@@ -160,11 +160,16 @@ async def on_startup(app: Litestar) -> None:
         await db.start_pool()
         # Without a shared queue there is no hourly purge job (see jobs.py): purge at start.
         await DatabaseStore().delete_expired()
+        settings = get_settings()
+        if settings.background and not settings.queue_url:
+            app.state.background = asyncio.create_task(jobs.run_in_process())
     app.state.purge = asyncio.create_task(limits.purge_forever(app.stores.get(limits.STORE)))
 
 
 async def on_shutdown(app: Litestar) -> None:
     app.state.purge.cancel()
+    if app.state.get("background"):
+        app.state.background.cancel()
     if app.state.get("manage_database", True):
         await db.close_pool()
 

@@ -7,9 +7,12 @@ own job keeps the session table small.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from datetime import datetime, timezone
 from typing import Any
 
+from croniter import croniter
 from saq import CronJob, Queue, Worker
 
 from qa_app import db, packages
@@ -62,3 +65,34 @@ def worker(*, concurrency: int = 4, burst: bool = False) -> Worker:
         # In burst mode, wait this long for more work before exiting.
         dequeue_timeout=2.0 if burst else 0.0,
     )
+
+
+async def _run_once(job: CronJob) -> None:
+    try:
+        await job.function({})
+    except Exception:  # one failed run must not stop the schedule; the next run tries again
+        log.exception("scheduled job %s failed", job.function.__name__)
+
+
+async def run_in_process() -> None:
+    """The worker of the embedded default (no QA_QUEUE_URL), inside `qa serve`: every package's
+    cron jobs on their schedules, each run as a task of its own so a long one (transcription)
+    holds up no other, and never two runs of one job at once. Runs until cancelled."""
+    scheduled = packages.cron_jobs()
+    now = datetime.now(timezone.utc)
+    due = {id(job): croniter(job.cron, now).get_next(datetime) for job in scheduled}
+    running: dict[int, asyncio.Task] = {}
+    try:
+        while True:
+            now = datetime.now(timezone.utc)
+            for job in scheduled:
+                if now < due[id(job)]:
+                    continue
+                due[id(job)] = croniter(job.cron, now).get_next(datetime)
+                if id(job) not in running or running[id(job)].done():
+                    running[id(job)] = asyncio.create_task(_run_once(job))
+            wait = min(due.values(), default=now) - datetime.now(timezone.utc)
+            await asyncio.sleep(min(30.0, max(1.0, wait.total_seconds())))
+    finally:
+        for task in running.values():
+            task.cancel()

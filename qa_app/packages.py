@@ -20,6 +20,7 @@ from typing import Any
 INSTALLED = (
     "qa_app",
     "organisation",
+    "directory",
     "transcription",
     "cases",
     "surveys",
@@ -58,6 +59,9 @@ class Package:
     # Panels the call page loads over HTMX; `{call_id}` is filled in (the transcript, its cases).
     call_panels: Sequence[str] = ()
     demo: str | None = None  # async def load(*, seed, today, echo)
+    # async def (call_ids) -> None, run when calls were imported or a transcript finished
+    # (the automatic checks of every call follow their data).
+    after_calls: Sequence[str] = ()
     # The residents' personal data it holds: objects with async find(hashes, emails) -> {kind: [item]}
     # (an item's "file" is an audio file to export), erase(hashes, emails) -> {kind: n} and
     # erase_expired(today, retention_days) -> {kind: n}; privacy/requests.py runs them.
@@ -114,6 +118,15 @@ def personal_data() -> list:
 
 def navigation() -> list[NavEntry]:
     return sorted((entry for package in installed() for entry in package.navigation), key=lambda e: e.order)
+
+
+async def calls_changed(call_ids: Sequence[int]) -> None:
+    """Tell every package that these calls were imported, changed or transcribed."""
+    if not call_ids:
+        return
+    for package in installed():
+        for reference in package.after_calls:
+            await resolve(reference)(call_ids)
 
 
 def call_panels() -> list[str]:

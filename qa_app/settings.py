@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import load_dotenv
 
+from kit.redaction import RedactionConfig, parse_countries, parse_kinds, parse_mode
+
 # In a stereo recording (a call recorder's), which channel carries the agent.
 AGENT_CHANNELS = {"left": 0, "right": 1}
 
@@ -47,6 +49,17 @@ class Settings:
     imap_url: str | None
     secure_cookies: bool = False
     agent_channel: int = 0  # QA_AGENT_CHANNEL: left (0) or right (1)
+    # The recogniser's trade of accuracy for speed (benchmarks/transcription.py measures each;
+    # docs/benchmarks.md has the figures). None ("model"): the model's own, from conf/model.conf.
+    vosk_beam: float | None = 8.0  # QA_VOSK_BEAM: Kaldi's decoding beam
+    vosk_max_active: int | None = None  # QA_VOSK_MAX_ACTIVE: most search states kept per frame
+    vosk_lattice_beam: float | None = None  # QA_VOSK_LATTICE_BEAM: the lattice kept for confidences
+    vosk_frames_per_chunk: int | None = 51  # QA_VOSK_FRAMES_PER_CHUNK: frames per network pass
+    vosk_alternatives: int = 0  # QA_VOSK_ALTERNATIVES: an N-best list per utterance (0: none)
+    vad_mode: int | None = 3  # QA_VAD: voice-activity detection's aggressiveness 0-3, None (off)
+    # QA_VOSK_MODELS: a model folder per queue, "Revenues=/models/en; Stadsdelen=/models/sv"; calls
+    # of other queues use QA_VOSK_MODEL's.
+    vosk_models: dict[str, str] = field(default_factory=dict)
     # Working hours of the mystery-email audits (audits/working_hours.py reads these).
     office_hours: str = ""  # QA_OFFICE_HOURS, e.g. "Mon-Thu 08:00-17:00; Fri 08:00-15:00"
     holidays_country: str = ""  # QA_HOLIDAYS: public holidays of a country (and region): "SE", "GB-SCT"
@@ -56,8 +69,17 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     session_idle_minutes: int = 60  # QA_SESSION_IDLE_MINUTES: a session unused this long ends
     max_voice_seconds: int = 300  # QA_MAX_VOICE_SECONDS: a longer voice comment is refused
+    # QA_BACKGROUND=0: `qa serve` without a shared queue runs no scheduled work of its own (its
+    # in-process worker transcribes new recordings, purges, erases expired data); on by default.
+    background: bool = True
     # QA_RETENTION: days each kind of personal data is kept, e.g. "recordings=365, voice=90".
     retention_days: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_RETENTION_DAYS))
+    # Personal numbers taken out before anything is stored (kit/redaction.py): QA_REDACT, the kinds
+    # ("national_id, card, iban, phone, email", all by default, or "none"); QA_REDACT_COUNTRIES,
+    # whose identity and phone numbers ("SE,NL,BE,NO,GB,US" by default); QA_REDACT_MODE: on (the
+    # default) | test (record what would be taken out, change nothing) | off.
+    redaction: RedactionConfig = field(default_factory=RedactionConfig)
+    redact_mode: str = "on"
 
     @property
     def secret_key(self) -> str:
@@ -132,6 +154,72 @@ def _agent_channel(name: str) -> int:
     return AGENT_CHANNELS[name.lower()]
 
 
+def _redaction() -> dict:
+    values = {}
+    for name, parse in (
+        ("QA_REDACT", parse_kinds),
+        ("QA_REDACT_COUNTRIES", parse_countries),
+        ("QA_REDACT_MODE", parse_mode),
+    ):
+        try:
+            values[name] = parse(os.environ.get(name))
+        except ValueError as error:
+            raise ConfigError(f"{name}: {error}") from None
+    return {
+        "redaction": RedactionConfig(kinds=values["QA_REDACT"], countries=values["QA_REDACT_COUNTRIES"]),
+        "redact_mode": values["QA_REDACT_MODE"],
+    }
+
+
+def _positive_number(name: str, kind: type, default: float | int | None = None) -> float | int | None:
+    """A recogniser setting: a number above 0 (QA_VOSK_BEAM=8), `default` when unset, None for
+    "model" (the model's own value)."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    if text.lower() == "model":
+        return None
+    try:
+        value = kind(text)
+    except ValueError:
+        value = None
+    if value is None or value <= 0:
+        what = "a whole number" if kind is int else "a number"
+        raise ConfigError(f"{name} must be {what} above 0, or model (got {text!r})")
+    return value
+
+
+def _alternatives(text: str) -> int:
+    text = text.strip() or "0"
+    if not text.isdigit() or int(text) > 100:
+        raise ConfigError(f"QA_VOSK_ALTERNATIVES must be a whole number from 0 to 100 (got {text!r})")
+    return int(text)
+
+
+def _vad_mode(text: str) -> int | None:
+    """QA_VAD: 0 (least aggressive) to 3 (most: least non-speech decoded), or off."""
+    text = text.strip().lower()
+    if text in {"off", "no", "false", "none"}:
+        return None
+    if text not in {"0", "1", "2", "3"}:
+        raise ConfigError(f"QA_VAD must be 0, 1, 2, 3 or off (got {text!r})")
+    return int(text)
+
+
+def _vosk_models(text: str) -> dict[str, str]:
+    """ "Revenues=/models/en; Stadsdelen=/models/sv": queue name to model folder."""
+    models: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        queue, sep, path = part.partition("=")
+        queue, path = queue.strip(), path.strip()
+        if not sep or not queue or not path:
+            raise ConfigError(f"QA_VOSK_MODELS: {part!r} is not queue=/path/to/model")
+        if queue in models:
+            raise ConfigError(f"QA_VOSK_MODELS: queue {queue!r} is named twice")
+        models[queue] = path
+    return models
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     load_dotenv(Path.cwd() / ".env", override=False)
@@ -151,12 +239,20 @@ def get_settings() -> Settings:
         recordings_dir=recordings_dir,
         timezone_name=timezone_name,
         vosk_model=os.environ.get("QA_VOSK_MODEL") or None,
+        vosk_beam=_positive_number("QA_VOSK_BEAM", float, 8.0),
+        vosk_max_active=_positive_number("QA_VOSK_MAX_ACTIVE", int),
+        vosk_lattice_beam=_positive_number("QA_VOSK_LATTICE_BEAM", float),
+        vosk_frames_per_chunk=_positive_number("QA_VOSK_FRAMES_PER_CHUNK", int, 51),
+        vosk_alternatives=_alternatives(os.environ.get("QA_VOSK_ALTERNATIVES", "0")),
+        vad_mode=_vad_mode(os.environ.get("QA_VAD", "3")),
+        vosk_models=_vosk_models(os.environ.get("QA_VOSK_MODELS", "")),
         queue_url=os.environ.get("QA_QUEUE_URL") or None,
         smtp_url=os.environ.get("QA_SMTP_URL") or None,
         imap_url=os.environ.get("QA_IMAP_URL") or None,
         # Behind HTTPS (production), cookies must say so; the local demo runs on plain HTTP.
         secure_cookies=os.environ.get("QA_SECURE_COOKIES", "").lower() in {"1", "true", "yes"},
         agent_channel=_agent_channel(os.environ.get("QA_AGENT_CHANNEL", "left")),
+        background=os.environ.get("QA_BACKGROUND", "1").lower() not in {"0", "false", "no"},
         office_hours=os.environ.get("QA_OFFICE_HOURS", ""),
         holidays_country=os.environ.get("QA_HOLIDAYS", ""),
         extra_holidays=os.environ.get("QA_EXTRA_HOLIDAYS", ""),
@@ -164,6 +260,7 @@ def get_settings() -> Settings:
         session_idle_minutes=_positive_int("QA_SESSION_IDLE_MINUTES", 60),
         max_voice_seconds=_positive_int("QA_MAX_VOICE_SECONDS", 300),
         retention_days=_retention(os.environ.get("QA_RETENTION", "")),
+        **_redaction(),
     )
 
 

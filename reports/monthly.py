@@ -33,7 +33,7 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 class Table:
     """A table of the report; `formats` say how each column is shown: text, int, pct, secs,
     score (a share shown as %), nps (-1..1 shown as -100..100), est (an Estimate, shown with its
-    interval), bool."""
+    interval), bool (yes or no; a verdict withheld on too few, `too_few`, is text shown as it is)."""
 
     key: str
     title: str
@@ -126,6 +126,11 @@ HEADLINE_ROWS = (
 )
 
 
+def too_few(n: int) -> str:
+    """What a verdict column says instead of met or not met below the minimum n."""
+    return f"too few to judge (n = {n})"
+
+
 def _value(figures: Headline | None, attribute: str) -> float | None:
     if figures is None:
         return None
@@ -144,6 +149,8 @@ async def headline_section(first: date, agent_ids: list[int] | None) -> Section:
         value = _value(now, attribute)
         met = None if value is None or target is None else (value <= target if lower else value >= target)
         sample = getattr(now, attribute).n if isinstance(getattr(now, attribute), Estimate) else now.offered
+        if met is not None and sample < settings["min_n"]:
+            met = too_few(sample)  # no verdict on so few
         rows.append(
             [
                 label,
@@ -248,6 +255,16 @@ async def quality_section(first: date, agent_ids: list[int] | None) -> Section:
                 [[name, e.n, e.value, e.low, e.high] for name, e in groups],
             )
         )
+    section.tables.append(
+        Table(
+            "quality_targeted",
+            "Calls picked for a reason (not in the figures above, which rest on random picks)",
+            ["Reason", "Released", "Mean", "95% low", "95% high", "Evaluations zeroed"],
+            ["text", "int", "pct", "pct", "pct", "int"],
+            [[reason, n, e.value, e.low, e.high, zeroed] for reason, n, e, zeroed in quality.targeted],
+            "No call picked for a reason was marked this month.",
+        )
+    )
     section.tables.append(
         Table(
             "quality_failed_criteria",

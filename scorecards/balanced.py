@@ -12,12 +12,18 @@ Each measure's attainment is value/target capped at 1 (target/value when lower i
 part's value is the mean attainment of its scored measures, and the overall figure is the
 weighted mean over the parts that have data, so a part without data (no surveys yet) neither
 helps nor hurts.
+
+A measure resting on fewer than `min_n` calls, answers or days (a setting, `min_n`, default 5)
+is "too few to judge": it shows its value, n and interval but is neither met nor missed, has no
+attainment, and so raises no red flag and moves neither its part nor the overall figure.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from kit.stats import Estimate, mean_from_sums, mean_interval, proportion_interval
 
@@ -25,6 +31,8 @@ TITLES = {"quality": "Quality", "customer": "Customer", "efficiency": "Efficienc
 
 
 SCORE_BOUNDS = (0.0, 1.0)  # an evaluation score is a share of the points: its interval stays inside
+SECONDS_BOUNDS = (0.0, math.inf)  # a duration is never negative and has no top
+MIN_N = 5  # the default of the `min_n` setting (scorecards.config); the pages pass the setting
 
 
 @dataclass(frozen=True)
@@ -37,18 +45,32 @@ class Measure:
     lower_is_better: bool = False
     scored: bool = True  # counts towards the part's value (the rolling figure is context only)
     note: str = ""
+    min_n: int = 0  # below this n the measure is too few to judge: no verdict, no attainment
+
+    @property
+    def too_few(self) -> bool:
+        """A value resting on fewer than `min_n` observations (but at least one)."""
+        return self.estimate.value is not None and self.estimate.n < self.min_n
 
     @property
     def met(self) -> bool | None:
         value = self.estimate.value
-        if value is None or self.target is None:
+        if value is None or self.target is None or self.too_few:
             return None
         return value <= self.target if self.lower_is_better else value >= self.target
 
     @property
+    def verdict(self) -> str:
+        """The measure against its target in words: "met", "not met", "too few to judge (n = 3)",
+        or "" (no value or no target)."""
+        if self.too_few:
+            return f"too few to judge (n = {self.estimate.n})"
+        return {True: "met", False: "not met", None: ""}[self.met]
+
+    @property
     def attainment(self) -> float | None:
         value = self.estimate.value
-        if value is None or self.target is None:
+        if value is None or self.target is None or self.too_few:
             return None
         if self.lower_is_better:
             return 1.0 if value <= 0 else min(1.0, self.target / value)
@@ -76,10 +98,16 @@ class Part:
         verdicts = [m.met for m in self.measures if m.scored and m.met is not None]
         return all(verdicts) if verdicts else None
 
+    @property
+    def too_few(self) -> bool:
+        """No verdict because the scored measures with a value all rest on too few."""
+        return self.met is None and any(m.too_few for m in self.measures if m.scored)
+
 
 @dataclass(frozen=True)
 class BalancedScorecard:
     parts: tuple[Part, ...]
+    min_n: int = MIN_N  # the fewest observations a measure is judged on
 
     @property
     def overall(self) -> float | None:
@@ -100,7 +128,7 @@ class Sums:
     squares: float = 0.0
 
     def estimate(self, confidence: float = 0.95) -> Estimate:
-        return mean_from_sums(self.n, self.total, self.squares, confidence)
+        return mean_from_sums(self.n, self.total, self.squares, confidence, bounds=SECONDS_BOUNDS)
 
 
 @dataclass(frozen=True)
@@ -118,19 +146,27 @@ class Inputs:
 
 
 def balanced_scorecard(
-    inputs: Inputs, weights: Mapping[str, float], targets: Mapping[str, float], *, threshold_seconds: int = 60
+    inputs: Inputs,
+    weights: Mapping[str, float],
+    targets: Mapping[str, float],
+    *,
+    threshold_seconds: int = 60,
+    min_n: int = MIN_N,
 ) -> BalancedScorecard:
+    """The four parts from the inputs; every measure with fewer than `min_n` observations is too
+    few to judge."""
+    measure = partial(Measure, min_n=min_n)
     quality = Part(
         "quality",
         weights["quality"],
         (
-            Measure(
+            measure(
                 "quality",
                 "Mean evaluation score",
                 mean_interval(list(inputs.scores_month), bounds=SCORE_BOUNDS),
                 targets["quality"],
             ),
-            Measure(
+            measure(
                 "quality_3m",
                 "Rolling three months",
                 mean_interval(list(inputs.scores_three_months), bounds=SCORE_BOUNDS),
@@ -143,7 +179,7 @@ def balanced_scorecard(
         customer = Part(
             "customer",
             weights["customer"],
-            (Measure("csat", "Satisfied residents (4 or 5 of 5)", Estimate(None, 0, None, None), targets["csat"]),),
+            (measure("csat", "Satisfied residents (4 or 5 of 5)", Estimate(None, 0, None, None), targets["csat"]),),
             note="No post-call surveys are collected yet.",
         )
     else:
@@ -152,7 +188,7 @@ def balanced_scorecard(
             "customer",
             weights["customer"],
             (
-                Measure(
+                measure(
                     "csat",
                     "Satisfied residents (4 or 5 of 5)",
                     proportion_interval(satisfied, responses),
@@ -168,13 +204,13 @@ def balanced_scorecard(
         "efficiency",
         weights["efficiency"],
         (
-            Measure(
+            measure(
                 "service_level",
                 f"Answered within {threshold_seconds} s",
                 proportion_interval(inputs.answered_within, inputs.answered),
                 targets["service_level"],
             ),
-            Measure(
+            measure(
                 "handle_time",
                 "Average handle time",
                 handle,
@@ -194,13 +230,13 @@ def balanced_scorecard(
         "people",
         weights["people"],
         (
-            Measure(
+            measure(
                 "attendance",
                 "Attendance",
                 proportion_interval(inputs.days_worked, inputs.days_rostered),
                 targets["attendance"],
             ),
-            Measure(
+            measure(
                 "punctuality",
                 "On time",
                 proportion_interval(inputs.days_on_time, inputs.days_worked),
@@ -208,7 +244,7 @@ def balanced_scorecard(
             ),
         ),
     )
-    return BalancedScorecard((quality, customer, efficiency, people))
+    return BalancedScorecard((quality, customer, efficiency, people), min_n)
 
 
 def _clock(seconds: float | None) -> str:

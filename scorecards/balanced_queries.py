@@ -14,7 +14,7 @@ from qa_app.tables import Agent, Attendance, Call
 from scorecards import config
 from scorecards.balanced import BalancedScorecard, Inputs, Sums, balanced_scorecard
 from scorecards.evaluations import AFTER_RELEASE
-from scorecards.tables import Evaluation
+from scorecards.tables import Evaluation, PickKind
 from surveys import figures as survey_figures
 
 PLANNED_ABSENCE = ("leave", "training")  # rostered off, not missing
@@ -24,11 +24,22 @@ def month_key(first: date) -> str:
     return first.strftime("%Y-%m")
 
 
+def counts_in_quality_figure():
+    """The evaluations an agent's quality figure rests on: of randomly picked calls. A targeted
+    pick (chosen by QA from flagged calls) is marked the same way but reported apart, or the
+    figure would lean towards the calls that stood out; an evaluation without a pick (from
+    before targeted picks existed, when every pick was random, or whose pick was since
+    removed) counts as it always did. Calibration marks are never an agent's figure."""
+    return Evaluation.calibration.is_null() & (
+        Evaluation.assignment.is_null() | (Evaluation.assignment.kind == PickKind.random.value)
+    )
+
+
 async def _scores(agent_ids: list[int], months: list[str]) -> dict[tuple[int, str], list[float]]:
     rows = await Evaluation.select(Evaluation.agent, Evaluation.month, Evaluation.score).where(
         Evaluation.agent.is_in(agent_ids or [-1])
         & Evaluation.month.is_in(months)
-        & Evaluation.calibration.is_null()
+        & counts_in_quality_figure()
         & Evaluation.status.is_in([s.value for s in AFTER_RELEASE])
         & Evaluation.score.is_not_null()
     )
@@ -118,6 +129,6 @@ async def scorecards_for(agent_ids: list[int], first: date) -> dict[int, Balance
             days_on_time=on_time,
         )
         result[agent_id] = balanced_scorecard(
-            inputs, settings["weights"], settings["targets"], threshold_seconds=threshold
+            inputs, settings["weights"], settings["targets"], threshold_seconds=threshold, min_n=settings["min_n"]
         )
     return result

@@ -1,4 +1,4 @@
-"""`qa sample`: the monthly sample of calls to mark."""
+"""`qa sample`: the monthly sample of calls to mark, and targeted picks from flagged calls."""
 
 from __future__ import annotations
 
@@ -12,11 +12,22 @@ import click
 @click.option("--per-agent", type=int, default=None, help="Calls per agent (default 6, from the settings).")
 @click.option("--seed", type=int, default=None, help="Random seed; stored with the month's sample.")
 @click.option("--min-seconds", type=int, default=None, help="Shortest talk time worth marking (default 30).")
+@click.option(
+    "--targeted",
+    type=int,
+    default=None,
+    metavar="N",
+    help="Also flag the month's calls and add N targeted picks from the flagged ones, each with its reason "
+    "(reported apart from the random picks).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the picks as JSON on stdout.")
-def sample(month: str, per_agent: int | None, seed: int | None, min_seconds: int | None, as_json: bool) -> None:
+def sample(
+    month: str, per_agent: int | None, seed: int | None, min_seconds: int | None, targeted: int | None, as_json: bool
+) -> None:
     from kit.timeutil import parse_month
     from qa_app.cli_support import fail, run_with_database
-    from scorecards.sample_store import SampleError, run_sample
+    from scorecards.flag_store import flag_month
+    from scorecards.sample_store import SampleError, add_targeted, picks_of, run_sample
 
     try:
         first = parse_month(month)
@@ -24,8 +35,20 @@ def sample(month: str, per_agent: int | None, seed: int | None, min_seconds: int
         fail(str(error), 2)
     if per_agent is not None and per_agent < 1:
         fail("--per-agent must be at least 1", 2)
+    if targeted is not None and targeted < 1:
+        fail("--targeted must be at least 1", 2)
+
+    async def draw():
+        result = await run_sample(first, per_agent=per_agent, seed=seed, min_seconds=min_seconds)
+        if targeted is None:
+            return result, None, []
+        flags = await flag_month(first)
+        added = await add_targeted(first, targeted)
+        result.targeted = (await picks_of(result.sample_id))[1]
+        return result, flags, added
+
     try:
-        result = run_with_database(lambda: run_sample(first, per_agent=per_agent, seed=seed, min_seconds=min_seconds))
+        result, flags, added = run_with_database(draw)
     except SampleError as error:
         fail(str(error), 2)
     agents = len({agent for agent, _call in result.picks})
@@ -34,5 +57,17 @@ def sample(month: str, per_agent: int | None, seed: int | None, min_seconds: int
         f"{result.seed}); too few recorded calls: {', '.join(result.flagged) or 'none'}",
         err=True,
     )
+    if flags is not None:
+        click.echo(
+            f"flags: {flags.flagged} of {flags.calls} answered calls flagged; {len(added)} targeted picks added "
+            f"({len(result.targeted)} in the sample, reported apart from the random picks)",
+            err=True,
+        )
+        for pick in added:
+            click.echo(f"  {pick.staff_number} {pick.call}: {pick.reason}", err=True)
     if as_json:
-        click.echo(json.dumps(result.as_json(), indent=2))
+        document = result.as_json()
+        if flags is not None:
+            document["added"] = [pick.as_json() for pick in added]
+            document["flags"] = flags.as_json()
+        click.echo(json.dumps(document, indent=2))

@@ -22,6 +22,93 @@ DEFAULTS: dict[str, Any] = {
         "trust_window": 30,  # over the criterion's last N marked calls
         "trust_min_calls": 10,  # fewer marked calls than this: not judged yet, so not counted
     },
+    # What makes a call worth a look (scorecards/flags.py): QA may add flagged calls to the
+    # month's sample as targeted picks. Phrases are matched on the caller's words, by their stems.
+    "flags": {
+        "silence_seconds": 20,  # nobody speaks for this long (dead air)
+        "talk_over_seconds": 10,  # agent and caller speak at once for this long in all
+        "length_factor": 3.0,  # talk time over 3 times (or under a third of) the service's usual
+        "usual_min_calls": 20,  # a service's usual talk time needs this many answered calls in the month
+        "low_satisfaction": 2,  # a survey satisfaction answer (1-5) at or below this
+        "repeat_days": 7,  # the same caller about the same service again within this many days
+        "phrases": {
+            "complaint": {
+                "en": [
+                    "a complaint",
+                    "to complain",
+                    "this is unacceptable",
+                    "not good enough",
+                    "absolutely ridiculous",
+                    "fed up",
+                    "disgraceful",
+                    "nobody called me back",
+                    "nobody got back to me",
+                    "waste of my time",
+                    "third time I've called",
+                ],
+                "sv": [
+                    "klaga",
+                    "klagomål",
+                    "jag är missnöjd",
+                    "det är inte okej",
+                    "oacceptabelt",
+                    "helt orimligt",
+                    "inte godtagbart",
+                    "ingen har ringt tillbaka",
+                    "tredje gången jag ringer",
+                    "skandal",
+                ],
+                "nl": [
+                    "een klacht",
+                    "klacht indienen",
+                    "klagen",
+                    "onacceptabel",
+                    "belachelijk",
+                    "schandalig",
+                    "ik ben het zat",
+                    "dit is niet normaal",
+                    "niemand belt terug",
+                    "niemand heeft teruggebeld",
+                    "derde keer dat ik bel",
+                ],
+            },
+            "manager": {
+                "en": [
+                    "speak to a manager",
+                    "speak to your manager",
+                    "speak with a manager",
+                    "speak with your manager",
+                    "talk to a manager",
+                    "talk to your manager",
+                    "your supervisor",
+                    "a supervisor",
+                    "someone more senior",
+                    "someone in charge",
+                    "your boss",
+                ],
+                "sv": [
+                    "prata med en chef",
+                    "prata med din chef",
+                    "prata med chefen",
+                    "få tala med chefen",
+                    "din närmaste chef",
+                    "någon ansvarig",
+                    "din överordnade",
+                ],
+                "nl": [
+                    "uw leidinggevende",
+                    "je leidinggevende",
+                    "een leidinggevende",
+                    "uw manager",
+                    "je manager",
+                    "uw chef",
+                    "je baas",
+                    "iemand hoger",
+                    "iemand die erover gaat",
+                ],
+            },
+        },
+    },
     "weights": {"quality": 0.4, "customer": 0.2, "efficiency": 0.2, "people": 0.2},
     "targets": {
         "quality": 0.85,  # mean evaluation score
@@ -81,10 +168,37 @@ def check(values: dict[str, Any]) -> dict[str, Any]:
             raise SettingsError(f"{name.replace('_', ' ')} must be a whole number of at least 2")
     if automatic["trust_min_calls"] > automatic["trust_window"]:
         raise SettingsError("trust min calls cannot be more than the trust window")
+    _check_flags(merged["flags"])
     for name in ("respond_days", "per_agent", "min_seconds", "service_level_seconds", "min_n"):
         if not isinstance(merged[name], int) or merged[name] < (0 if name == "min_seconds" else 1):
             raise SettingsError(f"{name.replace('_', ' ')} must be a whole number of at least 1")
     return merged
+
+
+FLAG_LANGUAGES = ("en", "sv", "nl")
+
+
+def _check_flags(flags: dict[str, Any]) -> None:
+    for name in ("silence_seconds", "talk_over_seconds"):
+        if not isinstance(flags.get(name), (int, float)) or flags[name] <= 0:
+            raise SettingsError(f"{name.replace('_', ' ')} must be a number above 0")
+    if not isinstance(flags.get("length_factor"), (int, float)) or flags["length_factor"] <= 1:
+        raise SettingsError("length factor must be a number above 1 (3: three times the usual, or a third of it)")
+    for name, low in (("usual_min_calls", 2), ("repeat_days", 1)):
+        if not isinstance(flags.get(name), int) or isinstance(flags[name], bool) or flags[name] < low:
+            raise SettingsError(f"{name.replace('_', ' ')} must be a whole number of at least {low}")
+    low = flags.get("low_satisfaction")
+    if not isinstance(low, int) or isinstance(low, bool) or not 1 <= low <= 4:
+        raise SettingsError("low satisfaction must be a whole number from 1 to 4")
+    phrases = flags.get("phrases")
+    if not isinstance(phrases, dict) or set(phrases) != {"complaint", "manager"}:
+        raise SettingsError("flag phrases are given for complaint and manager")
+    for kind, by_language in phrases.items():
+        if not isinstance(by_language, dict) or not set(by_language) <= set(FLAG_LANGUAGES):
+            raise SettingsError(f"{kind} phrases are given per language: {', '.join(FLAG_LANGUAGES)}")
+        for language, listed in by_language.items():
+            if not isinstance(listed, list) or not all(isinstance(p, str) and p.strip() for p in listed):
+                raise SettingsError(f"{kind} phrases in {language} must be a list of non-empty phrases")
 
 
 async def save(values: dict[str, Any], user_id: int | None) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from qa_app import queries as call_queries
 from qa_app.auth import CurrentUser, agent_scope, can_see
 from qa_app.settings import get_settings
 from qa_app.tables import Agent, Role
-from scorecards import automatic, config, versions
+from scorecards import automatic, config, trust_store, versions
 from scorecards.definition import Definition
 from scorecards.scoring import Answer, ScoreResult, score, validate_answer
 from scorecards.tables import (
@@ -101,10 +101,21 @@ async def _create(
     ).returning(Evaluation.id)
     evaluation_id = rows[0]["id"]
     answers = []
+    settings = await config.load()
+    demoted = await trust_store.demoted_criteria()
     for criterion in definition.criteria():
-        found = automatic.evaluate(criterion, call, transcript)
+        found = automatic.evaluate(criterion, call, transcript, settings["automatic"]["min_confidence"])
         if found is None:
             answers.append(EvaluationAnswer(evaluation=evaluation_id, criterion=criterion.code))
+        elif criterion.code in demoted:
+            # Not trusted: the marker sees the machine's answer as a suggestion and answers.
+            answers.append(
+                EvaluationAnswer(
+                    evaluation=evaluation_id,
+                    criterion=criterion.code,
+                    evidence={**found.evidence, "summary": found.summary, "machine": found.value, "suggestion": True},
+                )
+            )
         else:
             answers.append(
                 EvaluationAnswer(
@@ -112,7 +123,7 @@ async def _create(
                     criterion=criterion.code,
                     value=found.value,
                     automatic=True,
-                    evidence={**found.evidence, "summary": found.summary},
+                    evidence={**found.evidence, "summary": found.summary, "machine": found.value},
                 )
             )
     await EvaluationAnswer.insert(*answers)
@@ -474,7 +485,9 @@ def _plain(answer: dict[str, Any]) -> dict[str, Any]:
 
 
 async def released_for_agents(agent_ids: list[int] | None, month: str) -> list[dict[str, Any]]:
-    """Released evaluations (not calibration marks) of some agents (None: all) in a month."""
+    """Released evaluations (not calibration marks) of some agents (None: all) in a month, each
+    with its pick's `pick_kind` ("random", also for an evaluation without a pick, or
+    "targeted": not in the quality figure) and `pick_reason` (why QA picked a targeted call)."""
     query = Evaluation.select(
         Evaluation.id,
         Evaluation.call,
@@ -488,6 +501,8 @@ async def released_for_agents(agent_ids: list[int] | None, month: str) -> list[d
         Evaluation.critical_failed,
         Evaluation.released_at,
         Evaluation.respond_by,
+        Evaluation.assignment.kind.as_alias("pick_kind"),
+        Evaluation.assignment.reason.as_alias("pick_reason"),
     ).where(
         (Evaluation.month == month)
         & Evaluation.calibration.is_null()
@@ -495,7 +510,11 @@ async def released_for_agents(agent_ids: list[int] | None, month: str) -> list[d
     )
     if agent_ids is not None:
         query = query.where(Evaluation.agent.is_in(agent_ids or [-1]))
-    return await query.order_by(Evaluation.released_at, ascending=False)
+    rows = await query.order_by(Evaluation.released_at, ascending=False)
+    for row in rows:
+        row["pick_kind"] = row["pick_kind"] or "random"  # PickKind.random
+        row["pick_reason"] = row["pick_reason"] or ""
+    return rows
 
 
 async def open_disputes(agent_ids: list[int] | None) -> list[dict[str, Any]]:

@@ -6,12 +6,16 @@ from qa_app.tables import STAFF, Role
 
 PACKAGE = Package(
     name="scorecards",
-    routes=["scorecards.routes:ROUTES"],
-    commands=["scorecards.cli:sample"],
+    routes=["scorecards.routes:ROUTES", "scorecards.trust_routes:ROUTES", "scorecards.outcome_routes:ROUTES"],
+    commands=["scorecards.cli:sample", "scorecards.autoscore_cli:autoscore"],
+    after_calls=["scorecards.autochecks:after_calls", "scorecards.flag_store:after_calls"],
+    cron_jobs=["scorecards.flag_store:CRON_JOBS"],
     navigation=[
         NavEntry("Marking", "/qa/queue", (Role.admin, Role.qa), 60),
         NavEntry("Scorecards", "/scorecards/teams", STAFF, 70),
         NavEntry("Calibration", "/calibration", STAFF, 80),
+        NavEntry("Trust", "/scorecards/trust", (Role.admin, Role.qa, Role.manager), 85),
+        NavEntry("What matters", "/scorecards/outcomes", (Role.admin, Role.qa, Role.manager), 86),
         NavEntry("Templates", "/scorecards/templates", (Role.admin, Role.manager, Role.qa), 100),
         NavEntry("Settings", "/scorecards/settings", (Role.admin,), 190),
         NavEntry("My month", "/scorecards/agents/{agent_id}", (Role.agent,), 200),

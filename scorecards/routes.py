@@ -25,10 +25,11 @@ from qa_app.auth import EVERYONE, STAFF, CurrentUser, agent_scope, ensure_visibl
 from qa_app.settings import get_settings
 from qa_app.tables import Role
 from qa_app.web import Form, dynamic_form, problem
-from scorecards import calibration_store, config, evaluations, sample_store, versions
+from scorecards import autochecks, calibration_store, config, evaluations, sample_store, versions
 from scorecards.balanced_queries import month_key, scorecards_for
 from scorecards.definition import DefinitionError
 from scorecards.evaluations import EvaluationError, Marked
+from scorecards.flags import KINDS
 from scorecards.tables import EvaluationStatus
 from surveys import figures as survey_figures
 
@@ -53,6 +54,17 @@ class ReplaceForm(msgspec.Struct):
     reason: str = ""
 
 
+class TargetedForm(msgspec.Struct):
+    month: str = ""
+    call: str = ""  # one flagged call picked by hand
+    n: str = ""  # or this many, spread over kinds of flag and agents
+
+
+class SettleForm(msgspec.Struct):
+    month: str = ""
+    agent: str = ""
+
+
 class CalibrationForm(msgspec.Struct):
     title: str = ""
     call: str = ""
@@ -73,13 +85,18 @@ class TemplateForm(msgspec.Struct):
 
 @get("/qa/queue", name="qa_queue", guards=[require(*QA)], include_in_schema=False)
 async def qa_queue(
-    request: Request, month: FromQuery[str | None] = None, everyone: FromQuery[str | None] = None
+    request: Request,
+    month: FromQuery[str | None] = None,
+    everyone: FromQuery[str | None] = None,
+    flag: FromQuery[str | None] = None,
 ) -> Template:
     first = _month(month)
     mine = not everyone
     rows = await sample_store.month_assignments(first, marker_id=request.user.id if mine else None)
+    rows.sort(key=lambda r: (not r["to_mark"], r["status"] == "replaced"))  # what is still to mark first
     sample = await sample_store.get_sample(first)
     done = sum(1 for r in rows if r["evaluation_status"] not in (None, EvaluationStatus.draft))
+    kind = flag if flag in KINDS else None
     return Template(
         "scorecards/queue.html",
         context={
@@ -90,7 +107,12 @@ async def qa_queue(
             "mine": mine,
             "sample": sample,
             "done": done,
+            "to_mark": sum(1 for r in rows if r["to_mark"]),
             "settings": await config.load(),
+            "flagged": await sample_store.flagged_overview(first, kind=kind) if sample else None,
+            "flag_kind": kind,
+            "kinds": KINDS,
+            "settle": await sample_store.settle_plan(first) if sample else [],
         },
     )
 
@@ -103,6 +125,41 @@ async def draw_sample(request: Request, data: Form[SampleForm]) -> Redirect | Te
     except (ValueError, sample_store.SampleError) as error:
         return problem("The sample was not drawn", str(error))
     return Redirect(f"/qa/queue?month={result.month}&everyone=1")
+
+
+@post("/qa/targeted", guards=[require(*QA)], include_in_schema=False)
+async def add_targeted(request: Request, data: Form[TargetedForm]) -> Redirect | Template:
+    """Targeted picks from the month's flagged calls: one call picked by hand (`call`), or `n`
+    spread over the kinds of flag and the agents."""
+    try:
+        first = parse_month(data.month)
+        if data.call.strip():
+            await sample_store.add_targeted(first, call_ids=[int(data.call)], user_id=request.user.id)
+        else:
+            await sample_store.add_targeted(first, int(data.n or 0), user_id=request.user.id)
+    except ValueError:
+        return problem("No targeted pick was added", "give a month, and a call or a number of calls")
+    except sample_store.SampleError as error:
+        return problem("No targeted pick was added", str(error))
+    return Redirect(f"/qa/queue?month={month_key(first)}&everyone=1")
+
+
+@post("/qa/settle", guards=[require(*QA)], include_in_schema=False)
+async def settle_agent(request: Request, data: Form[SettleForm]) -> Redirect | Template:
+    """Draw the random picks that would settle an agent's interval (worked out again here)."""
+    try:
+        first = parse_month(data.month)
+        agent_id = int(data.agent)
+    except ValueError:
+        return problem("No calls were drawn", "give a month and an agent")
+    plan = next((s for s in await sample_store.settle_plan(first) if s.agent_id == agent_id), None)
+    if plan is None or plan.draw < 1:
+        return problem("No calls were drawn", "this agent's interval needs no more random calls now")
+    try:
+        await sample_store.add_random(first, agent_id, plan.draw, user_id=request.user.id)
+    except sample_store.SampleError as error:
+        return problem("No calls were drawn", str(error))
+    return Redirect(f"/qa/queue?month={month_key(first)}&everyone=1")
 
 
 @post("/qa/assignments/{assignment_id:int}/replace", guards=[require(*QA)], include_in_schema=False)
@@ -274,6 +331,7 @@ async def agent_month(request: Request, agent_id: FromPath[int], month: FromQuer
     if agent is None:
         raise NotFoundException()
     first = _month(month)
+    settings = await config.load()
     trend = []  # the last six months, this one last
     step = first
     for _ in range(6):
@@ -291,7 +349,9 @@ async def agent_month(request: Request, agent_id: FromPath[int], month: FromQuer
             "evaluations": await evaluations.released_for_agents([agent_id], month_key(first)),
             "praise": await survey_figures.praise(*month_range(first, get_settings().timezone), [agent_id]),
             "is_self": request.user.role == Role.agent,
-            "settings": await config.load(),
+            "settings": settings,
+            "checks": await autochecks.month_criteria(first, [agent_id]),
+            "min_n": settings["min_n"],
         },
     )
 
@@ -333,6 +393,8 @@ async def team_month(request: Request, team_id: FromPath[int], month: FromQuery[
             "counts": counts,
             "plan": settings["per_agent"],
             "disputes": await evaluations.open_disputes(ids),
+            "checks": await autochecks.month_criteria(first, ids),
+            "min_n": settings["min_n"],
         },
     )
 
@@ -497,6 +559,8 @@ async def settings_save(request: Request) -> Redirect | Template:
 ROUTES = [
     qa_queue,
     draw_sample,
+    add_targeted,
+    settle_agent,
     replace_pick,
     mark_assignment,
     evaluation_page,

@@ -8,13 +8,21 @@
   order of the weeks), and takes that week's best-ranked call. With six picks and five weeks
   every week with calls gets one before any gets two.
 - An agent with fewer eligible calls than asked for gets them all and is flagged.
+- Targeted picks come from flagged calls (scorecards/flags.py), spread over the kinds of flag
+  and over agents, in a seeded order; they are reported apart from the random picks.
+- Enough calls to decide: when an agent's interval straddles the quality target, how many more
+  marked calls at the current mean and spread would put it on one side (`more_to_settle`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from kit.stats import mean_from_sums
 
 
 @dataclass(frozen=True)
@@ -72,3 +80,100 @@ def balance_markers(new_picks: int, workload: dict[int, int]) -> list[int]:
         load[marker] += 1
         result.append(marker)
     return result
+
+
+@dataclass(frozen=True)
+class Flagged:
+    """A flagged call not yet in the sample, with the kinds of its flags."""
+
+    call_id: int
+    external_id: str
+    agent_id: int
+    day: int
+    kinds: tuple[str, ...]
+
+
+def pick_targeted(
+    flagged: Sequence[Flagged], n: int, seed: int, *, already: Iterable[tuple[int, str]] = ()
+) -> list[tuple[Flagged, str]]:
+    """Up to `n` flagged calls, each with the kind of flag it is picked for, spread over the
+    kinds and the agents: each pick takes the kind with the fewest picks so far (ties in a
+    seeded order), within it the agent with the fewest targeted picks so far (ties seeded),
+    and that agent's best-ranked call with that flag. `already` lists (agent, kind) of the
+    month's targeted picks so far. The same calls and seed give the same picks."""
+    pools: dict[str, dict[int, list[Flagged]]] = {}
+    for call in flagged:
+        for kind in call.kinds:
+            pools.setdefault(kind, {}).setdefault(call.agent_id, []).append(call)
+    for by_agent in pools.values():
+        for calls in by_agent.values():
+            calls.sort(key=lambda c: rank(seed, f"targeted:{c.external_id}"), reverse=True)  # best last
+    per_kind: Counter[str] = Counter()
+    per_agent: Counter[int] = Counter()
+    for agent, kind in already:
+        per_agent[agent] += 1
+        per_kind[kind] += 1
+    taken: set[int] = set()
+    chosen: list[tuple[Flagged, str]] = []
+    while len(chosen) < n:
+        for by_agent in pools.values():
+            for agent in list(by_agent):
+                calls = by_agent[agent]
+                while calls and calls[-1].call_id in taken:
+                    calls.pop()
+                if not calls:
+                    del by_agent[agent]
+        open_kinds = [kind for kind, by_agent in pools.items() if by_agent]
+        if not open_kinds:
+            break
+        kind = min(open_kinds, key=lambda k: (per_kind[k], rank(seed, f"kind:{k}")))
+        agent = min(pools[kind], key=lambda a: (per_agent[a], rank(seed, f"agent:{a}")))
+        call = pools[kind][agent].pop()
+        taken.add(call.call_id)
+        per_kind[kind] += 1
+        per_agent[agent] += 1
+        chosen.append((call, kind))
+    return chosen
+
+
+def more_to_settle(
+    scores: Sequence[float],
+    target: float,
+    *,
+    bounds: tuple[float, float] | None = None,
+    confidence: float = 0.95,
+    limit: int = 1000,
+) -> int | None:
+    """How many more marked calls, at the current mean and spread, would put the interval of
+    the mean entirely on one side of `target`: 0 when it is already, None when no number up to
+    `limit` would (the mean is on the target) or the spread is unknown (fewer than two scores).
+
+    The interval is kit.stats' (`mean_from_sums`): Student's t (scipy's quantile) without
+    `bounds`, the bounded interval the quality figure uses with them. It narrows as calls are
+    added, so the smallest number is found by bisection.
+    """
+    n = len(scores)
+    if n < 2:
+        return None
+    mean = math.fsum(scores) / n
+    variance = math.fsum((s - mean) ** 2 for s in scores) / (n - 1)
+
+    def settled(more: int) -> bool:
+        size = n + more
+        estimate = mean_from_sums(size, mean * size, (size - 1) * variance + size * mean * mean, confidence, bounds)
+        if estimate.low is None or estimate.high is None:
+            return False
+        return estimate.high < target or estimate.low > target
+
+    if settled(0):
+        return 0
+    if not settled(limit):
+        return None
+    low, high = 0, limit  # not settled at low, settled at high
+    while high - low > 1:
+        middle = (low + high) // 2
+        if settled(middle):
+            high = middle
+        else:
+            low = middle
+    return high

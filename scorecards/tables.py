@@ -205,6 +205,9 @@ class AutoCheck(Table):
     value = Real(null=True, default=None)
     evidence = JSON(default="{}")
     transcribed = Boolean(default=False)  # the call had a finished transcript when checked
+    # What the answer was worked from (template version, word-confidence threshold, the call's
+    # fingerprint, when its transcript finished): a run skips calls whose basis is unchanged.
+    basis = Varchar(length=200, default="")
     scored_at = Timestamptz(default=TimestamptzNow())
 
 

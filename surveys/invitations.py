@@ -16,6 +16,7 @@ from typing import Any
 
 from cases import register
 from qa_app import audit, db
+from qa_app.redaction import redact_text
 from qa_app.tables import Call
 from surveys.questions import DEFAULT_SURVEY, SURVEY_KEY, SURVEY_NAME, is_praise
 from surveys.tables import InvitationStatus, SurveyInvitation, SurveyResponse, SurveyTemplate
@@ -203,6 +204,8 @@ async def answer(
             return state(await find(token), now)
         invitation = claimed[0]
         call = await Call.select(Call.agent).where(Call.id == invitation["call"]).first()
+        # Personal numbers a resident typed are not kept (qa_app/redaction.py).
+        answers = {k: redact_text(v) if isinstance(v, str) else v for k, v in answers.items()}
         comment = answers.get("comment", "")
         response = await SurveyResponse.insert(
             SurveyResponse(

@@ -25,6 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from qa_app import db
+from qa_app.redaction import redact_text
 from qa_app.settings import get_settings
 from surveys.questions import is_praise
 from surveys.tables import SurveyResponse
@@ -156,7 +157,7 @@ async def transcribe_pending(response_id: int | None = None) -> dict[str, int]:
         try:
             if not path.is_file():
                 raise AudioError(f"the audio file is missing: {path.name}")
-            text = await asyncio.to_thread(transcribe_audio, path)
+            text = redact_text(await asyncio.to_thread(transcribe_audio, path))
             values = {
                 SurveyResponse.voice_text: text,
                 SurveyResponse.voice_status: DONE,

@@ -17,6 +17,8 @@ from pathlib import Path
 
 _DATA_DIR = Path(tempfile.mkdtemp(prefix="qa-test-"))
 os.environ["QA_DATA_DIR"] = str(_DATA_DIR)
+# The app's own scheduled work (transcribing new recordings...) only where a test asks for it.
+os.environ["QA_BACKGROUND"] = "0"
 os.environ.setdefault("QA_SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
 os.environ.pop("QA_DATABASE_URL", None)
 os.environ.pop("QA_TIMEZONE", None)

@@ -11,6 +11,7 @@ back to pending, so nothing is lost either.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
 from collections.abc import Callable
@@ -19,14 +20,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+from kit import redaction
 from kit.timeutil import month_range
-from qa_app import db
+from qa_app import db, packages
 from qa_app.settings import get_settings
 from qa_app.tables import Call
 from transcription.audio import AudioError, decode
 from transcription.engine import Engine
 from transcription.metrics import talk_metrics
+from transcription.redact_audio import redact_audio, spans_for_redactions
 from transcription.tables import Status, Transcription
+
+log = logging.getLogger("qa.transcription")
 
 LEASE = timedelta(minutes=30)  # a claim this old is given back, whoever holds it
 
@@ -110,14 +115,32 @@ async def claim(me: str, transcription_id: int | None = None, only_calls: list[i
             return None  # someone else holds that very row
 
 
+PRIORITY = (
+    """CASE WHEN EXISTS (SELECT 1 FROM "assignment" a WHERE a."call" = t."call" AND a."status" = 'active') """
+    'THEN 0 ELSE 1 END, c."offered_at" DESC, t."id"'
+)
+
+
+async def pending_in_order(
+    only_calls: list[int] | None = None, transcription_id: int | None = None, limit: int | None = None
+) -> list[int]:
+    """Pending transcriptions in the order they are taken: the QA sample's calls first (markers
+    are waiting for them), then the newest calls first."""
+    where = "t.\"status\" = 'pending'"
+    if only_calls is not None:
+        where += " AND " + db.sql_in('t."call"', only_calls)
+    if transcription_id is not None:
+        where += f' AND t."id" = {int(transcription_id)}'
+    sql = f'SELECT t."id" FROM "transcription" t JOIN "call" c ON c."id" = t."call" WHERE {where} ORDER BY {PRIORITY}'
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return [r["id"] for r in await Transcription.raw(sql)]
+
+
 async def _try_claim(me: str, transcription_id: int | None, only_calls: list[int] | None) -> tuple[bool, dict | None]:
     async with db.write_transaction():
-        query = Transcription.select(Transcription.id).where(Transcription.status == Status.pending)
-        if only_calls is not None:
-            query = query.where(Transcription.call.is_in(only_calls or [-1]))
-        if transcription_id is not None:
-            query = query.where(Transcription.id == transcription_id)
-        row = await query.order_by(Transcription.id).first()
+        first = await pending_in_order(only_calls, transcription_id, limit=1)
+        row = {"id": first[0]} if first else None
         if row is None:
             return False, None
         taken = await (
@@ -145,12 +168,34 @@ def transcribe_recording(engine: Engine, path: Path, agent_channel: int) -> dict
     except AudioError as error:
         return {"failed": str(error)}
     transcript = engine.transcribe_audio(audio, agent_channel)
-    return {
+    result = {
         "transcript": transcript.as_json(),
         "text": transcript.text,
         "duration": audio.duration,
         "metrics": talk_metrics(transcript).as_json(),
     }
+    return redact_result(result, path, agent_channel, len(audio.channels))
+
+
+def redact_result(result: dict, path: Path, agent_channel: int, channels: int) -> dict:
+    """Personal numbers out before anything is stored (QA_REDACT_MODE, kit/redaction.py): the
+    transcript's words become "[personal number]"..., each redaction keeps its kind, time span
+    and speaker, and the recording is silenced over the same spans in place (the original is not
+    kept). In test mode the transcript only records what would have been taken out."""
+    settings = get_settings()
+    if settings.redact_mode == "off" or "failed" in result:
+        return result
+    if settings.redact_mode == "test":
+        found = redaction.find_in_transcript(result["transcript"], settings.redaction)
+        return {**result, "transcript": {**result["transcript"], "would_redact": found}}
+    redacted, found = redaction.redact_transcript(result["transcript"], settings.redaction)
+    if found:
+        try:
+            redact_audio(path, spans_for_redactions(found, agent_channel=agent_channel, channels=channels))
+        except Exception as error:  # the text is safe; an unwritable recording must not keep it back
+            log.warning("the recording of %s could not be silenced: %s", path.name, type(error).__name__)
+    redacted["redactions"] = found
+    return {**result, "transcript": redacted, "text": redacted["text"]}
 
 
 async def save(me: str, transcription_id: int, result: dict, model_name: str) -> bool:
@@ -181,8 +226,10 @@ async def save(me: str, transcription_id: int, result: dict, model_name: str) ->
                 & (Transcription.claimed_by == me)
                 & (Transcription.status == Status.running)
             )
-            .returning(Transcription.id)
+            .returning(Transcription.id, Transcription.call)
         )
+    if updated and "failed" not in result:
+        await packages.calls_changed([updated[0]["call"]])
     return bool(updated)
 
 
@@ -265,17 +312,14 @@ async def enqueue_pending(month: date | None = None, sampled: bool = False) -> i
     await recover_abandoned()
     only = await sampled_calls(month) if sampled else None
     await add_pending(month, only)
-    query = Transcription.select(Transcription.id).where(Transcription.status == Status.pending)
-    if only is not None:
-        query = query.where(Transcription.call.is_in(only or [-1]))
-    pending = await query
+    pending = await pending_in_order(only)
     shared = queue()
     await shared.connect()
     try:
-        for row in pending:
+        for transcription_id in pending:
             # The key makes a second `qa transcribe` before the workers finish add nothing.
             await shared.enqueue(
-                "transcribe_job", transcription_id=row["id"], key=f"transcribe-{row['id']}", timeout=3600
+                "transcribe_job", transcription_id=transcription_id, key=f"transcribe-{transcription_id}", timeout=3600
             )
     finally:
         await shared.disconnect()

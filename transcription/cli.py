@@ -26,11 +26,21 @@ def _fail(message: str) -> None:
 )
 @click.option("--agent-channel", type=click.Choice(sorted(AGENT_CHANNELS)), default=None, help=CHANNEL_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--status", is_flag=True, help="Only say where the work stands: the backlog, failures, time to clear.")
 @click.pass_context
 def transcribe(
-    ctx: click.Context, month: str | None, sampled: bool, workers: int, agent_channel: str, as_json: bool
+    ctx: click.Context,
+    month: str | None,
+    sampled: bool,
+    workers: int,
+    agent_channel: str,
+    as_json: bool,
+    status: bool,
 ) -> None:
     if ctx.invoked_subcommand is not None:
+        return
+    if status:
+        _status(as_json)
         return
     from kit.timeutil import parse_month
     from qa_app.cli_support import item_progress, run_with_database
@@ -66,6 +76,31 @@ def transcribe(
     click.echo(line, err=True)
     if as_json:
         click.echo(json.dumps(summary.__dict__))
+
+
+def _status(as_json: bool) -> None:
+    from qa_app.cli_support import run_with_database
+    from transcription.backlog import backlog, how_long
+
+    found = run_with_database(backlog)
+    if as_json:
+        click.echo(json.dumps(found.as_json(), indent=2))
+        return
+    hours = found.audio_seconds / 3600
+    click.echo(
+        f"backlog: {found.calls} recorded calls to transcribe, {hours:.1f} hours of audio ({found.running} running)"
+    )
+    if found.rate:
+        eta = found.eta_seconds
+        click.echo(
+            f"rate: {found.rate:.2f} seconds of audio per second (measured on the latest {found.measured_on}); "
+            f"time to clear: {how_long(eta)}"
+        )
+    else:
+        click.echo("rate: not measured yet (nothing transcribed here so far)")
+    click.echo(f"failed: {found.failed}")
+    for failure in found.failures:
+        click.echo(f"  call {failure['call']}: {failure['reason']}")
 
 
 @transcribe.command(name="file", help="Transcribe one recording and print the transcript as JSON.")

@@ -37,6 +37,7 @@ from scipy.signal import resample_poly
 
 from qa_app.settings import get_settings
 from qa_app.tables import Call, Service
+from transcription import search
 from transcription.metrics import talk_metrics
 from transcription.tables import Status, Transcription
 from transcription.transcript import Transcript, Turn, Word
@@ -478,6 +479,7 @@ async def add_demo_recordings(rng: random.Random, echo: Callable[[str], None]) -
             await Call.update({Call.recording_path: path}).where(Call.id.is_in(ids[start : start + 500]))
     for start in range(0, len(transcriptions), 200):
         await Transcription.insert(*transcriptions[start : start + 200])
+    await search.index_calls([call["id"] for call in picked])  # searchable like any finished transcript
     echo(
         f"demo recordings: {len(rendered)} espeak-ng dialogues in {settings.recordings_dir / FOLDER}, "
         f"{len(picked)} calls linked with scripted transcripts"

@@ -8,10 +8,11 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 from msgspec import Struct
 
+from kit import redaction
 from qa_app.auth import EVERYONE, require
 from qa_app.tables import Role
 from qa_app.web import Form, visible_call
-from transcription import queries
+from transcription import backlog, queries
 from transcription.accuracy import Score
 
 CORRECTORS = (Role.admin, Role.qa)
@@ -30,9 +31,11 @@ def _panel_context(request: Request, call: dict, transcription: dict | None, **e
             transcription["char_errors"],
             transcription["ref_chars"],
         )
+    taken = ((transcription or {}).get("transcript") or {}).get("redactions") or []
     return {
         "call": call,
         "t": transcription,
+        "taken_kinds": redaction.count_kinds(taken),
         "accuracy": machine,
         "can_correct": request.user.role in CORRECTORS,
         "error": None,
@@ -68,9 +71,15 @@ async def correct_transcript(
     include_in_schema=False,
 )
 async def accuracy_page() -> Template:
+    found = await backlog.backlog()
     return Template(
         "transcription/accuracy.html",
-        context={"rows": await queries.accuracy_by_model_and_month(), "counts": await queries.status_counts()},
+        context={
+            "rows": await queries.accuracy_by_model_and_month(),
+            "counts": await queries.status_counts(),
+            "backlog": found,
+            "eta": backlog.how_long(found.eta_seconds),
+        },
     )
 
 

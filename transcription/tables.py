@@ -43,3 +43,25 @@ class Transcription(Table):
     ref_words = Integer(null=True, default=None)
     char_errors = Integer(null=True, default=None)
     ref_chars = Integer(null=True, default=None)
+
+
+class TranscriptIndex(Table):
+    """A finished transcript as the search holds it (transcription/search.py): its turns as the
+    search's words, each with the moment it is said, for the snippets and the moment a hit opens
+    at. The full-text index beside it (made by a raw migration) has one document per call: on
+    SQLite an FTS5 table whose rowid is the call, on PostgreSQL a `terms` tsvector column of this
+    table with a GIN index."""
+
+    call = ForeignKey(references=Call, on_delete=OnDelete.cascade, unique=True)
+    # JSON: [[speaker ("agent", "caller" or null), "word word ...", "start start ..." (centiseconds)], ...]
+    turns = Text(default="[]")
+
+
+class SavedSearch(Table):
+    """A user's search kept by name, to follow its weekly counts."""
+
+    owner = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
+    name = Varchar(length=100)
+    query = Text()
+    filters = JSON(default="{}")  # agent, team, queue, service, speaker (ids and words, as in the form)
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -206,6 +206,7 @@ class CallStore:
         self.sqlite = db.is_sqlite(db.current_engine())
         self.agent_keys: dict[str, int] = {}
         self.created_agents: dict[str, int] = {}
+        self.written: list[str] = []  # external ids of the calls created or changed
 
     async def lookups(
         self, *, secret_key: str, source: str, create_agents: bool = False, recordings: RecordingIndex | None = None
@@ -270,6 +271,7 @@ class CallStore:
                 self.summary.updated += 1
                 rows.append(values)
         await db.insert_many(self.tx, UPSERT_HEAD, UPSERT_TAIL, rows)
+        self.written.extend(row[0] for row in rows)
 
     async def _existing(self, ids: list[str]) -> dict[str, tuple[str, str | None]]:
         found: dict[str, tuple[str, str | None]] = {}

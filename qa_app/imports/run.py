@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 
 from kit import table_file
 from kit.table_file import ImportError_
-from qa_app import db
+from qa_app import db, packages
 from qa_app.imports import prepare
 from qa_app.imports.common import CallStore, ImportSummary, RecordingIndex, parse_int, to_date
 from qa_app.settings import get_settings
-from qa_app.tables import Agent, Attendance, ImportRun
+from qa_app.tables import Agent, Attendance, Call, ImportRun
 
 FORMATS = ("csv", "asterisk-queue-log", "asterisk-cdr")
 
@@ -83,7 +83,17 @@ async def import_calls(
     except _Rollback:
         summary.created = summary.updated = summary.unchanged = 0
         summary.agents_created = []
+        return summary
+    await packages.calls_changed(await _call_ids(store.written))
     return summary
+
+
+async def _call_ids(external_ids: list[str]) -> list[int]:
+    ids: list[int] = []
+    for start in range(0, len(external_ids), 900):
+        chunk = external_ids[start : start + 900]
+        ids.extend(r["id"] for r in await Call.select(Call.id).where(Call.external_id.is_in(chunk)))
+    return ids
 
 
 def _stored(summary: ImportSummary) -> dict[str, Any]:

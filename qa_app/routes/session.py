@@ -1,7 +1,16 @@
-"""Login and logout."""
+"""Login and logout.
+
+Other ways of signing in plug in here without the shell naming them: an installed package's
+`sign_in` module (the organisation's directory: directory/sign_in.py says what it answers) adds
+its buttons to the login page, checks the login form's password first, and may sign the browser
+out elsewhere too."""
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+from functools import cache
+from typing import Any
 from urllib.parse import urlparse
 
 from litestar import Request, get, post
@@ -10,7 +19,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 from msgspec import Struct
 
-from qa_app import audit, limits
+from qa_app import audit, limits, packages
 from qa_app.auth import EVERYONE, require, start_session
 from qa_app.users import UserError, authenticate, change_own_password
 from qa_app.web import Form
@@ -35,29 +44,59 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+@cache
+def sign_in_hooks() -> tuple[Any, ...]:
+    """The `sign_in` modules of the installed packages."""
+    names = (f"{package.name}.sign_in" for package in packages.installed())
+    return tuple(importlib.import_module(name) for name in names if importlib.util.find_spec(name))
+
+
+def login_context(next_: str, error: str | None = None, email: str = "") -> dict[str, Any]:
+    """What the login page shows: the form, the organisation's sign-in buttons, a note on passwords."""
+    hooks = sign_in_hooks()
+    return {
+        "next": next_,
+        "error": error,
+        "email": email,
+        "sign_in_buttons": [button for hook in hooks for button in hook.buttons(next_)],
+        "password_note": next((note for hook in hooks if (note := hook.password_note())), None),
+        "login_by_name": any(hook.login_by_name() for hook in hooks),
+    }
+
+
 @get("/login", name="login", include_in_schema=False)
 async def login_page(request: Request, next: FromQuery[str] = "/") -> Template:
     if request.session.get("user_id"):
         return Redirect(safe_next(next))  # type: ignore[return-value]
-    return Template("login.html", context={"next": safe_next(next), "error": None, "email": ""})
+    return Template("login.html", context=login_context(safe_next(next)))
 
 
 @post("/login", include_in_schema=False, middleware=[login_rate_limit.middleware])
 async def login_submit(request: Request, data: Form[LoginForm]) -> Template | Redirect:
     store = request.app.stores.get(limits.STORE)
-    context = {"next": safe_next(data.next), "email": data.email}
+    context = login_context(safe_next(data.next), email=data.email)
     if wait := await limits.account_wait(store, data.email):
         minutes = max(1, round(wait / 60))
         message = f"Too many failed attempts for this account. Please wait {minutes} minute{'s' * (minutes > 1)}."
         return Template(
             "login.html", context={**context, "error": message}, status_code=429, headers={"retry-after": str(wait)}
         )
-    user = await authenticate(data.email, data.password)
+    user, refused = None, None
+    for hook in sign_in_hooks():  # the directory first: a user row, a refusal, or None (not theirs)
+        outcome = await hook.password_login(data.email, data.password)
+        if isinstance(outcome, str):
+            refused = outcome
+        elif outcome is not None:
+            user = outcome
+        if outcome is not None:
+            break
+    if user is None and refused is None:
+        user = await authenticate(data.email, data.password)
     if user is None:
         await limits.login_failed(store, data.email)
         return Template(
             "login.html",
-            context={**context, "error": "That e-mail and password do not match an account."},
+            context={**context, "error": refused or "That e-mail and password do not match an account."},
             status_code=HTTP_400_BAD_REQUEST,
         )
     await limits.login_succeeded(store, data.email)
@@ -92,11 +131,15 @@ async def password_change(request: Request, data: Form[PasswordForm]) -> Templat
 
 
 @post("/logout", name="logout", include_in_schema=False)
-async def logout(request: Request) -> Redirect:
+async def logout(request: Request) -> Redirect | Template:
     user = request.scope.get("user")
+    session = dict(request.session) if request.session else {}
     request.clear_session()
     if user is not None:
         await audit.record(user.id, "logout", "user", user.id)
+    for hook in sign_in_hooks():  # signing out at the organisation's provider too
+        if (page := await hook.after_logout(request, session)) is not None:
+            return page
     return Redirect("/login")
 
 

@@ -391,6 +391,28 @@ async def forwards():
     manager.add_column(
         table_class_name="AutoCheck",
         tablename="auto_check",
+        column_name="basis",
+        db_column_name="basis",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 200,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AutoCheck",
+        tablename="auto_check",
         column_name="scored_at",
         db_column_name="scored_at",
         column_class_name="Timestamptz",

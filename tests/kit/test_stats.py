@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as scipy_stats
 
-from kit.stats import Estimate, mean_interval, proportion_interval
+from kit.stats import Estimate, mean_from_sums, mean_interval, net_score_interval, proportion_interval
 
 
 def test_wilson_8_of_10():
@@ -127,13 +127,114 @@ def test_more_confidence_never_narrows_the_interval(values, confidence):
     assert higher.high - higher.low >= lower.high - lower.low - 1e-12
 
 
-def test_a_mean_interval_stays_inside_the_measures_bounds():
-    """Scores near the top: t's interval reaches past 1, the bounded one stops at 1; every value
-    the same gives a zero-width interval (scipy gives none for a zero scale)."""
+def test_a_bounded_mean_bends_inside_its_bounds():
+    """Scores 1.0, 1.0, 0.8: mean p = 0.93333, s^2 = 0.013333, p(1 - p) = 0.062222.
+    Student's t runs past 100% (0.9333 ± 4.3027 * 0.0667 = 0.6465 .. 1.2202). The bounded interval:
+    n_eff = 3 * 0.062222 / 0.013333 = 14.0; (z / t(2))^2 = (1.95996 / 4.30265)^2 = 0.207497, so
+    n* = 2.90496; Wilson on p = 0.93333 of n*: z^2 / n* = 1.32238, centre = (0.93333 + 0.66119) /
+    2.32238 = 0.68659, half = 1.95996 / 2.32238 * sqrt(0.062222 / 2.90496 + 1.32238 / (4 * 2.90496))
+    = 0.843945 * 0.367726 = 0.31034 -> (0.37625, 0.99693)."""
     scores = [1.0, 1.0, 0.8]
     free = mean_interval(scores)
-    assert free.high > 1.0
+    assert free.high == pytest.approx(1.2202, abs=1e-4)
     bounded = mean_interval(scores, bounds=(0.0, 1.0))
-    assert (bounded.value, bounded.low, bounded.high) == (free.value, free.low, 1.0)
-    same = mean_interval([0.5, 0.5, 0.5], bounds=(0.0, 1.0))
-    assert (same.low, same.high) == (0.5, 0.5)
+    assert bounded.value == pytest.approx(0.93333, abs=1e-5) and bounded.n == 3
+    assert (bounded.low, bounded.high) == pytest.approx((0.37625, 0.99693), abs=1e-4)
+
+
+def test_six_scores_hand_worked():
+    """0.9, 0.8, 1.0, 0.7, 0.85, 0.85: p = 0.85, s^2 = 0.01, p(1 - p) = 0.1275; n_eff = 6 * 12.75 =
+    76.5; (z / t(5))^2 = (1.95996 / 2.57058)^2 = 0.581344, n* = 44.4728; z^2 / n* = 0.086378,
+    centre = 0.893189 / 1.086378 = 0.822172, half = 1.804124 * sqrt(0.0028669 + 0.00048557) =
+    0.104460 -> (0.71771, 0.92663), where Student's t says (0.7451, 0.9549)."""
+    bounded = mean_interval([0.9, 0.8, 1.0, 0.7, 0.85, 0.85], bounds=(0.0, 1.0))
+    assert (bounded.low, bounded.high) == pytest.approx((0.71771, 0.92663), abs=1e-4)
+    sums = mean_from_sums(6, 5.1, 0.81 + 0.64 + 1.0 + 0.49 + 0.7225 + 0.7225, bounds=(0.0, 1.0))
+    assert (sums.value, sums.low, sums.high) == pytest.approx((0.85, bounded.low, bounded.high), abs=1e-9)
+
+
+@pytest.mark.parametrize("values", [[1.0, 1.0, 1.0], [0.0] * 4, [0.5] * 4, [1.0], [0.0, 0.0]])
+def test_scores_that_all_agree_get_wilsons_interval_for_n_not_a_point(values):
+    """Every value the same: the spread is taken as the most the bounds allow, so the interval is
+    scipy's Wilson interval for the same share of n yes/no answers (three of 100%: 3 of 3)."""
+    n, p = len(values), values[0]
+    bounded = mean_interval(values, bounds=(0.0, 1.0))
+    wilson = scipy_stats.binomtest(round(p * n), n).proportion_ci(method="wilson")
+    assert bounded.low == pytest.approx(wilson.low, abs=1e-9) and bounded.high == pytest.approx(wilson.high, abs=1e-9)
+    assert bounded.low < bounded.high and bounded.n == n
+    assert mean_interval(values) in (Estimate(p, n, p, p), Estimate(p, 1, None, None))  # t's point, or nothing
+
+
+def test_three_perfect_scores_are_not_100_to_100():
+    same = mean_interval([1.0, 1.0, 1.0], bounds=(0.0, 1.0))
+    assert same.high == 1.0 and same.low == pytest.approx(0.4385, abs=1e-4)  # 3 / (3 + z^2) = 0.4385
+
+
+def test_other_bounds_are_rescaled():
+    """An effort rating 1..7 is a share of the way from 1 to 7: all 7s are as 1.0s."""
+    ratings = mean_interval([7.0, 7.0, 7.0], bounds=(1.0, 7.0))
+    shares = mean_interval([1.0, 1.0, 1.0], bounds=(0.0, 1.0))
+    assert ratings.high == 7.0 and ratings.low == pytest.approx(1 + 6 * shares.low)
+    mixed = mean_interval([2.0, 5.0, 6.0, 4.0], bounds=(1.0, 7.0))
+    as_shares = mean_interval([(v - 1) / 6 for v in (2.0, 5.0, 6.0, 4.0)], bounds=(0.0, 1.0))
+    assert (mixed.low, mixed.high) == pytest.approx((1 + 6 * as_shares.low, 1 + 6 * as_shares.high))
+
+
+def test_in_the_middle_of_a_large_sample_it_is_students_t():
+    values = [0.4, 0.5, 0.6] * 100
+    bounded, free = mean_interval(values, bounds=(0.0, 1.0)), mean_interval(values)
+    assert bounded.low == pytest.approx(free.low, abs=1e-3) and bounded.high == pytest.approx(free.high, abs=1e-3)
+
+
+def test_a_half_open_bound_stops_students_t():
+    """Seconds are at least 0 and have no top: t's interval is kept and stopped at 0."""
+    free = mean_interval([10.0, 500.0])
+    assert free.low < 0
+    seconds = mean_interval([10.0, 500.0], bounds=(0.0, math.inf))
+    assert (seconds.value, seconds.low, seconds.high) == (free.value, 0.0, free.high)
+    assert mean_from_sums(2, 510.0, 100.0 + 250000.0, bounds=(0.0, math.inf)).low == 0.0
+
+
+def test_values_outside_the_bounds_are_an_error():
+    with pytest.raises(ValueError, match="outside"):
+        mean_interval([0.5, 1.2], bounds=(0.0, 1.0))
+    with pytest.raises(ValueError, match="bounds"):
+        mean_interval([0.5], bounds=(1.0, 0.0))
+    with pytest.raises(ValueError, match="outside"):
+        mean_from_sums(2, 3.0, 5.0, bounds=(0.0, 1.0))
+
+
+BOUNDS = st.tuples(st.floats(-1000, 1000), st.floats(0.001, 1000)).map(lambda b: (b[0], b[0] + b[1]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(BOUNDS, st.lists(st.floats(0, 1), min_size=1, max_size=40), st.floats(0.5, 0.999))
+def test_no_bounded_mean_leaves_its_bounds(bounds, shares, confidence):
+    """Any values inside any bounds, at any confidence: the interval holds the mean, stays inside
+    the bounds and is never a point (the bounds alone leave room), from the values or their sums."""
+    lower, upper = bounds
+    values = [min(upper, lower + u * (upper - lower)) for u in shares]
+    for estimate in (
+        mean_interval(values, confidence, bounds=bounds),
+        mean_from_sums(len(values), math.fsum(values), math.fsum(v * v for v in values), confidence, bounds=bounds),
+    ):
+        assert estimate.n == len(values)
+        assert lower <= estimate.low <= estimate.value <= estimate.high <= upper
+        assert estimate.low < estimate.high
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(1, 300).flatmap(
+        lambda n: (
+            st.tuples(st.integers(0, n), st.integers(0, n)).filter(lambda c: c[0] + c[1] <= n).map(lambda c: (*c, n))
+        )
+    ),
+    st.floats(0.5, 0.999),
+)
+def test_no_share_or_net_score_leaves_its_bounds(case, confidence):
+    promoters, detractors, n = case
+    share = proportion_interval(promoters, n, confidence)
+    assert 0.0 <= share.low <= share.value <= share.high <= 1.0 and share.low < share.high
+    net = net_score_interval(promoters, detractors, n, confidence)
+    assert -1.0 <= net.low <= net.value <= net.high <= 1.0

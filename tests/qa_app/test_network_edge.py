@@ -107,7 +107,9 @@ def test_parallel_logins_do_not_stall_other_requests(new_live_app):
         for client in clients:
             client.close()
     assert results == [302] * 8
-    assert busy - quiet < 0.2, f"a page took {busy:.3f} s during 8 logins, {quiet:.3f} s when quiet"
+    # Hashing in the event loop stalls a page for the 8 hashes (8 x 0.2 s and more); off the loop it
+    # waits at most for the CPU, which a busy machine shares with other work: half a second.
+    assert busy - quiet < 0.5, f"a page took {busy:.3f} s during 8 logins, {quiet:.3f} s when quiet"
 
 
 def _timed(client: httpx.Client) -> float:

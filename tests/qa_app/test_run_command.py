@@ -67,6 +67,7 @@ EXPECTED_NAV = {
     "admin": [
         "Home",
         "Calls",
+        "Search",
         "Cases",
         "Agents",
         "Teams",
@@ -74,6 +75,8 @@ EXPECTED_NAV = {
         "Marking",
         "Scorecards",
         "Calibration",
+        "Trust",
+        "What matters",
         "Coaching",
         "Templates",
         "Surveys",
@@ -82,18 +85,22 @@ EXPECTED_NAV = {
         "Reports",
         "Imports",
         "Users",
+        "Directory",
         "Audit log",
         "Settings",
     ],
     "manager": [
         "Home",
         "Calls",
+        "Search",
         "Cases",
         "Agents",
         "Teams",
         "Services",
         "Scorecards",
         "Calibration",
+        "Trust",
+        "What matters",
         "Coaching",
         "Templates",
         "Surveys",
@@ -105,6 +112,7 @@ EXPECTED_NAV = {
     "qa": [
         "Home",
         "Calls",
+        "Search",
         "Cases",
         "Agents",
         "Teams",
@@ -112,6 +120,8 @@ EXPECTED_NAV = {
         "Marking",
         "Scorecards",
         "Calibration",
+        "Trust",
+        "What matters",
         "Templates",
         "Surveys",
         "Mystery emails",
@@ -121,6 +131,7 @@ EXPECTED_NAV = {
     "team_leader": [
         "Home",
         "Calls",
+        "Search",
         "Cases",
         "Agents",
         "Teams",
@@ -131,7 +142,7 @@ EXPECTED_NAV = {
         "Surveys",
         "Reports",
     ],
-    "agent": ["Home", "My calls", "Cases", "My month", "My coaching", "My page"],
+    "agent": ["Home", "My calls", "Search", "Cases", "My month", "My coaching", "My page"],
 }
 
 

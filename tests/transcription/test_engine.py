@@ -41,7 +41,7 @@ def as_tuples(words) -> list[tuple]:
 
 
 def test_pipeline_hears_exactly_what_vosk_hears(engine, speech):
-    expected = vosk_directly(engine.loaded_from, speech["agent16.wav"])  # the same model folder and settings
+    expected = vosk_directly(engine.info.path, speech["agent16.wav"])
     assert expected, "Vosk heard nothing at all: the test speech is broken"
     transcript = engine.transcribe(speech["agent16.wav"])
     assert as_tuples(transcript.words()) == expected
@@ -52,12 +52,9 @@ def test_pipeline_hears_exactly_what_vosk_hears(engine, speech):
 def test_stereo_channels_keep_their_speakers(engine, speech):
     call = engine.transcribe(speech["call_stereo16.wav"], agent_channel=0)
     assert {turn.speaker for turn in call.turns} == {"agent", "caller"}
-    # Each speaker's words are what the engine hears in that channel's speech (test_vad.py
-    # compares them with the whole channel's).
     alone = decode(speech["call_stereo16.wav"], engine.sample_rate)
-    spans = engine.speech(alone)
-    assert as_tuples(call.words("agent")) == as_tuples(engine.words(alone.channels[0], spans[0]))
-    assert as_tuples(call.words("caller")) == as_tuples(engine.words(alone.channels[1], spans[1]))
+    assert as_tuples(call.words("agent")) == as_tuples(engine.words(alone.channels[0]))
+    assert as_tuples(call.words("caller")) == as_tuples(engine.words(alone.channels[1]))
     # The agent speaks first, the caller answers after 4.5 s.
     assert call.turns[0].speaker == "agent"
     assert min(w.start for w in call.words("caller")) >= 4.0

@@ -17,7 +17,7 @@ from cases import case_rules, categories
 from cases.tables import Case, CaseEvent, CaseLink
 from kit.timeutil import kept_since
 from qa_app import audit, db
-from qa_app.redaction import redact_text
+from qa_app.redaction import redacted
 from qa_app.settings import get_settings
 from qa_app.tables import Call, Service
 
@@ -48,7 +48,8 @@ async def create_case(
     open311_token: str | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Open a case; returns its row. `resolved_now` True closes it at once as resolved at
+    """Open a case; returns its row, with "redacted": how many personal numbers were taken out of
+    the description (qa_app/redaction.py). `resolved_now` True closes it at once as resolved at
     first contact. The resident's `contact` is kept only when a reply will be sent to it
     (`wants_reply`), and erased QA_RETENTION `contacts` days after the case is closed."""
     if channel not in case_rules.CHANNELS:
@@ -78,6 +79,7 @@ async def create_case(
         {"service": service_id, "caller_hash": caller_hash, "address": address, "created_at": now}, earlier
     )
     status = "resolved" if resolved_now else "open"
+    cleaned = redacted(description.strip())
     for _attempt in range(5):  # two cases opened at the same moment may draw the same number once
         try:
             async with db.write_transaction():
@@ -88,7 +90,7 @@ async def create_case(
                             tracking_number=number,
                             channel=channel,
                             service=service_id,
-                            description=redact_text(description.strip()),
+                            description=cleaned.text,
                             status=status,
                             first_contact_resolution=resolved_now,
                             created_at=now,
@@ -113,7 +115,7 @@ async def create_case(
                 if call_id is not None:
                     await CaseLink.insert(CaseLink(case=row["id"], kind="call", ref=call_id))
                 await audit.record(user_id, "open", "case", row["id"], tracking_number=number, channel=channel)
-            return row
+            return {**row, "redacted": cleaned.count}
         except (sqlite3.IntegrityError, asyncpg.UniqueViolationError):  # the number was taken: draw again
             continue
     raise CaseError("could not draw a tracking number; try again")

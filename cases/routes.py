@@ -4,7 +4,8 @@ the tracking number shown to read out).
 
 Agents see the cases they opened or that link to their calls; team leaders their team's;
 everyone else all cases. The quick entry works without JavaScript; with it, the suggestion
-follows what the agent types (HTMX).
+follows what the agent types (HTMX), and so does a note when the description seems to hold a
+personal number (which is taken out when the case is saved; the page then says how many).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from cases import case_rules, register
 from cases.tables import Case, CaseEvent, CaseLink
 from qa_app import audit
 from qa_app.auth import EVERYONE, STAFF, agent_scope, require
-from qa_app.redaction import redact_text
+from qa_app.redaction import entry_note, redact_text
 from qa_app.settings import get_settings
 from qa_app.tables import Service
 from qa_app.web import Form, problem, visible_call
@@ -46,6 +47,8 @@ class QuickEntryForm(Struct):
     service: str = ""
     address: str = ""
     resolved: str = ""
+    call: str = ""  # the call it is logged from (the description check's page needs it)
+    then: str = ""  # "case": show the new case's page after saving (the page without JavaScript)
 
 
 async def _scope_where(request: Request):
@@ -86,7 +89,12 @@ async def register_page(request: Request, status: FromQuery[str | None] = None) 
 
 
 @get("/cases/{case_id:int}", name="case", guards=[require(*EVERYONE)], include_in_schema=False)
-async def case_page(request: Request, case_id: FromPath[int]) -> Template:
+async def case_page(
+    request: Request,
+    case_id: FromPath[int],
+    logged: FromQuery[int | None] = None,
+    redacted: FromQuery[int | None] = None,
+) -> Template:
     where = Case.id == case_id
     scope = await _scope_where(request)
     rows = await register.case_rows(where if scope is None else where & scope, limit=1)
@@ -103,6 +111,8 @@ async def case_page(request: Request, case_id: FromPath[int]) -> Template:
             "links": await CaseLink.select().where(CaseLink.case == case_id),
             "statuses": (*case_rules.OPEN_STATUSES, *case_rules.DONE_STATUSES),
             "can_change": request.user.role in STAFF or request.user.agent_id == row["agent"],
+            "logged": bool(logged),
+            "redacted": redacted or 0,
         },
     )
 
@@ -159,8 +169,36 @@ async def suggest(data: Form[SuggestForm]) -> Template:
     )
 
 
+@post("/cases/description-check", guards=[require(*EVERYONE)], include_in_schema=False)
+async def description_check(request: Request, data: Form[QuickEntryForm]) -> Template:
+    """A note when the description an agent types seems to hold a personal number: under the
+    description as they type (an HTMX fragment); without JavaScript, the quick entry's "Check"
+    button gives a page of its own, the entry filled in as typed with the note."""
+    note = entry_note(data.description)
+    if request.headers.get("hx-request") == "true":
+        return Template("cases/_description_note.html", context={"note": note})
+    if not data.call.isdigit():
+        raise NotFoundException()
+    call = await visible_call(request, int(data.call))
+    typed = {
+        "description": data.description,
+        "service": int(data.service) if data.service.isdigit() else None,
+        "address": data.address,
+        "resolved": data.resolved,
+    }
+    return Template(
+        "cases/description_check.html",
+        context={"call": call, "note": note, "typed": typed, "full_page": True, "case_services": await _services()},
+    )
+
+
 @get("/calls/{call_id:int}/cases", guards=[require(*EVERYONE)], include_in_schema=False)
-async def call_panel(request: Request, call_id: FromPath[int], case: FromQuery[int | None] = None) -> Template:
+async def call_panel(
+    request: Request,
+    call_id: FromPath[int],
+    case: FromQuery[int | None] = None,
+    redacted: FromQuery[int | None] = None,
+) -> Template:
     """The call page's cases: those logged from the call, and the quick entry (whoever may see
     the call may log what the caller asked)."""
     call = await visible_call(request, call_id)
@@ -170,7 +208,13 @@ async def call_panel(request: Request, call_id: FromPath[int], case: FromQuery[i
         new_case = await Case.select(Case.tracking_number).where(Case.id == case).first()
     return Template(
         "cases/call_panel.html",
-        context={"call": call, "linked_cases": linked, "new_case": new_case, "case_services": await _services()},
+        context={
+            "call": call,
+            "linked_cases": linked,
+            "new_case": new_case,
+            "redacted": redacted or 0,
+            "case_services": await _services(),
+        },
     )
 
 
@@ -193,7 +237,19 @@ async def quick_entry(
         )
     except register.CaseError as error:
         return problem("The case was not logged", str(error))
-    return Redirect(f"/calls/{call_id}?case={row['id']}#cases")
+    redacted = f"&redacted={row['redacted']}" if row["redacted"] else ""
+    if data.then == "case":
+        return Redirect(f"/cases/{row['id']}?logged=1{redacted}")
+    return Redirect(f"/calls/{call_id}?case={row['id']}{redacted}#cases")
 
 
-ROUTES = [register_page, case_page, case_status, case_publish, suggest, call_panel, quick_entry]
+ROUTES = [
+    register_page,
+    case_page,
+    case_status,
+    case_publish,
+    suggest,
+    description_check,
+    call_panel,
+    quick_entry,
+]

@@ -22,11 +22,13 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from qa_app import db, formatting, jobs, limits, packages
 from qa_app.auth import CurrentUser, session_auth
+from qa_app.edge import RefuseNul
 from qa_app.session_store import DatabaseStore
 from qa_app.settings import get_settings
 from qa_app.tables import Role
 
 HERE = Path(__file__).parent
+log = logging.getLogger(__name__)
 
 ROLE_NAMES = {
     Role.admin: "Administrator",
@@ -170,6 +172,11 @@ async def on_shutdown(app: Litestar) -> None:
     app.state.purge.cancel()
     if app.state.get("background"):
         app.state.background.cancel()
+    for hook in packages.shutdown_hooks():  # each package's work in flight, while the database is open
+        try:
+            await hook()
+        except Exception:  # one package's failure must not keep the others from stopping cleanly
+            log.exception("shutdown hook %s failed", getattr(hook, "__qualname__", hook))
     if app.state.get("manage_database", True):
         await db.close_pool()
 
@@ -206,7 +213,10 @@ def create_app(*, manage_database: bool = True, secure_cookies: bool | None = No
         on_app_init=[auth.on_app_init],
         stores={"sessions": DatabaseStore(), limits.STORE: limits.store_for(settings)},
         # The client address is the connection's, or what a trusted proxy forwarded (none by default).
-        middleware=[DefineMiddleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))],
+        middleware=[
+            DefineMiddleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies)),
+            RefuseNul(),
+        ],
         exception_handlers={HTTPException: handle_http_exception},
         openapi_config=OpenAPIConfig(title="Municipal contact-centre QA", version="0.1.0", path="/schema"),
         before_send=[security_headers(secure_cookies)],

@@ -9,6 +9,7 @@ That is what lets one process (the test suite) run against SQLite and then Postg
 from __future__ import annotations
 
 import contextlib
+import logging
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -21,6 +22,10 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from qa_app.settings import ConfigError, database_kind, get_settings, make_private_dir
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
+# aiosqlite's DEBUG lines echo every statement with its parameters: residents' words and numbers
+# would reach the log whenever the app logs at DEBUG. Its INFO and above say nothing of the data.
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 
 def sqlite_path(url: str) -> Path:

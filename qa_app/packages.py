@@ -66,6 +66,9 @@ class Package:
     # (an item's "file" is an audio file to export), erase(hashes, emails) -> {kind: n} and
     # erase_expired(today, retention_days) -> {kind: n}; privacy/requests.py runs them.
     personal_data: Sequence[str] = ()
+    # async def () -> None, run when the web app stops, before its database closes (work in
+    # flight that must not be lost: a resident's voice comment being transcribed).
+    on_shutdown: Sequence[str] = ()
     templates: bool = True  # has a `templates/` folder
 
     @property
@@ -114,6 +117,10 @@ def cron_jobs() -> list:
 
 def personal_data() -> list:
     return [resolve(reference) for package in installed() for reference in package.personal_data]
+
+
+def shutdown_hooks() -> list[Callable]:
+    return [resolve(reference) for package in installed() for reference in package.on_shutdown]
 
 
 def navigation() -> list[NavEntry]:

@@ -80,6 +80,10 @@ class Settings:
     # default) | test (record what would be taken out, change nothing) | off.
     redaction: RedactionConfig = field(default_factory=RedactionConfig)
     redact_mode: str = "on"
+    # QA_REDACT_KEEP_ORIGINAL: keep a recording's unredacted original, readable by the app's user
+    # only, in QA_DATA_DIR/unredacted-recordings (listed and erased with the resident's data);
+    # off by default: the original is silenced in place once transcribed.
+    redact_keep_original: bool = False
 
     @property
     def secret_key(self) -> str:
@@ -146,6 +150,16 @@ def _retention(text: str) -> dict[str, int]:
             raise ConfigError(f"QA_RETENTION: {kind} needs a number of days above 0 (got {value!r})")
         days[kind] = int(value)
     return days
+
+
+def _flag(name: str) -> bool:
+    """A setting that is on or off: 1/true/yes/on or 0/false/no/off (unset: off)."""
+    text = os.environ.get(name, "").strip().lower()
+    if text in {"", "0", "false", "no", "off"}:
+        return False
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    raise ConfigError(f"{name} must be on or off (got {text!r})")
 
 
 def _agent_channel(name: str) -> int:
@@ -260,6 +274,7 @@ def get_settings() -> Settings:
         session_idle_minutes=_positive_int("QA_SESSION_IDLE_MINUTES", 60),
         max_voice_seconds=_positive_int("QA_MAX_VOICE_SECONDS", 300),
         retention_days=_retention(os.environ.get("QA_RETENTION", "")),
+        redact_keep_original=_flag("QA_REDACT_KEEP_ORIGINAL"),
         **_redaction(),
     )
 

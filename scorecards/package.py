@@ -21,4 +21,5 @@ PACKAGE = Package(
         NavEntry("My month", "/scorecards/agents/{agent_id}", (Role.agent,), 200),
     ],
     demo="scorecards.demo:load",
+    personal_data=["scorecards.privacy:FLAGS"],
 )

@@ -12,8 +12,13 @@ stops at the limit (the sample budget) and the comment fails with that reason.
 The web process never loads the speech model (hundreds of MB). Right after the answer it hands the
 comment on: with a shared queue (QA_QUEUE_URL) as a `transcribe_voice_job` for `qa worker`,
 otherwise to a `qa surveys transcribe-voice` process it starts, one at a time. That command
-also catches up whatever is still pending (after a restart, or once a model is configured).
-Each comment is claimed before it is transcribed, so two runs never do the same one twice.
+also catches up whatever is still pending (after a restart, or once a model is configured), and
+`catch_up_job` runs every 10 minutes for comments left without a transcript. Each comment is
+claimed before it is transcribed, so two runs never do the same one twice.
+
+A comment being transcribed when the web app stops is not lost: `on_shutdown` (the package's
+shutdown hook) gives the transcriber started here SHUTDOWN_WAIT_SECONDS to finish, then stops it
+and marks the comments it held pending again, for the catch-up after the restart.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
+from saq import CronJob
+
 from qa_app import db
 from qa_app.redaction import redact_text
 from qa_app.settings import get_settings
@@ -33,6 +40,9 @@ from surveys.tables import SurveyResponse
 log = logging.getLogger(__name__)
 
 VOICE_LIMIT_BYTES = 10 * 1024 * 1024
+SHUTDOWN_WAIT_SECONDS = 30.0  # docker-compose.yml gives the app 45 s to stop (stop_grace_period)
+STOP_SECONDS = 5.0  # a transcriber asked to stop is killed after this long
+INTERRUPTED = "the app stopped while this was being transcribed; it will be transcribed again"
 SUFFIXES = {".wav", ".mp3", ".m4a", ".mp4", ".aac", ".ogg", ".oga", ".opus", ".webm", ".amr", ".3gp", ".flac"}
 PENDING, WORKING, DONE, FAILED = "pending", "working", "done", "failed"
 
@@ -238,6 +248,7 @@ async def transcribe_voice_job(ctx: dict, response_id: int) -> dict[str, int]:
 
 TRANSCRIBER = (sys.executable, "-m", "qa_app.cli", "surveys", "transcribe-voice")
 _transcriber: asyncio.Task | None = None
+_process: asyncio.subprocess.Process | None = None
 _again = False
 
 
@@ -255,11 +266,15 @@ def start_transcriber() -> None:
 
 
 async def _run_transcriber() -> None:
-    global _again
+    global _again, _process
     while True:
         _again = False
         try:
-            process = await asyncio.create_subprocess_exec(*TRANSCRIBER, stdin=asyncio.subprocess.DEVNULL)
+            # A session of its own: a Ctrl+C at the terminal stops the app, which stops this in turn
+            # (on_shutdown), rather than killing it in the middle of a comment.
+            process = _process = await asyncio.create_subprocess_exec(
+                *TRANSCRIBER, stdin=asyncio.subprocess.DEVNULL, start_new_session=True
+            )
             returncode = await process.wait()
         except OSError:
             log.exception("cannot start the voice transcriber (%s)", " ".join(TRANSCRIBER))
@@ -275,3 +290,61 @@ async def transcriber_finished() -> None:
     task = _transcriber
     if task is not None and not task.done() and task.get_loop() is asyncio.get_running_loop():
         await asyncio.shield(task)
+
+
+async def on_shutdown() -> None:
+    """The web app is stopping (the package's shutdown hook): wait up to SHUTDOWN_WAIT_SECONDS
+    for the transcriber started here; if it is still at work (or ended without finishing), stop
+    it and mark the comments it held pending again, for `catch_up_job` after the restart. With a
+    shared queue nothing is transcribed here, and nothing waits."""
+    global _again
+    task = _transcriber
+    if task is None or task.get_loop() is not asyncio.get_running_loop():
+        return
+    _again = False  # comments kept from now on are the catch-up's
+    if not task.done():
+        try:
+            await asyncio.wait_for(asyncio.shield(task), SHUTDOWN_WAIT_SECONDS)
+        except TimeoutError:
+            log.warning("a voice comment was still being transcribed at shutdown: it will be transcribed again")
+            task.cancel()
+            await _stop(_process)
+    if _process is not None and _process.returncode != 0:
+        await release_claims()
+
+
+async def _stop(process: asyncio.subprocess.Process | None) -> None:
+    if process is None or process.returncode is not None:
+        return
+    process.terminate()
+    try:
+        await asyncio.wait_for(process.wait(), STOP_SECONDS)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+
+
+async def release_claims() -> int:
+    """Mark the comments a stopped transcriber had claimed pending again; how many."""
+    async with db.write_transaction():
+        rows = (
+            await SurveyResponse.update({SurveyResponse.voice_status: PENDING, SurveyResponse.voice_error: INTERRUPTED})
+            .where(SurveyResponse.voice_status == WORKING)
+            .returning(SurveyResponse.id)
+        )
+    return len(rows)
+
+
+async def catch_up_job(ctx: dict) -> dict[str, int]:
+    """Every 10 minutes: voice comments still without a transcript (the hand-over failed, the app
+    stopped, no model yet) are transcribed: here in `qa worker` (QA_QUEUE_URL), or else by the
+    transcriber process `qa serve` starts (the web process never loads the speech model)."""
+    if not await SurveyResponse.exists().where(SurveyResponse.voice_status == PENDING):
+        return {PENDING: 0}
+    if get_settings().queue_url:
+        return await transcribe_pending()
+    start_transcriber()
+    return {"started": 1}
+
+
+CRON_JOBS = [CronJob(catch_up_job, cron="*/10 * * * *")]

@@ -1,10 +1,12 @@
 """The demo centre for tests: built once per database, then restored from a copy of its rows.
 
-`qa demo` takes 40 to 90 seconds. Several test modules need the same centre (seed 1, as on
-22 November 2026): the first to ask builds it with `load_demo`, and the rows of every table are
+`qa demo` takes two to five minutes here. Several test modules need the same centre (seed 1, as
+on 22 November 2026): the first to ask builds it with `load_demo`, and the rows of every table are
 copied aside (SQLite: `VACUUM INTO` a file; PostgreSQL: binary COPY into memory). Later tests get
 the same rows back in a second or two. The recordings the demo wrote stay in the session's data
-folder, as they would on a centre's machine.
+folder, as they would on a centre's machine. It is built once per session: when SQLite's copy
+exists, PostgreSQL's centre is its rows copied over (the search index rebuilt from them), which
+the upgrade test already relies on to give the same centre.
 
 `sqlite_rows_into_postgres` serves the upgrade test: a database made by an earlier version on
 SQLite is copied, row for row, into the same earlier schema on PostgreSQL.
@@ -27,6 +29,7 @@ from piccolo.table import sort_table_classes
 from qa_app import db
 from qa_app.demo import load_demo
 from qa_app.settings import database_kind
+from transcription import search
 
 TODAY = date(2026, 11, 22)
 
@@ -110,9 +113,15 @@ async def demo_centre(clean_db, database, tmp_path_factory) -> Demo:
         demo, snapshot = _built[database]
         await _restore(database, snapshot)
         return demo
-    messages: list[str] = []
-    logins = await load_demo(seed=1, echo=messages.append, today=TODAY)
-    demo = Demo(logins=logins, messages=messages)
+    built_on_sqlite = [(d, s) for url, (d, s) in _built.items() if database_kind(url) == "sqlite"]
+    if database_kind(database) == "postgresql" and built_on_sqlite:
+        demo, sqlite_copy = built_on_sqlite[0]
+        await sqlite_rows_into_postgres(sqlite_copy, database, tables=_tables())
+        await search.index_all()
+    else:
+        messages: list[str] = []
+        logins = await load_demo(seed=1, echo=messages.append, today=TODAY)
+        demo = Demo(logins=logins, messages=messages)
     _built[database] = (demo, await _take(database, tmp_path_factory.getbasetemp()))
     return demo
 
@@ -142,12 +151,13 @@ def _from_sqlite(value: object, kind: str) -> object:
     return value
 
 
-async def sqlite_rows_into_postgres(source: Path, url: str) -> None:
-    """Copy every row of every table of the SQLite file `source` into the same schema at `url`."""
+async def sqlite_rows_into_postgres(source: Path, url: str, tables: list[str] | None = None) -> None:
+    """Copy every row of every table of the SQLite file `source` (or of `tables`) into the same
+    schema at `url`."""
     reader = sqlite3.connect(source)
     conn = await asyncpg.connect(url)
     try:
-        names = [
+        names = tables or [
             r[0]
             for r in reader.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
             if r[0] not in ("sqlite_sequence", "migration")

@@ -10,6 +10,9 @@ same codes). A lossy codec (MP3, Opus, GSM) is encoded again, so its samples out
 come back close, not identical: redaction still holds, exactness cannot.
 
 The new file is written beside the old one and moved over it (or to `out`) only when complete.
+The original is gone then, unless QA_REDACT_KEEP_ORIGINAL is on: a copy is kept first, readable by
+the app's user only, in QA_DATA_DIR/unredacted-recordings under the recording's path (the
+resident's access and erasure requests include it, transcription/privacy.py).
 `spans_for_redactions` turns a transcript's redactions ({"kind", "start", "end", "speaker"}, from
 kit/redaction.py) into spans on the right channel, with a margin for the word timings.
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -26,6 +30,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from qa_app.settings import get_settings, make_private_dir
 from transcription.audio import AudioError, demuxer
 
 FILLS = ("silence", "tone")
@@ -126,6 +131,42 @@ def _fill(
             samples[row, start:end] = np.round(values).astype(samples.dtype) if samples.dtype.kind in "iu" else values
 
 
+def unredacted_dir() -> Path:
+    """Where the unredacted originals are kept when QA_REDACT_KEEP_ORIGINAL is on."""
+    return get_settings().data_dir / "unredacted-recordings"
+
+
+def unredacted_path(recording: Path) -> Path:
+    """Where the original of a recording is kept: under its path below QA_RECORDINGS_DIR (its
+    name alone for a recording elsewhere)."""
+    recording, root = recording.resolve(), get_settings().recordings_dir.resolve()
+    relative = recording.relative_to(root) if recording.is_relative_to(root) else Path(recording.name)
+    return unredacted_dir() / relative
+
+
+def keep_original(recording: Path) -> Path:
+    """Copy the recording, as it is before its first redaction, to `unredacted_path` (mode 0600);
+    a copy already kept is the original, and stays."""
+    kept = unredacted_path(recording)
+    if kept.exists():
+        return kept
+    make_private_dir(unredacted_dir())
+    kept.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    partial = kept.with_name(f".{kept.name}.copying")
+    try:
+        with (
+            open(recording, "rb") as original,
+            os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as copy,
+        ):
+            shutil.copyfileobj(original, copy)
+        os.chmod(partial, 0o600)
+        os.replace(partial, kept)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return kept
+
+
 def redact_audio(
     source: Path,
     spans: Iterable[AudioSpan | Sequence],
@@ -133,12 +174,15 @@ def redact_audio(
     out: Path | None = None,
     fill: str = "silence",
     tone_db: float = TONE_DB,
+    keep: bool | None = None,
 ) -> Path:
     """Write `source` with the spans silenced (`fill="silence"`) or replaced by a 1 kHz tone at
     `tone_db` below full scale (`fill="tone"`), in the same format, to `out` (by default over
-    `source`, once the new file is complete). A span's channel is 0 or 1 (None: all channels);
-    spans past the end are cut at the end. Returns the path written. AudioError for a file that
-    cannot be read; ValueError for a wrong fill or a channel the recording does not have."""
+    `source`, once the new file is complete). Written over `source`, its original is first kept
+    by `keep_original` when `keep` (by default QA_REDACT_KEEP_ORIGINAL) says so. A span's channel
+    is 0 or 1 (None: all channels); spans past the end are cut at the end. Returns the path
+    written. AudioError for a file that cannot be read; ValueError for a wrong fill or a channel
+    the recording does not have."""
     if fill not in FILLS:
         raise ValueError(f"fill must be one of {', '.join(FILLS)} (got {fill!r})")
     spans = sorted((_as_span(span) for span in spans), key=lambda s: s.start)
@@ -167,6 +211,8 @@ def redact_audio(
                     position = _write(writer, encoder, frame, position, rate, layout, spans, fill, tone_db)
                 for packet in encoder.encode(None):
                     writer.mux(packet)
+        if target.resolve() == source.resolve() and (get_settings().redact_keep_original if keep is None else keep):
+            keep_original(source)
         os.replace(partial, target)
     except (av.error.FFmpegError, OSError) as error:
         partial.unlink(missing_ok=True)

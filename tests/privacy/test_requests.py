@@ -148,6 +148,7 @@ def test_every_package_with_personal_data_declares_it():
         "cases.privacy:CASES",
         "surveys.privacy:SURVEYS",  # one line in surveys/package.py: personal_data=[...]
         "audits.privacy:REPLIES",
+        "scorecards.privacy:FLAGS",  # the caller's words quoted by flags (tests/privacy/test_erasure_gaps.py)
     }
     assert any(job.function is privacy.erase_expired_job for job in packages.cron_jobs())
 
@@ -176,11 +177,13 @@ async def test_export_writes_the_json_and_the_audio(residents, tmp_path):
     assert counts == {
         "calls": 2,
         "recordings": 1,
+        "unredacted_recordings": 0,
         "transcripts": 1,
         "cases": 3,
         "surveys": 1,
         "voice": 1,
         "replies": 0,
+        "flags": 0,
     }
     with zipfile.ZipFile(out) as archive:
         names = set(archive.namelist())
@@ -216,11 +219,13 @@ async def test_erasing_by_phone_number_leaves_no_trace_and_keeps_the_other_calle
     assert counts == {
         "calls": 2,
         "recordings": 1,
+        "unredacted_recordings": 0,
         "transcripts": 1,
         "cases": 2,
         "surveys": 1,
         "voice": 1,
         "replies": 0,
+        "flags": 0,
     }
     stored = await everything_stored()
     assert SECRET not in stored and hashed not in stored

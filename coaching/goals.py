@@ -66,6 +66,26 @@ def check_goal(goal: Goal, criterion_codes: Sequence[str] = (), sections: Sequen
         raise GoalError("a goal is measured over 1 to 366 evaluations or days")
 
 
+def parse_target(kind: str, text: str) -> float:
+    """The target as typed on the goal form: a handle time as minutes and seconds ("4:30") or
+    seconds ("270"); any other target as a percentage ("90", "90%", "92,5"), returned as a share."""
+    typed = text.strip().replace(" ", "")
+    if kind == "handle_time":
+        minutes, colon, seconds = typed.partition(":")
+        try:
+            if colon:
+                if not (minutes.isdigit() and seconds.isdigit() and len(seconds) == 2 and int(seconds) < 60):
+                    raise ValueError(typed)
+                return int(minutes) * 60 + int(seconds)
+            return float(typed.replace(",", "."))
+        except ValueError:
+            raise GoalError("give the handle-time target as minutes and seconds (4:30) or as seconds (270)") from None
+    try:
+        return float(typed.removesuffix("%").replace(",", ".")) / 100
+    except ValueError:
+        raise GoalError("give the target as a percentage, such as 90") from None
+
+
 @dataclass(frozen=True)
 class Progress:
     value: float | None

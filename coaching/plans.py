@@ -67,6 +67,12 @@ async def scorecard_names() -> tuple[list[str], dict[str, list[str]]]:
     )
 
 
+async def criterion_titles() -> dict[str, str]:
+    """Criterion code -> its title on the scorecard in use, to show people titles, not codes."""
+    definition = versions.definition_of(await versions.default())
+    return {c.code: c.title for c in definition.criteria()}
+
+
 async def add_goal(plan_id: int, goal: goal_rules.Goal, note: str, user_id: int) -> int:
     codes, sections = await scorecard_names()
     goal_rules.check_goal(goal, codes, list(sections))
@@ -262,11 +268,29 @@ async def save_reflection(session_id: int, reflection: str, user_id: int) -> Non
         await audit.record(user_id, "reflection", "coaching_session", session_id, reflection=reflection.strip())
 
 
-async def acknowledge(session_id: int, user_id: int) -> None:
+def has_taken_place(row: dict[str, Any], now: datetime | None = None) -> bool:
+    """A session can be acknowledged once it has begun: the agent acknowledges at its end or after."""
+    return row["starts_at"] <= (now or datetime.now(timezone.utc))
+
+
+async def acknowledge(session_id: int, user_id: int, reflection: str | None = None) -> None:
+    """The agent agrees the session is a fair record, saving the reflection typed beside the
+    button with it (None: the reflection is left as it is). Refused before the session."""
     row = await session(session_id)
+    if not has_taken_place(row):
+        local = row["starts_at"].astimezone(get_settings().timezone)
+        raise CoachingError(f"this session has not taken place yet: you can acknowledge it from {local:%d %B at %H:%M}")
+    changed = reflection is not None and reflection.strip() != row["reflection"]
     if row["acknowledged_at"] is not None:
+        if changed:
+            await save_reflection(session_id, reflection, user_id)
         return
     async with db.write_transaction():
+        if changed:
+            await CoachingSession.update({CoachingSession.reflection: reflection.strip()}).where(
+                CoachingSession.id == session_id
+            )
+            await audit.record(user_id, "reflection", "coaching_session", session_id, reflection=reflection.strip())
         await CoachingSession.update({CoachingSession.acknowledged_at: datetime.now(timezone.utc)}).where(
             CoachingSession.id == session_id
         )
@@ -297,9 +321,14 @@ async def prepared_summary(row: dict[str, Any]) -> dict[str, Any]:
         for e in await _evaluations(row["agent"])
         if e["released_at"] and since <= e["released_at"] <= row["starts_at"]
     ]
+    titles = await criterion_titles()
     for evaluation in evaluations:
         evaluation["failed"] = [
-            {"code": code, "link": _evidence_link(evaluation["call"], answer.get("evidence") or {})}
+            {
+                "code": code,
+                "title": titles.get(code, code),
+                "link": _evidence_link(evaluation["call"], answer.get("evidence") or {}),
+            }
             for code, answer in sorted(evaluation["answers"].items())
             if answer["passed"] is False
         ]

@@ -13,9 +13,10 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import msgspec
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 from msgspec import Struct
@@ -71,6 +72,10 @@ class NotesForm(Struct):
 
 class ReflectionForm(Struct):
     reflection: str = ""
+
+
+class AcknowledgeForm(Struct):
+    reflection: str | None = None  # the reflection typed beside the button, saved with it
 
 
 async def _visible_agent(request: Request, agent_id: int) -> dict[str, Any]:
@@ -176,6 +181,8 @@ async def team_page(request: Request) -> Template | Redirect:
             "goals_due": goals_due,
             "today": today,
             "failed": await _failed_criteria(ids, month),
+            "titles": await plans.criterion_titles(),
+            "kinds": goal_rules.KINDS,
         },
     )
 
@@ -205,7 +212,11 @@ async def plan_page(request: Request, agent_id: FromPath[int]) -> Template:
     return await _render_plan(request, agent)
 
 
-async def _render_plan(request: Request, agent: dict[str, Any], error: str = "") -> Template:
+async def _render_plan(
+    request: Request, agent: dict[str, Any], error: str = "", goal: GoalForm | None = None
+) -> Template:
+    """The plan page; after a refused goal, `goal` is what was typed, shown again in its open
+    form with the `error` beside it."""
     plan = await plans.open_plan(agent["id"])
     codes, sections = await plans.scorecard_names()
     context: dict[str, Any] = {
@@ -216,10 +227,13 @@ async def _render_plan(request: Request, agent: dict[str, Any], error: str = "")
         "goal_kinds": goal_rules.KINDS,
         "windows": goal_rules.DEFAULT_WINDOWS,
         "criteria": codes,
+        "titles": await plans.criterion_titles(),
         "sections": list(sections),
         "action_kinds": plans.ACTION_KINDS,
         "session_kinds": plans.SESSION_KINDS,
-        "error": error,
+        "error": "" if goal else error,
+        "goal_error": error if goal else "",
+        "typed": msgspec.structs.asdict(goal) if goal else {},
     }
     if plan:
         context["progress"] = await plans.goal_progress(agent["id"], plan["id"])
@@ -255,23 +269,25 @@ async def add_goal(
     plan = await _plan_of(request, plan_id)
     kind = data.kind
     try:
-        target = float(data.target.replace("%", "").replace(",", ".") or "nan")
-        if kind != "handle_time":
-            target /= 100  # typed as a percentage
-        window = int(data.window or goal_rules.DEFAULT_WINDOWS.get(kind, 6))
+        if kind not in goal_rules.KINDS:
+            raise goal_rules.GoalError("choose what the goal is measured by")
+        target = goal_rules.parse_target(kind, data.target)
+        try:
+            window = int(data.window or goal_rules.DEFAULT_WINDOWS[kind])
+        except ValueError:
+            raise goal_rules.GoalError("give the number of evaluations or days as a whole number") from None
+        try:
+            due = _date(data.due)
+        except ValueError:
+            raise goal_rules.GoalError("give the due date as a date") from None
         subject = ""
         if kind in goal_rules.EVALUATION_KINDS:
             subject = data.criterion if kind == "criterion" else data.section
-        goal = goal_rules.Goal(kind, target, window, subject, _date(data.due))
+        goal = goal_rules.Goal(kind, target, window, subject, due)
         await plans.add_goal(plan_id, goal, data.note, request.user.id)
-    except (ValueError, goal_rules.GoalError) as error:
-        message = (
-            str(error)
-            if isinstance(error, goal_rules.GoalError)
-            else "give the target as a number and the due date as a date"
-        )
+    except goal_rules.GoalError as error:
         agent = await _visible_agent(request, plan["agent"])
-        return await _render_plan(request, agent, f"The goal was not added: {message}.")
+        return await _render_plan(request, agent, f"The goal was not added: {error}.", goal=data)
     return Redirect(f"/coaching/agents/{plan['agent']}")
 
 
@@ -337,8 +353,16 @@ async def schedule(
 
 
 @get("/coaching/sessions/{session_id:int}", name="coaching_session", guards=[require(*PEOPLE)], include_in_schema=False)
-async def session_page(request: Request, session_id: FromPath[int]) -> Template:
+async def session_page(request: Request, session_id: FromPath[int], saved: FromQuery[str | None] = None) -> Template:
     row = await _session_of(request, session_id)
+    return await _render_session(request, row, saved=saved or "")
+
+
+async def _render_session(
+    request: Request, row: dict[str, Any], *, saved: str = "", error: str = "", reflection: str | None = None
+) -> Template:
+    """The session page; `saved` names what was just saved ("reflection", "acknowledged"),
+    `error` why the agent's last post was refused, with the `reflection` they typed kept."""
     return Template(
         "coaching/session.html",
         context={
@@ -347,7 +371,12 @@ async def session_page(request: Request, session_id: FromPath[int]) -> Template:
             "kinds": plans.SESSION_KINDS,
             "is_agent": request.user.agent_id == row["agent"],
             "can_coach": request.user.role in COACHES,
+            "taken_place": plans.has_taken_place(row),
+            "saved": saved,
+            "error": error,
+            "reflection": row["reflection"] if reflection is None else reflection,
         },
+        status_code=HTTP_400_BAD_REQUEST if error else 200,
     )
 
 
@@ -377,14 +406,21 @@ async def session_reflection(
 ) -> Redirect:
     await _own_session(request, session_id)
     await plans.save_reflection(session_id, data.reflection, request.user.id)
-    return Redirect(f"/coaching/sessions/{session_id}")
+    return Redirect(f"/coaching/sessions/{session_id}?saved=reflection")
 
 
 @post("/coaching/sessions/{session_id:int}/acknowledge", guards=[require(Role.agent)], include_in_schema=False)
-async def session_acknowledge(request: Request, session_id: FromPath[int]) -> Redirect:
-    await _own_session(request, session_id)
-    await plans.acknowledge(session_id, request.user.id)
-    return Redirect(f"/coaching/sessions/{session_id}")
+async def session_acknowledge(
+    request: Request,
+    session_id: FromPath[int],
+    data: Form[AcknowledgeForm],
+) -> Redirect | Template:
+    row = await _own_session(request, session_id)
+    try:
+        await plans.acknowledge(session_id, request.user.id, data.reflection)
+    except plans.CoachingError as error:
+        return await _render_session(request, row, error=f"Not acknowledged: {error}.", reflection=data.reflection)
+    return Redirect(f"/coaching/sessions/{session_id}?saved=acknowledged")
 
 
 @get("/coaching/sessions/{session_id:int}/calendar.ics", guards=[require(*PEOPLE)], include_in_schema=False)

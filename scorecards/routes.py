@@ -9,7 +9,7 @@ Every route checks the role with a guard and the record with the visibility rule
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import msgspec
@@ -17,7 +17,7 @@ from litestar import Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_400_BAD_REQUEST
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
 from kit.timeutil import current_month, month_range, parse_month, previous_month
 from qa_app import queries as org_queries
@@ -210,9 +210,12 @@ async def _evaluation_page(
     evaluation: dict[str, Any],
     *,
     error: str | None = None,
+    errors: dict[str, str] | None = None,
     form: dict | None = None,
     status: int = 200,
 ) -> Template:
+    """The evaluation page. `error` goes above the marking form; `errors` beside the field or
+    form it is about: "dispute", "respond", "decision", "amend", "note" or "resolve"."""
     user = request.user
     can_respond = (
         user.role == Role.agent
@@ -230,13 +233,36 @@ async def _evaluation_page(
             "call": call,
             "can_mark": _can_mark(user, evaluation),
             "can_respond": can_respond,
+            "is_agent": user.role == Role.agent,
             "window_open": evaluations.respond_window_open(evaluation),
             "can_resolve": can_resolve,
             "error": error,
+            "errors": errors or {},
             "form": form or {},
+            "done": await _what_happens_next(request, evaluation),
         },
         status_code=status,
     )
+
+
+async def _what_happens_next(request: Request, evaluation: dict[str, Any]) -> str:
+    """After the agent acknowledged or disputed (`?done=` on the address they are sent to): what
+    happens now, in a sentence. A dispute is to be answered within the response window
+    (`respond_days`) of the day it was raised."""
+    done = request.query_params.get("done")
+    if request.user.role != Role.agent or request.user.agent_id != evaluation["agent"]:
+        return ""
+    if done == "acknowledged" and evaluation["status"] == EvaluationStatus.acknowledged:
+        return "Thank you: you acknowledged this evaluation. There is nothing more to do."
+    if done == "disputed" and evaluation["open_dispute"]:
+        days = (await config.load())["respond_days"]
+        raised = evaluation["open_dispute"]["raised_at"].astimezone(get_settings().timezone).date()
+        by = raised + timedelta(days=days)
+        return (
+            f"Your dispute goes to your team leader, who answers by {by:%A %d %B %Y}. "
+            "You will be told in the app when they have answered."
+        )
+    return ""
 
 
 @get("/evaluations/{evaluation_id:int}", name="evaluation", guards=[require(*EVERYONE)], include_in_schema=False)
@@ -287,8 +313,10 @@ async def evaluation_acknowledge(request: Request, evaluation_id: FromPath[int])
     try:
         await evaluations.acknowledge(evaluation_id, request.user)
     except EvaluationError as error:
-        return await _evaluation_page(request, evaluation, error=str(error), status=HTTP_400_BAD_REQUEST)
-    return Redirect(f"/evaluations/{evaluation_id}")
+        return await _evaluation_page(
+            request, evaluation, errors={"respond": _sentence(error)}, status=HTTP_400_BAD_REQUEST
+        )
+    return Redirect(f"/evaluations/{evaluation_id}?done=acknowledged", status_code=HTTP_303_SEE_OTHER)
 
 
 @post("/evaluations/{evaluation_id:int}/dispute", guards=[require(Role.agent)], include_in_schema=False)
@@ -301,24 +329,40 @@ async def evaluation_dispute(request: Request, evaluation_id: FromPath[int]) -> 
     try:
         await evaluations.dispute(evaluation_id, request.user, reasons, str(form.get("comment", "")))
     except EvaluationError as error:
-        return await _evaluation_page(request, evaluation, error=str(error), form=form, status=HTTP_400_BAD_REQUEST)
-    return Redirect(f"/evaluations/{evaluation_id}")
+        return await _evaluation_page(
+            request, evaluation, errors={"dispute": _sentence(error)}, form=form, status=HTTP_400_BAD_REQUEST
+        )
+    return Redirect(f"/evaluations/{evaluation_id}?done=disputed", status_code=HTTP_303_SEE_OTHER)
 
 
 @post("/evaluations/{evaluation_id:int}/resolve", guards=[require(*OVERSEERS)], include_in_schema=False)
 async def evaluation_resolve(request: Request, evaluation_id: FromPath[int]) -> Redirect | Template:
     evaluation = await _visible_evaluation(request, evaluation_id)
-    form = await dynamic_form(request)  # amend_value_<code> for the criteria disputed
+    form = await dynamic_form(request)  # decision, amend_value_<code> for the criteria disputed, note
+    decision = form.get("decision")
+    errors = {}
+    if decision not in ("uphold", "amend"):
+        errors["decision"] = "Choose whether the evaluation stands or the disputed answers are amended."
+    if not str(form.get("note", "")).strip():
+        errors["note"] = "Write a note to the agent explaining the decision."
+    amend = None
     try:
-        amend = None
-        if form.get("decision") == "amend":
+        if decision == "amend":
             amend = _marked_from_form(evaluation["definition"], form, prefix="amend_")
-            if not amend:
-                raise EvaluationError("choose the new answer for the disputed criteria, or uphold the evaluation")
-        await evaluations.resolve(evaluation_id, request.user, amend=amend, note=str(form.get("note", "")))
+            if not any(m.value is not None or m.na for m in amend.values()):
+                errors["amend"] = "Choose the new answer for the disputed criteria, or uphold the evaluation."
+        if not errors:
+            await evaluations.resolve(evaluation_id, request.user, amend=amend, note=str(form.get("note", "")))
     except EvaluationError as error:
-        return await _evaluation_page(request, evaluation, error=str(error), form=form, status=HTTP_400_BAD_REQUEST)
-    return Redirect(f"/evaluations/{evaluation_id}")
+        errors["resolve"] = _sentence(error)
+    if errors:
+        return await _evaluation_page(request, evaluation, errors=errors, form=form, status=HTTP_400_BAD_REQUEST)
+    return Redirect(f"/evaluations/{evaluation_id}", status_code=HTTP_303_SEE_OTHER)
+
+
+def _sentence(error: Exception) -> str:
+    text = str(error)
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 # --- the agent's and the team's month ------------------------------------------------------------

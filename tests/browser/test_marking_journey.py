@@ -87,7 +87,7 @@ def test_mark_release_dispute_resolve(live_app, new_context):
     agent.get_by_text("I disagree with part of it").click()
     agent.locator(f"textarea[name='reason_{scale_code}']").fill("I was calm and friendly; please listen again.")
     agent.get_by_role("button", name="Send my dispute").click()
-    agent.wait_for_url(evaluation_url)
+    agent.wait_for_url(evaluation_url + "?done=disputed")
     assert "disputed" in agent.locator(".summary").inner_text()
     assert "I was calm and friendly" in agent.content()
 

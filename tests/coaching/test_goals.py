@@ -88,3 +88,16 @@ def test_goals_that_cannot_be_measured_are_refused():
     with pytest.raises(GoalError, match="one of"):
         check_goal(Goal("mood", 0.5, 30), codes, sections)
     check_goal(Goal("section", 0.8, 6, "Manner"), codes, sections)
+
+
+def test_targets_as_typed_on_the_goal_form():
+    from coaching.goals import parse_target
+
+    assert parse_target("handle_time", "4:30") == 270
+    assert parse_target("handle_time", " 0:45 ") == 45
+    assert parse_target("handle_time", "270") == 270
+    assert parse_target("criterion", "90") == pytest.approx(0.9)
+    assert parse_target("csat", "92,5 %") == pytest.approx(0.925)
+    for kind, typed in (("handle_time", "4:75"), ("handle_time", "4:5"), ("handle_time", "soon"), ("csat", "")):
+        with pytest.raises(GoalError):
+            parse_target(kind, typed)

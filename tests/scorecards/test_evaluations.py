@@ -246,7 +246,7 @@ async def test_marking_page_to_dispute_to_amendment_over_http(client, marked_cen
         headers=HTML,
         follow_redirects=False,
     )
-    assert disputed.status_code == 302
+    assert disputed.status_code == 303  # see other: a reload does not send it again
     await client.post("/logout", data={"_csrf_token": token}, headers=HTML)
 
     # The team leader amends courtesy to 3: 1 + 1.5 + 2 = 4.5 of 5.
@@ -260,7 +260,7 @@ async def test_marking_page_to_dispute_to_amendment_over_http(client, marked_cen
         headers=HTML,
         follow_redirects=False,
     )
-    assert resolved.status_code == 302
+    assert resolved.status_code == 303
     final = await Evaluation.select(Evaluation.score, Evaluation.status).where(Evaluation.id == evaluation_id).first()
     assert final["status"] == "resolved" and final["score"] == pytest.approx(0.9)
     dispute = await Dispute.select().where(Dispute.evaluation == evaluation_id).first()

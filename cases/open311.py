@@ -11,12 +11,18 @@ is the service's id, the group its department.
 from __future__ import annotations
 
 import math
+import re
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Annotated, Any
 from xml.etree import ElementTree
 
+import msgspec
 from litestar import Request, Response, get, post
-from litestar.params import FromPath
+from litestar.exceptions import HTTPException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
+from litestar.params import PathParameter, QueryParameter
 
 from cases import register
 from cases.case_rules import DONE_STATUSES
@@ -37,6 +43,12 @@ PUBLIC = (Case.source == "open311") | (Case.public == True)  # noqa: E712
 MAX_REQUESTS = 1000  # the newest first, as GeoReport v2 lets a server limit a search
 
 
+LARGEST_ID = 2**31 - 1  # ids are PostgreSQL integers: a larger code names nothing
+# Control characters a resident's text may not keep (tab and line breaks may stay); NUL is refused.
+CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # what XML 1.0 cannot carry
+
+
 class Open311Error(Exception):
     def __init__(self, status: int, description: str):
         super().__init__(description)
@@ -50,6 +62,23 @@ def _split(name: str) -> tuple[str, str]:
     if not dot or fmt not in FORMATS:
         raise Open311Error(400, "add .json or .xml to the address to choose the format")
     return base, fmt
+
+
+def _id(code: str) -> int | None:
+    """A service code as the id it names, or None when it cannot name one (not ASCII digits,
+    or past the database's integers)."""
+    code = code.strip()
+    if not (code.isascii() and code.isdigit()):
+        return None
+    number = int(code)
+    return number if 0 < number <= LARGEST_ID else None
+
+
+def _clean(name: str, value: str) -> str:
+    """A resident's text without control characters; one with a NUL is refused."""
+    if "\x00" in value:
+        raise Open311Error(400, f"{name} holds a NUL character")
+    return CONTROL.sub("", value)
 
 
 def _xml(root: str, item: str | None, data: Any) -> bytes:
@@ -73,7 +102,7 @@ def _xml(root: str, item: str | None, data: Any) -> bytes:
         elif isinstance(value, bool):
             parent.text = "true" if value else "false"
         elif value is not None:
-            parent.text = str(value)
+            parent.text = NOT_XML.sub("", str(value))
 
     if item is None:
         fill(element, data, root)
@@ -92,6 +121,82 @@ def _respond(fmt: str, root: str, item: str | None, data: Any, status: int = 200
 def _error(error: Open311Error, fmt: str) -> Response:
     body = [{"code": error.status, "description": error.description}]
     return _respond(fmt if fmt in FORMATS else "json", "errors", "error", body, error.status)
+
+
+def open311_exception(request: Request, exc: HTTPException) -> Response:
+    """What the framework refuses before a handler runs (a malformed body, a NUL in the address,
+    too many requests) answers in Open311's error format too."""
+    fmt = request.url.path.rpartition(".")[2]
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail else "the request cannot be read"
+    response = _error(Open311Error(exc.status_code, detail), fmt)
+    response.headers.update(getattr(exc, "headers", None) or {})
+    return response
+
+
+OPEN311_ERRORS = {HTTPException: open311_exception}
+
+
+# The OpenAPI document (/schema): what each route takes and answers, so that clients and the
+# schema fuzzing (tests/qa_app/test_api_fuzz.py) see every Open311 operation.
+class ErrorItem(msgspec.Struct):
+    code: int
+    description: str
+
+
+def _errors(*statuses: int) -> dict[int, ResponseSpec]:
+    meaning = {
+        400: "A field or filter is not valid; the description says which.",
+        403: "api_key is missing or not valid.",
+        404: "No such resource, request, service or token.",
+        429: "Too many requests from this address in a minute.",
+    }
+    return {
+        status: ResponseSpec(data_container=list[ErrorItem], description=meaning[status], generate_examples=False)
+        for status in statuses
+    }
+
+
+def _resource(description: str, pattern: str) -> Any:
+    """A path segment documented with the pattern of the names it serves (not enforced by the
+    framework: a name outside it answers an Open311 error)."""
+    return PathParameter(description=description, schema_extra={"pattern": pattern})
+
+
+def _filter(description: str, **schema: Any) -> Any:
+    return QueryParameter(description=description, schema_extra=schema or None)
+
+
+POSTED_FIELDS = {
+    "api_key": "The key of the posting client (`qa cases api-client --name NAME`); only in the body.",
+    "service_code": "A service_code from services.json.",
+    "lat": "Latitude in decimal degrees (WGS84); with long, or give address_string.",
+    "long": "Longitude in decimal degrees (WGS84).",
+    "address_string": "The address, at most 300 characters.",
+    "description": f"What the resident reports, at most {MAX_DESCRIPTION} characters.",
+    "email": "Where the reply goes; not published.",
+    "first_name": "Not published.",
+    "last_name": "Not published.",
+    "phone": "Not kept.",
+}
+
+
+@dataclass
+class _PostRequestOperation(Operation):
+    """POST requests.json: the body is a form whose fields Open311 names (read by the handler
+    itself, so that every mistake answers in Open311's format)."""
+
+    def __post_init__(self) -> None:
+        properties = {name: Schema(type=OpenAPIType.STRING, description=text) for name, text in POSTED_FIELDS.items()}
+        form = OpenAPIMediaType(
+            schema=Schema(
+                type=OpenAPIType.OBJECT,
+                properties=properties,
+                required=["api_key", "service_code", "description"],
+            )
+        )
+        self.request_body = RequestBody(
+            content={"application/x-www-form-urlencoded": form, "multipart/form-data": form}, required=True
+        )
 
 
 def _time(value: datetime | None) -> str | None:
@@ -140,8 +245,29 @@ def _request_fields(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@get("/open311/v2/{resource:str}", include_in_schema=False, middleware=[open311_rate_limit.middleware])
-async def open311_get(request: Request, resource: FromPath[str]) -> Response:
+@get(
+    "/open311/v2/{resource:str}",
+    summary="Open311: discovery, the list of services, or a search of service requests",
+    description="GeoReport v2 (http://wiki.open311.org/GeoReport_v2): `discovery`, `services` or `requests`, "
+    "with `.json` or `.xml` for the format. The filters apply to `requests` only; it lists requests posted "
+    "through Open311 and cases staff published, the newest 1000 at most. Errors are a list of "
+    '`{"code": ..., "description": ...}`.',
+    tags=["open311"],
+    middleware=[open311_rate_limit.middleware],
+    exception_handlers=OPEN311_ERRORS,
+    responses=_errors(400, 404, 429),
+)
+async def open311_get(
+    request: Request,
+    resource: Annotated[
+        str, _resource("discovery, services or requests, .json or .xml", r"^(discovery|services|requests)\.(json|xml)$")
+    ],
+    service_request_id: Annotated[str | None, _filter("Tracking numbers, comma-separated (at most 50).")] = None,
+    service_code: Annotated[str | None, _filter("Service codes from services.json, comma-separated.")] = None,
+    start_date: Annotated[str | None, _filter("Requests made at or after this time.", format="date-time")] = None,
+    end_date: Annotated[str | None, _filter("Requests made at or before this time.", format="date-time")] = None,
+    status: Annotated[str | None, _filter("open, closed, or both comma-separated.")] = None,
+) -> Response:
     fmt = resource.rpartition(".")[2]
     try:
         base, fmt = _split(resource)
@@ -178,21 +304,17 @@ async def open311_get(request: Request, resource: FromPath[str]) -> Response:
 async def _find_requests(request: Request) -> list[dict[str, Any]]:
     params = request.query_params
     where = PUBLIC
-    if ids := params.get("service_request_id"):
-        where &= Case.tracking_number.is_in([i.strip() for i in ids.split(",") if i.strip()][:50])
-    if code := params.get("service_code"):
-        codes = [c.strip() for c in code.split(",") if c.strip()]
-        if not all(c.isdigit() for c in codes):
+    # A list that holds only separators (",", " , ") is no filter at all.
+    if ids := [i.strip() for i in params.get("service_request_id", "").split(",") if i.strip()]:
+        where &= Case.tracking_number.is_in(ids[:50])
+    if codes := [c.strip() for c in params.get("service_code", "").split(",") if c.strip()]:
+        if not all(c.isascii() and c.isdigit() for c in codes):
             raise Open311Error(400, "service_code is a code from services.json")
-        where &= Case.service.is_in([int(c) for c in codes])
+        # A code past the database's integers names no service: it matches nothing.
+        where &= Case.service.is_in([number for c in codes if (number := _id(c)) is not None] or [-1])
     for name, operator in (("start_date", ">="), ("end_date", "<=")):
-        if value := params.get(name):
-            try:
-                moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
-                raise Open311Error(400, f"{name} is a date and time like 2026-11-01T00:00:00Z") from None
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=timezone.utc)
+        if value := params.get(name, "").strip():
+            moment = _moment(name, value)
             where &= (Case.created_at >= moment) if operator == ">=" else (Case.created_at <= moment)
     if status := params.get("status"):
         wanted = {s.strip() for s in status.split(",")}
@@ -205,8 +327,31 @@ async def _find_requests(request: Request) -> list[dict[str, Any]]:
     return [_request_fields(r) for r in await register.case_rows(where, limit=MAX_REQUESTS)]
 
 
-@get("/open311/v2/requests/{resource:str}", include_in_schema=False, middleware=[open311_rate_limit.middleware])
-async def open311_request(resource: FromPath[str]) -> Response:
+def _moment(name: str, value: str) -> datetime:
+    """A filter's date and time in UTC; one the calendar cannot hold in UTC (the year 1 at
+    +23:59) is a 400 like any other bad date."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
+        raise Open311Error(400, f"{name} is a date and time like 2026-11-01T00:00:00Z") from None
+
+
+@get(
+    "/open311/v2/requests/{resource:str}",
+    summary="Open311: one service request by its tracking number",
+    description="`2026-000123.json` or `.xml`. A case that was not posted through Open311 nor published by staff "
+    "answers 404, as one that does not exist.",
+    tags=["open311"],
+    middleware=[open311_rate_limit.middleware],
+    exception_handlers=OPEN311_ERRORS,
+    responses=_errors(400, 404, 429),
+)
+async def open311_request(
+    resource: Annotated[str, _resource("The tracking number, .json or .xml", r"^[0-9]{4}-[0-9]{6}\.(json|xml)$")],
+) -> Response:
     fmt = resource.rpartition(".")[2]
     try:
         number, fmt = _split(resource)
@@ -218,20 +363,38 @@ async def open311_request(resource: FromPath[str]) -> Response:
         return _error(error, fmt)
 
 
-@get("/open311/v2/services/{resource:str}", include_in_schema=False, middleware=[open311_rate_limit.middleware])
-async def open311_service(resource: FromPath[str]) -> Response:
+@get(
+    "/open311/v2/services/{resource:str}",
+    summary="Open311: a service's definition (its extra attributes: none here)",
+    tags=["open311"],
+    middleware=[open311_rate_limit.middleware],
+    exception_handlers=OPEN311_ERRORS,
+    responses=_errors(400, 404, 429),
+)
+async def open311_service(
+    resource: Annotated[str, _resource("The service_code, .json or .xml", r"^[0-9]+\.(json|xml)$")],
+) -> Response:
     fmt = resource.rpartition(".")[2]
     try:
         code, fmt = _split(resource)
-        if not code.isdigit() or not await Service.exists().where(Service.id == int(code)):
+        if (number := _id(code)) is None or not await Service.exists().where(Service.id == number):
             raise Open311Error(404, f"no service {code!r}")
         return _respond(fmt, "service_definition", None, {"service_code": code, "attributes": []})
     except Open311Error as error:
         return _error(error, fmt)
 
 
-@get("/open311/v2/tokens/{resource:str}", include_in_schema=False, middleware=[open311_rate_limit.middleware])
-async def open311_token(resource: FromPath[str]) -> Response:
+@get(
+    "/open311/v2/tokens/{resource:str}",
+    summary="Open311: the service request a posting token became",
+    tags=["open311"],
+    middleware=[open311_rate_limit.middleware],
+    exception_handlers=OPEN311_ERRORS,
+    responses=_errors(400, 404, 429),
+)
+async def open311_token(
+    resource: Annotated[str, _resource("The token, .json or .xml", r"^[A-Za-z0-9_-]{1,64}\.(json|xml)$")],
+) -> Response:
     fmt = resource.rpartition(".")[2]
     try:
         token, fmt = _split(resource)
@@ -261,9 +424,21 @@ def _position(lat: str, lon: str) -> tuple[float | None, float | None]:
 
 
 @post(
-    "/open311/v2/{resource:str}", include_in_schema=False, middleware=[open311_rate_limit.middleware], status_code=201
+    "/open311/v2/{resource:str}",
+    summary="Open311: post a service request",
+    description="`requests.json` or `requests.xml`, the fields as a form (or in the query string, except "
+    "`api_key`). 201 with the new tracking number; it enters the case register as a web case.",
+    tags=["open311"],
+    middleware=[open311_rate_limit.middleware],
+    exception_handlers=OPEN311_ERRORS,
+    status_code=201,
+    operation_class=_PostRequestOperation,
+    responses=_errors(400, 403, 404, 429),
 )
-async def open311_post(request: Request, resource: FromPath[str]) -> Response:
+async def open311_post(
+    request: Request,
+    resource: Annotated[str, _resource("requests.json or requests.xml", r"^requests\.(json|xml)$")],
+) -> Response:
     fmt = resource.rpartition(".")[2]
     try:
         base, fmt = _split(resource)
@@ -274,6 +449,7 @@ async def open311_post(request: Request, resource: FromPath[str]) -> Response:
         form = {k: str(v[-1] if isinstance(v, list) else v) for k, v in (await dynamic_form(request)).items()}
         # Fields may come in the query string too, but never the key: an address ends up in logs.
         form.update({k: v for k, v in request.query_params.items() if k not in form and k != "api_key"})
+        form = {k: _clean(k, v) for k, v in form.items()}
         if not form.get("api_key"):
             raise Open311Error(403, "api_key is required to post a service request")
         client = await api_keys.client_for(form["api_key"], api_keys.Scope.open311)
@@ -282,7 +458,7 @@ async def open311_post(request: Request, resource: FromPath[str]) -> Response:
         code = form.get("service_code", "").strip()
         if not code:
             raise Open311Error(400, "service_code is required")
-        if not code.isdigit() or not await Service.exists().where(Service.id == int(code)):
+        if (service_id := _id(code)) is None or not await Service.exists().where(Service.id == service_id):
             raise Open311Error(404, f"service_code {code!r} is not a service of this city (see services.json)")
         for name, longest in MAX_FIELD.items():
             if len(form.get(name, "").strip()) > longest:
@@ -300,7 +476,7 @@ async def open311_post(request: Request, resource: FromPath[str]) -> Response:
         row = await register.create_case(
             channel="web",
             description=description,
-            service_id=int(code),
+            service_id=service_id,
             address=address,
             lat=lat_value,
             lon=lon_value,

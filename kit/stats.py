@@ -1,12 +1,16 @@
 """Estimates with their sample size and a 95% interval (DESIGN: statistics on small samples
 carry both, inside the measure's bounds), shared by every package.
 
-- A share (yes/no answers): Wilson's score interval, scipy's.
-- A mean without bounds (seconds of handle time): Student's t interval, scipy's.
+- A share (yes/no answers): Wilson's score interval, as scipy's `binomtest` gives it.
+- A mean without bounds (seconds of handle time): Student's t interval, as `scipy.stats.t` gives it.
 - A mean with bounds (an evaluation score, 0..1 as a share of the points; an effort rating
   1..7): Wilson's score interval with the sample's effective size (`bounded_mean`), which
   never leaves the bounds and never shrinks to a point because a few values happen to agree.
 - A net score (NPS, -1..1): a normal interval, kept inside -1..1.
+
+The quantiles are scipy.special's (`ndtri` for the normal, `stdtrit` for Student's t), the very
+functions scipy.stats calls, so the figures are identical to scipy.stats' to the last bit (the
+tests compare them); importing scipy.stats itself would cost a web process about 50 MB.
 """
 
 from __future__ import annotations
@@ -15,7 +19,17 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scipy import stats
+from scipy.special import ndtri, stdtrit
+
+
+def _t_quantile(q: float, df: int) -> float:
+    """`scipy.stats.t.ppf(q, df)`."""
+    return float(stdtrit(df, q))
+
+
+def _normal_quantile(q: float) -> float:
+    """`scipy.stats.norm.ppf(q)`."""
+    return float(ndtri(q))
 
 
 @dataclass(frozen=True)
@@ -71,7 +85,9 @@ def _t_estimate(mean: float, variance: float, n: int, confidence: float) -> Esti
     scale = math.sqrt(max(0.0, variance) / n)
     low = high = mean  # every value the same: scipy gives no interval for a zero scale
     if scale > 0:
-        low, high = (float(x) for x in stats.t.interval(confidence, n - 1, loc=mean, scale=scale))
+        # scipy.stats.t.interval: the quantiles of (1 - c) / 2 and (1 + c) / 2, scaled and moved.
+        low = _t_quantile((1.0 - confidence) / 2, n - 1) * scale + mean
+        high = _t_quantile((1.0 + confidence) / 2, n - 1) * scale + mean
         if not (math.isfinite(low) and math.isfinite(high)):  # a scale too small to compute with
             low = high = mean
     return Estimate(mean, n, low, high)
@@ -124,10 +140,10 @@ def bounded_mean(
     p = (mean - lower) / width
     spread = p * (1 - p)
     variance = max(0.0, variance) / (width * width)
-    z = float(stats.norm.ppf((1 + confidence) / 2))
+    z = _normal_quantile((1 + confidence) / 2)
     effective = float(n)
     if n > 1 and spread > 0 and variance > 1e-12 * spread:
-        t = float(stats.t.ppf((1 + confidence) / 2, n - 1))
+        t = _t_quantile((1 + confidence) / 2, n - 1)
         effective = n * spread / variance * (z / t) ** 2
     low, high = _wilson(p, effective, z)
     # Back to the measure's scale; rounding there must not step past a bound or the mean.
@@ -182,12 +198,23 @@ def proportion_interval(successes: int, n: int, confidence: float = 0.95) -> Est
         raise ValueError(f"{successes} successes out of {n} is not a proportion")
     if n == 0:
         return Estimate(None, 0, None, None)
-    interval = stats.binomtest(successes, n).proportion_ci(confidence_level=confidence, method="wilson")
+    interval_low, interval_high = _binomial_wilson(successes, n, confidence)
     p = successes / n
     # At 0 and n the interval touches 0 or 1 exactly; rounding must not leave it a hair off.
-    low = 0.0 if successes == 0 else max(0.0, min(p, float(interval.low)))
-    high = 1.0 if successes == n else min(1.0, max(p, float(interval.high)))
+    low = 0.0 if successes == 0 else max(0.0, min(p, interval_low))
+    high = 1.0 if successes == n else min(1.0, max(p, interval_high))
     return Estimate(p, n, low, high)
+
+
+def _binomial_wilson(k: int, n: int, confidence: float) -> tuple[float, float]:
+    """`scipy.stats.binomtest(k, n).proportion_ci(confidence, method="wilson")`, written as
+    scipy writes it (Newcombe 1998), operation for operation, so the bits agree."""
+    p = k / n
+    z = _normal_quantile(0.5 + 0.5 * confidence)
+    denom = 2 * (n + z**2)
+    centre = (2 * n * p + z**2) / denom
+    delta = z / denom * math.sqrt(4 * n * p * (1 - p) + z**2)
+    return (0.0 if k == 0 else centre - delta), (1.0 if k == n else centre + delta)
 
 
 def net_score_interval(promoters: int, detractors: int, n: int, confidence: float = 0.95) -> Estimate:
@@ -201,5 +228,5 @@ def net_score_interval(promoters: int, detractors: int, n: int, confidence: floa
         raise ValueError(f"{promoters} promoters and {detractors} detractors out of {n} is not a net score")
     p, d = promoters / n, detractors / n
     value = p - d
-    half = float(stats.norm.ppf((1 + confidence) / 2)) * math.sqrt(max(0.0, p + d - value * value) / n)
+    half = _normal_quantile((1 + confidence) / 2) * math.sqrt(max(0.0, p + d - value * value) / n)
     return Estimate(value, n, max(-1.0, value - half), min(1.0, value + half))

@@ -8,6 +8,7 @@ route; `agent_scope()` is the one rule for whose records a user sees.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,13 +73,21 @@ def password_mark(password_hash: str) -> str:
 
 
 SESSION_COOKIES = ("qa_session", "__Host-qa_session")
+# What a session id looks like (Litestar's `secrets.token_hex(32)`). A cookie that is anything
+# else (made up, truncated, holding a NUL that PostgreSQL refuses) is no session at all: it is
+# never looked up, and a new id is issued when a session starts.
+SESSION_ID = re.compile(r"[0-9a-f]{64}")
+
+
+def well_formed_session_id(value: str | None) -> bool:
+    return bool(value) and SESSION_ID.fullmatch(value) is not None
 
 
 async def start_session(request: Any, user: dict[str, Any]) -> None:
     """Sign the user in on a new session id (see RotatingSessionBackend); the browser's previous
     session, signed in or not, ends."""
     for name in SESSION_COOKIES:
-        if old := request.cookies.get(name):
+        if well_formed_session_id(old := request.cookies.get(name)):
             await request.app.stores.get("sessions").delete(old)
     request.scope["state"]["rotate_session"] = True
     request.set_session({"user_id": user["id"], "pw": password_mark(user["password_hash"]), "seen": time.time()})
@@ -160,7 +169,14 @@ class RotatingSessionBackend(ServerSideSessionBackend):
             if new_id is None:
                 new_id = state["rotated_session_id"] = self.generate_session_id()
             return new_id
+        if not well_formed_session_id(connection.cookies.get(self.config.key)):
+            return connection.get_session_id() or state.setdefault("new_session_id", self.generate_session_id())
         return super().get_session_id(connection)
+
+    async def load_from_connection(self, connection: ASGIConnection) -> dict[str, Any]:
+        if not well_formed_session_id(connection.cookies.get(self.config.key)):
+            return {}
+        return await super().load_from_connection(connection)
 
 
 class RotatingSessionConfig(ServerSideSessionConfig):

@@ -17,6 +17,7 @@ from qa_app import queries
 from qa_app.auth import agent_scope, ensure_visible
 
 T = TypeVar("T")
+LARGEST_ID = 2**31 - 1  # ids are PostgreSQL integers: a larger one names no row
 # A form's fields read into a msgspec struct: `data: Form[LoginForm]`; `Upload[...]` with files.
 Form = Annotated[T, Body(media_type=RequestEncodingType.URL_ENCODED)]
 Upload = Annotated[T, Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -31,7 +32,7 @@ def problem(title: str, message: str, status: int = HTTP_400_BAD_REQUEST) -> Tem
 async def visible_call(request: Request, call_id: int) -> dict[str, Any]:
     """The call, if the signed-in user may see it; another agent's call answers 404, exactly
     like one that does not exist."""
-    call = await queries.get_call(call_id)
+    call = await queries.get_call(call_id) if 0 < call_id <= LARGEST_ID else None
     if call is None:
         raise NotFoundException()
     ensure_visible(await agent_scope(request.user), call["agent"])

@@ -15,7 +15,8 @@ from kit.timeutil import current_month, parse_month, previous_month
 from qa_app.auth import EVERYONE, STAFF, agent_scope, require
 from qa_app.settings import get_settings
 from qa_app.tables import Agent, Role, Team
-from reports import agent_card, monthly, render
+from qa_app.web import LARGEST_ID
+from reports import document
 
 MEDIA = {
     "pdf": "application/pdf",
@@ -74,16 +75,10 @@ async def monthly_download(
         raise NotFoundException()
     first = _month(month)
     team = await _allowed_team(request, team or None)
-    try:
-        report = await monthly.build(first, team)
-    except ValueError:
+    try:  # made in a child process that exits afterwards (reports/document.py)
+        body = await document.monthly_file(first, team, fmt)
+    except document.NoReport:
         raise NotFoundException() from None
-    if fmt == "pdf":
-        body = render.pdf(render.html("reports/monthly.html", report=report, timezone=get_settings().timezone_name))
-    elif fmt == "xlsx":
-        body = render.xlsx(report.tables())
-    else:
-        body = render.csv_zip(report.tables())
     filename = f"quality-report-{first:%Y-%m}" + (f"-{team}" if team else "") + f".{fmt}"
     return Response(body, media_type=MEDIA[fmt], headers={"content-disposition": f'attachment; filename="{filename}"'})
 
@@ -92,7 +87,7 @@ async def monthly_download(
 async def agent_download(request: Request, name: FromPath[str], month: FromQuery[str | None] = None) -> Response:
     """/reports/agents/ID.pdf: one agent's scorecard."""
     number, _, fmt = name.partition(".")
-    if fmt != "pdf" or not number.isdigit():
+    if fmt != "pdf" or not (number.isascii() and number.isdigit()) or not 0 < int(number) <= LARGEST_ID:
         raise NotFoundException()
     agent_id = int(number)
     scope = await agent_scope(request.user)
@@ -106,8 +101,7 @@ async def agent_download(request: Request, name: FromPath[str], month: FromQuery
     if row is None:
         raise NotFoundException()
     first = _month(month)
-    cards = await agent_card.build([row], first)
-    body = render.pdf(render.html("reports/agent.html", cards=cards, month_key=f"{first:%Y-%m}"))
+    body = await document.agent_pdf(row, first)
     return Response(
         body,
         media_type=MEDIA["pdf"],

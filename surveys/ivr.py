@@ -49,6 +49,8 @@ def parse(values: dict[str, Any]) -> dict[str, Any]:
 async def record(call_external_id: str, values: dict[str, Any]) -> int:
     """Store one call's phone-survey answers; returns the response id."""
     answers = parse(values)
+    if "\x00" in str(call_external_id):  # PostgreSQL refuses NUL in text: no call id holds one
+        raise IvrError("call_id holds a NUL character")
     call = await Call.select(Call.id, Call.agent).where(Call.external_id == str(call_external_id).strip()).first()
     if call is None:
         raise IvrError(f"no call {call_external_id!r}")

@@ -14,14 +14,16 @@ process, in `qa worker` or a process started for it.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import UploadFile
 from litestar.exceptions import HTTPException, NotAuthorizedException
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 from litestar.response import Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_404_NOT_FOUND, HTTP_410_GONE
 
@@ -151,6 +153,22 @@ class IvrAnswer(msgspec.Struct):
     recommend: int | None = None
 
 
+# The integration's key, as the OpenAPI document shows it (the handlers read it with
+# api_keys.key_from_headers, which takes `Authorization: Bearer KEY` too).
+ApiKeyHeader = Annotated[
+    str | None, HeaderParameter(name="X-API-Key", description="The phone system's API key (scope: surveys).")
+]
+
+
+@dataclass
+class _AudioBodyOperation(Operation):
+    """The voice comment's body is the audio file itself, in one of AUDIO_TYPES."""
+
+    def __post_init__(self) -> None:
+        audio = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING, format="binary"))
+        self.request_body = RequestBody(content=dict.fromkeys(AUDIO_TYPES, audio), required=True)
+
+
 @post(
     "/api/surveys/ivr",
     summary="Post a call's end-of-call keypad survey (phone systems)",
@@ -161,7 +179,7 @@ class IvrAnswer(msgspec.Struct):
     middleware=[phone_rate_limit.middleware],
     status_code=201,
 )
-async def ivr_answer(request: Request, data: JSONBody[IvrAnswer]) -> dict[str, Any]:
+async def ivr_answer(request: Request, data: JSONBody[IvrAnswer], x_api_key: ApiKeyHeader = None) -> dict[str, Any]:
     client = await api_keys.client_for(api_keys.key_from_headers(request.headers), api_keys.Scope.surveys)
     if client is None:
         raise NotAuthorizedException("a valid API key is needed (X-API-Key)")
@@ -185,8 +203,11 @@ async def ivr_answer(request: Request, data: JSONBody[IvrAnswer]) -> dict[str, A
     middleware=[phone_rate_limit.middleware],
     status_code=202,
     request_max_body_size=voice.VOICE_LIMIT_BYTES + 1024,
+    operation_class=_AudioBodyOperation,
 )
-async def ivr_voice(request: Request, call_id: FromPath[str]) -> Response[dict[str, Any]]:
+async def ivr_voice(
+    request: Request, call_id: FromPath[str], x_api_key: ApiKeyHeader = None
+) -> Response[dict[str, Any]]:
     if await api_keys.client_for(api_keys.key_from_headers(request.headers), api_keys.Scope.surveys) is None:
         raise NotAuthorizedException("a valid API key is needed (X-API-Key)")
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()

@@ -126,6 +126,16 @@ async def demo_centre(clean_db, database, tmp_path_factory) -> Demo:
     return demo
 
 
+def built_sqlite_copy() -> tuple[Path, list[tuple[str, str, str]]] | None:
+    """The SQLite file of the demo centre this session built already, with its logins (role,
+    e-mail, password), for a test that serves it from a data folder of its own; None if no test
+    has built it yet."""
+    for url, (demo, snapshot) in _built.items():
+        if database_kind(url) == "sqlite":
+            return snapshot, demo.logins
+    return None
+
+
 def _from_sqlite(value: object, kind: str) -> object:
     """A value as SQLite stores it, in the Python type asyncpg expects for `kind`."""
     if value is None:

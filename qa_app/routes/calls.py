@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from anyio import open_file
@@ -17,7 +17,7 @@ from qa_app import queries
 from qa_app.auth import EVERYONE, agent_scope, require
 from qa_app.settings import get_settings
 from qa_app.tables import Disposition, Role
-from qa_app.web import visible_call
+from qa_app.web import LARGEST_ID, visible_call
 
 AUDIO_TYPES = {
     ".wav": "audio/wav",
@@ -37,10 +37,22 @@ def _date(value: str | None) -> date | None:
 
 
 def _int(value: str | None) -> int | None:
+    """An id filter; one past the database's integers names no row (-1: matches nothing)."""
     try:
-        return int(value) if value else None
+        number = int(value) if value else None
     except ValueError:
         return None
+    return -1 if number is not None and not 0 < number <= LARGEST_ID else number
+
+
+def _day_bounds(day: date | None, zone) -> tuple[datetime | None, datetime | None]:
+    """The day's first and last moment in UTC; a day at the calendar's ends has no bound there."""
+    if day is None:
+        return None, None
+    try:
+        return day_range(day, day, zone)
+    except OverflowError:
+        return None, None
 
 
 @get("/calls", name="calls", guards=[require(*EVERYONE)], include_in_schema=False)
@@ -59,8 +71,8 @@ async def calls(
     scope = await agent_scope(user)
     zone = get_settings().timezone
     start_day, end_day = _date(date_from), _date(date_to)
-    start = day_range(start_day, start_day, zone)[0] if start_day else None
-    end = day_range(end_day, end_day, zone)[1] if end_day else None
+    start = _day_bounds(start_day, zone)[0]
+    end = _day_bounds(end_day, zone)[1]
     filters = queries.CallFilter(
         agent_id=_int(agent),
         team_id=_int(team),

@@ -238,3 +238,13 @@ def test_no_share_or_net_score_leaves_its_bounds(case, confidence):
     assert 0.0 <= share.low <= share.value <= share.high <= 1.0 and share.low < share.high
     net = net_score_interval(promoters, detractors, n, confidence)
     assert -1.0 <= net.low <= net.value <= net.high <= 1.0
+
+
+def test_the_statistics_do_not_load_scipy_stats():
+    """scipy.stats costs a web process about 50 MB; kit.stats uses scipy.special's quantiles."""
+    import subprocess
+    import sys
+
+    code = "import sys, kit.stats; print('scipy.stats' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"

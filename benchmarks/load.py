@@ -1,0 +1,166 @@
+"""Load on the web app (issue 14, "Load"): simulated agents, QA markers and team leaders sign in
+and browse their pages, with locust driven in-process through its library API (headless).
+Prints requests per second, p50/p95/p99 per page and the errors.
+
+    .venv/bin/python benchmarks/load.py [--users 50] [--seconds 120] [--url URL --logins FILE]
+    .venv/bin/python benchmarks/load.py --smoke        # 5 users for 20 s
+
+Without --url it makes a demo centre of its own (`qa demo` in a fresh data folder: a few
+minutes; QA_DATABASE_URL picks PostgreSQL) and serves it with `qa serve`. With --url it uses a
+running app; --logins names the `demo-logins.txt` of its data folder ("role email password" a line).
+
+Each user signs in with the demo login of its role, reads the links its home page shows (its
+navigation: what that role may open) and then opens them at random, a second or two apart, as a
+person reading would. Pages are grouped by their path, ids replaced by {id}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import gevent
+from locust import HttpUser, between, events, task  # patches the standard library with gevent
+from locust.env import Environment
+
+ROOT = Path(__file__).resolve().parents[1]
+QA = [sys.executable, "-c", "from qa_app.cli import main; main()"]
+SKIP = re.compile(r"^/(logout|static/|s/|open311/|api/|schema|login)|\.(pdf|xlsx|zip|csv|ics)$|/recording")
+LOGINS: dict[str, tuple[str, str]] = {}  # role -> (email, password)
+
+
+def page_name(path: str) -> str:
+    return re.sub(r"/\d+", "/{id}", path.split("?")[0]) + ("?filters" if "?" in path else "")
+
+
+class StaffUser(HttpUser):
+    abstract = True
+    role = ""
+    wait_time = between(1, 2)
+
+    def on_start(self) -> None:
+        email, password = LOGINS[self.role]
+        page = self.client.get("/login", headers={"accept": "text/html"}, name="/login")
+        token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
+        self.client.post(
+            "/login",
+            data={"email": email, "password": password, "next": "/", "_csrf_token": token},
+            headers={"accept": "text/html"},
+            name="/login (post)",
+        )
+        home = self.client.get("/", headers={"accept": "text/html"}, name="/")
+        links = {h.replace("&amp;", "&") for h in re.findall(r'href="(/[^"#]*)"', home.text)}
+        self.pages = sorted(link for link in links if not SKIP.search(link.split("?")[0])) or ["/"]
+
+    @task
+    def browse(self) -> None:
+        path = random.choice(self.pages)
+        self.client.get(path, headers={"accept": "text/html"}, name=page_name(path))
+
+
+class Agent(StaffUser):
+    role = "agent"
+    weight = 5
+
+
+class QualityTeam(StaffUser):
+    role = "qa"
+    weight = 2
+
+
+class TeamLeader(StaffUser):
+    role = "team_leader"
+    weight = 2
+
+    @task
+    def calls_with_filters(self) -> None:
+        self.client.get(
+            "/calls?disposition=answered&date_from=2026-01-01", headers={"accept": "text/html"}, name="/calls?filters"
+        )
+
+
+def serve_a_demo(folder: Path) -> tuple[subprocess.Popen, str, Path]:
+    env = {**os.environ, "QA_DATA_DIR": str(folder), "QA_BACKGROUND": "0"}
+    print(f"loading the demo centre into {folder} (a few minutes)...", file=sys.stderr)
+    subprocess.run([*QA, "demo"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    port = 8765
+    server = subprocess.Popen(
+        [*QA, "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=1) as answer:
+                if answer.status == 200:
+                    return server, url, folder / "demo-logins.txt"
+        except OSError:
+            time.sleep(0.1)
+    server.terminate()
+    raise SystemExit("the app did not start")
+
+
+def run(url: str, users: int, seconds: float) -> int:
+    env = Environment(user_classes=[Agent, QualityTeam, TeamLeader], host=url, events=events)
+    runner = env.create_local_runner()
+    runner.start(users, spawn_rate=max(1, users / 5))
+    gevent.spawn_later(seconds, runner.quit)
+    runner.greenlet.join()
+    stats = env.stats
+    print(f"\n{users} users for {seconds:.0f} s against {url}")
+    print(f"{'page':<40} {'requests':>8} {'errors':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")
+    for (name, method), entry in sorted(stats.entries.items()):
+        print(
+            f"{method + ' ' + name:<40.40} {entry.num_requests:>8} {entry.num_failures:>6} "
+            f"{entry.get_response_time_percentile(0.5):>7.0f} {entry.get_response_time_percentile(0.95):>7.0f} "
+            f"{entry.get_response_time_percentile(0.99):>7.0f}"
+        )
+    total = stats.total
+    print(
+        f"{'all':<40} {total.num_requests:>8} {total.num_failures:>6} {total.get_response_time_percentile(0.5):>7.0f} "
+        f"{total.get_response_time_percentile(0.95):>7.0f} {total.get_response_time_percentile(0.99):>7.0f}"
+    )
+    print(f"requests per second: {total.total_rps:.1f}; errors: {total.num_failures}")
+    for error in stats.errors.values():
+        print(f"  error: {error.method} {error.name}: {error.error} ({error.occurrences}x)")
+    return 1 if total.num_failures else 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=120)
+    parser.add_argument("--smoke", action="store_true", help="5 users for 20 s")
+    parser.add_argument("--url", help="a running app (else a demo centre is made and served)")
+    parser.add_argument("--logins", type=Path, help="its demo-logins.txt (with --url)")
+    args = parser.parse_args()
+    if args.smoke:
+        args.users, args.seconds = 5, 20
+    server = None
+    if args.url:
+        if not args.logins:
+            parser.error("--url needs --logins")
+        url, logins = args.url.rstrip("/"), args.logins
+    else:
+        server, url, logins = serve_a_demo(Path(tempfile.mkdtemp(prefix="qa-load-")))
+    for line in logins.read_text().splitlines():
+        role, email, password = line.split()
+        LOGINS[role] = (email, password)
+    try:
+        code = run(url, args.users, args.seconds)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=15)
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Report downloads made in a child process. Gathering a month's figures is quick, but drawing
+its charts (matplotlib) and laying out the PDF (WeasyPrint) load well over 100 MB of libraries
+and fonts that a web process would then keep for the rest of its life. So a download runs in a
+fresh process (spawned: nothing of the web process's state is shared) that reads the database
+itself, makes the file, hands back its bytes and exits, giving all of that memory back.
+One child per download; a second download at the same time gets a child of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date
+from typing import Any
+
+
+class NoReport(Exception):
+    """Nothing to report for that month or team (the route answers 404)."""
+
+
+async def _in_child(function: Any, *args: Any) -> bytes:
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        return await asyncio.wrap_future(pool.submit(function, *args))
+    finally:
+        pool.shutdown(wait=False)  # the child exits as soon as its one job is done
+
+
+async def monthly_file(first: date, team: str | None, fmt: str) -> bytes:
+    """The monthly report as "pdf", "xlsx" or "zip" (its tables as CSV)."""
+    return await _in_child(_monthly_file, first, team, fmt)
+
+
+async def agent_pdf(agent: dict[str, Any], first: date) -> bytes:
+    """One agent's scorecard as PDF."""
+    return await _in_child(_agent_pdf, agent, first)
+
+
+# What runs in the child.
+
+
+def _connect() -> None:
+    from qa_app import db
+    from qa_app.settings import get_settings
+
+    db.use_database(get_settings().database_url)
+
+
+def _monthly_file(first: date, team: str | None, fmt: str) -> bytes:
+    async def make() -> bytes:
+        from qa_app.settings import get_settings
+        from reports import monthly, render
+
+        _connect()
+        try:
+            report = await monthly.build(first, team)
+        except ValueError as error:
+            raise NoReport(str(error)) from None
+        if fmt == "pdf":
+            return render.pdf(render.html("reports/monthly.html", report=report, timezone=get_settings().timezone_name))
+        if fmt == "xlsx":
+            return render.xlsx(report.tables())
+        return render.csv_zip(report.tables())
+
+    return asyncio.run(make())
+
+
+def _agent_pdf(agent: dict[str, Any], first: date) -> bytes:
+    async def make() -> bytes:
+        from reports import agent_card, render
+
+        _connect()
+        cards = await agent_card.build([agent], first)
+        return render.pdf(render.html("reports/agent.html", cards=cards, month_key=f"{first:%Y-%m}"))
+
+    return asyncio.run(make())

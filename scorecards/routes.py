@@ -9,8 +9,9 @@ Every route checks the role with a guard and the record with the visibility rule
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import urlencode
 
 import msgspec
 from litestar import Request, get, post
@@ -22,6 +23,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from kit.timeutil import current_month, month_range, parse_month, previous_month
 from qa_app import queries as org_queries
 from qa_app.auth import EVERYONE, STAFF, CurrentUser, agent_scope, ensure_visible, require, team_scope
+from qa_app.formatting import local
 from qa_app.settings import get_settings
 from qa_app.tables import Role
 from qa_app.web import Form, dynamic_form, problem
@@ -83,27 +85,102 @@ class TemplateForm(msgspec.Struct):
 # --- the QA queue and the monthly sample ---------------------------------------------------------
 
 
+QUEUE_PAGE = 10  # picks per page of the queue: one screen, what is still to mark first
+QUEUE_STATUSES = {
+    "open": "still to mark",
+    "draft": "drafts",
+    "done": "marked",
+    "replaced": "replaced or withdrawn",
+}
+
+
+def _queue_order(row: dict[str, Any]) -> tuple:
+    """The marker's queue order: what is still to mark first, then the rest; within each, by
+    agent, week and pick."""
+    return (not row["to_mark"], row["status"] == "replaced", row["agent_name"] or "", row["week"], row["id"])
+
+
+def _pick_status(row: dict[str, Any]) -> str:
+    if row["status"] == "replaced":
+        return "replaced"
+    if row["to_mark"]:
+        return "draft" if row["evaluation_id"] else "open"
+    return "done"
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
 @get("/qa/queue", name="qa_queue", guards=[require(*QA)], include_in_schema=False)
 async def qa_queue(
     request: Request,
     month: FromQuery[str | None] = None,
     everyone: FromQuery[str | None] = None,
     flag: FromQuery[str | None] = None,
+    agent: FromQuery[str | None] = None,
+    team: FromQuery[str | None] = None,
+    status: FromQuery[str | None] = None,
+    week: FromQuery[str | None] = None,
+    page: FromQuery[str | None] = None,
+    submitted: FromQuery[str | None] = None,
 ) -> Template:
     first = _month(month)
     mine = not everyone
     rows = await sample_store.month_assignments(first, marker_id=request.user.id if mine else None)
-    rows.sort(key=lambda r: (not r["to_mark"], r["status"] == "replaced"))  # what is still to mark first
+    rows.sort(key=_queue_order)  # what is still to mark first
     sample = await sample_store.get_sample(first)
     done = sum(1 for r in rows if r["evaluation_status"] not in (None, EvaluationStatus.draft))
     kind = flag if flag in KINDS else None
+    teams_of = {a["id"]: (a["team_id"], a["team_name"]) for a in await org_queries.list_agents(None)}
+    for row in rows:
+        row["team_id"], row["team_name"] = teams_of.get(row["agent_id"], (None, None))
+        row["queue_status"] = _pick_status(row)
+    chosen = {
+        "agent": _int_or_none(agent),
+        "team": _int_or_none(team),
+        "status": status if status in QUEUE_STATUSES else "",
+        "week": _int_or_none(week),
+    }
+    shown = [
+        r
+        for r in rows
+        if (chosen["agent"] is None or r["agent_id"] == chosen["agent"])
+        and (chosen["team"] is None or r["team_id"] == chosen["team"])
+        and (chosen["week"] is None or r["week"] + 1 == chosen["week"])
+        and (
+            not chosen["status"]
+            or r["queue_status"] == chosen["status"]
+            or (chosen["status"] == "open" and r["queue_status"] == "draft")
+        )
+    ]
+    pages = max(1, -(-len(shown) // QUEUE_PAGE))
+    number = min(max(_int_or_none(page) or 1, 1), pages)
+    keep = {"month": month_key(first), **({"everyone": "1"} if not mine else {})}
+    keep.update({k: str(v) for k, v in chosen.items() if v not in (None, "")})
     return Template(
         "scorecards/queue.html",
         context={
             "month": first,
             "month_key": month_key(first),
             "previous": month_key(previous_month(first)),
-            "rows": rows,
+            "rows": shown[(number - 1) * QUEUE_PAGE : number * QUEUE_PAGE],
+            "total": len(rows),
+            "matching": len(shown),
+            "page": number,
+            "pages": pages,
+            "first_shown": (number - 1) * QUEUE_PAGE + 1 if shown else 0,
+            "page_url": lambda n: "/qa/queue?" + urlencode({**keep, "page": n}),
+            "filtered": any(v not in (None, "") for v in chosen.values()),
+            "chosen": chosen,
+            "statuses": QUEUE_STATUSES,
+            "agents": sorted({(r["agent_id"], r["agent_name"]) for r in rows}, key=lambda a: a[1] or ""),
+            "teams": sorted({(r["team_id"], r["team_name"]) for r in rows if r["team_id"]}, key=lambda t: t[1]),
+            "weeks": sorted({r["week"] + 1 for r in rows}),
+            "next_pick": next((r for r in rows if r["to_mark"] and r["marker_id"] == request.user.id), None),
             "mine": mine,
             "sample": sample,
             "done": done,
@@ -113,8 +190,45 @@ async def qa_queue(
             "flag_kind": kind,
             "kinds": KINDS,
             "settle": await sample_store.settle_plan(first) if sample else [],
+            "submitted": await _submitted_note(request, _int_or_none(submitted)),
         },
     )
+
+
+async def _submitted_note(request: Request, evaluation_id: int | None) -> str:
+    """The confirmation of the evaluation just submitted (`?submitted=`): "Submitted: <agent>,
+    call of <date>"."""
+    if evaluation_id is None or not 0 < evaluation_id < 2**31:
+        return ""
+    evaluation = await evaluations.load(evaluation_id)
+    if evaluation is None or not await evaluations.can_view(request.user, evaluation):
+        return ""
+    if evaluation["status"] == EvaluationStatus.draft:
+        return ""
+    call = await org_queries.get_call(evaluation["call"])
+    when = local(call["offered_at"]) if call else "unknown date"
+    return f"Submitted: {evaluation['agent_name'] or 'no agent'}, call of {when}."
+
+
+async def _next_pick(user: CurrentUser, assignment_id: int) -> int | None:
+    """The evaluation of the next open pick in the marker's queue order after this one (then
+    from the top of the queue), started as a draft if need be; None when nothing is left."""
+    key = await sample_store.assignment_month(assignment_id)
+    if key is None:
+        return None
+    month = await sample_store.month_assignments(parse_month(key))
+    current = next((r for r in month if r["id"] == assignment_id), None)
+    rows = sorted((r for r in month if r["to_mark"] and r["marker_id"] == user.id), key=_queue_order)
+    rows = [r for r in rows if r["id"] != assignment_id]
+    if current is not None:
+        here = _queue_order({**current, "to_mark": True})
+        rows = [r for r in rows if _queue_order(r) > here] + [r for r in rows if _queue_order(r) < here]
+    for row in rows:
+        try:
+            return await evaluations.start_for_assignment(row["id"], user)
+        except EvaluationError:
+            continue
+    return None
 
 
 @post("/qa/sample", guards=[require(*QA)], include_in_schema=False)
@@ -240,6 +354,7 @@ async def _evaluation_page(
             "errors": errors or {},
             "form": form or {},
             "done": await _what_happens_next(request, evaluation),
+            "submitted": await _submitted_note(request, _int_or_none(request.query_params.get("submitted"))),
         },
         status_code=status,
     )
@@ -304,7 +419,39 @@ async def evaluation_save(request: Request, evaluation_id: FromPath[int]) -> Red
         return await _evaluation_page(request, evaluation, error=str(error), form=form, status=HTTP_400_BAD_REQUEST)
     if evaluation["calibration"] is not None and submit:
         return Redirect(f"/calibration/{evaluation['calibration']}")
+    if submit and evaluation["assignment"] is not None:
+        # Submit and next: the next call of the marker's queue opens, or the queue when none is left.
+        following = await _next_pick(request.user, evaluation["assignment"])
+        if following is not None:
+            return Redirect(f"/evaluations/{following}?submitted={evaluation_id}")
+        month = await sample_store.assignment_month(evaluation["assignment"])
+        return Redirect(f"/qa/queue?month={month}&submitted={evaluation_id}")
     return Redirect(f"/evaluations/{evaluation_id}" + ("" if submit else "?saved=1"))
+
+
+DRAFT_STATUS = """{% if error %}<span class="error">Not saved: {{ error }}</span>{% else %}Draft saved at {{ at }}
+{%- if e.score is not none %}: score {{ e.score | percent(0) }}.{% elif e.possible %}: {{ (e.earned / e.possible) | percent(0) }} so far over the answered criteria.{% else %}.{% endif %}{% endif %}
+<span id="score-now" hx-swap-oob="true">Score: <strong data-score>{{ e.score | percent(0) if e.score is not none else "–" }}</strong>
+{%- if e.score is none and e.earned is not none and e.possible %} <span class="hint">(provisional {{ (e.earned / e.possible) | percent(0) }} over the answered criteria)</span>{% endif %}</span>"""
+
+
+@post("/evaluations/{evaluation_id:int}/draft", guards=[require(*EVERYONE)], include_in_schema=False)
+async def evaluation_draft(request: Request, evaluation_id: FromPath[int]) -> Template:
+    """The background save of a draft (HTMX, as answers change): the page is not reloaded, so the
+    recording keeps playing; answers the status line and the score, worked out by the server."""
+    evaluation = await _visible_evaluation(request, evaluation_id)
+    form = await dynamic_form(request)
+    error = None
+    try:
+        marked = _marked_from_form(evaluation["definition"], form)
+        await evaluations.save(evaluation_id, request.user, marked, str(form.get("comment", "")), submit=False)
+    except EvaluationError as problem_:
+        error = str(problem_)
+    now = datetime.now(timezone.utc)
+    return Template(
+        template_str=DRAFT_STATUS,
+        context={"error": error, "at": local(now, "%H:%M:%S"), "e": await evaluations.load(evaluation_id)},
+    )
 
 
 @post("/evaluations/{evaluation_id:int}/acknowledge", guards=[require(Role.agent)], include_in_schema=False)
@@ -609,6 +756,7 @@ ROUTES = [
     mark_assignment,
     evaluation_page,
     evaluation_save,
+    evaluation_draft,
     evaluation_acknowledge,
     evaluation_dispute,
     evaluation_resolve,

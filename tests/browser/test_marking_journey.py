@@ -70,10 +70,14 @@ def test_mark_release_dispute_resolve(live_app, new_context):
     scale = qa.locator("fieldset.criterion:has(input[value='4'])").first
     scale_code = scale.get_attribute("id").removeprefix("c-")
     scale.locator("input[value='3']").check()
+    scale.locator(".add-comment").click()  # comment boxes open with "+ comment"
     scale.locator("input[type=text]").fill("Slightly rushed at the start.")
     qa.get_by_label("Overall comment for the agent").fill("A clear, helpful call.")
     qa.get_by_role("button", name="Submit and release to the agent").click()
-    qa.wait_for_url(evaluation_url)
+    # Submit and next: no call is left to mark, so the queue opens with the confirmation.
+    qa.wait_for_url(re.compile(r"/qa/queue\?month=\d{4}-\d\d&submitted=\d+$"))
+    assert qa.locator("#submitted").inner_text().startswith("Submitted: Robin Agent, call of ")
+    qa.goto(evaluation_url)
     assert "released to the agent" in qa.locator(".summary").inner_text()
     score_before = qa.locator("[data-score]").inner_text()
 

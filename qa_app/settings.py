@@ -51,10 +51,10 @@ class Settings:
     agent_channel: int = 0  # QA_AGENT_CHANNEL: left (0) or right (1)
     # The recogniser's trade of accuracy for speed (benchmarks/transcription.py measures each;
     # docs/benchmarks.md has the figures). None ("model"): the model's own, from conf/model.conf.
-    vosk_beam: float | None = 8.0  # QA_VOSK_BEAM: Kaldi's decoding beam
+    vosk_beam: float | None = None  # QA_VOSK_BEAM: Kaldi's decoding beam
     vosk_max_active: int | None = None  # QA_VOSK_MAX_ACTIVE: most search states kept per frame
     vosk_lattice_beam: float | None = None  # QA_VOSK_LATTICE_BEAM: the lattice kept for confidences
-    vosk_frames_per_chunk: int | None = 51  # QA_VOSK_FRAMES_PER_CHUNK: frames per network pass
+    vosk_frames_per_chunk: int | None = None  # QA_VOSK_FRAMES_PER_CHUNK: frames per network pass
     vosk_alternatives: int = 0  # QA_VOSK_ALTERNATIVES: an N-best list per utterance (0: none)
     vad_mode: int | None = 3  # QA_VAD: voice-activity detection's aggressiveness 0-3, None (off)
     # QA_VOSK_MODELS: a model folder per queue, "Revenues=/models/en; Stadsdelen=/models/sv"; calls
@@ -253,10 +253,10 @@ def get_settings() -> Settings:
         recordings_dir=recordings_dir,
         timezone_name=timezone_name,
         vosk_model=os.environ.get("QA_VOSK_MODEL") or None,
-        vosk_beam=_positive_number("QA_VOSK_BEAM", float, 8.0),
+        vosk_beam=_positive_number("QA_VOSK_BEAM", float),
         vosk_max_active=_positive_number("QA_VOSK_MAX_ACTIVE", int),
         vosk_lattice_beam=_positive_number("QA_VOSK_LATTICE_BEAM", float),
-        vosk_frames_per_chunk=_positive_number("QA_VOSK_FRAMES_PER_CHUNK", int, 51),
+        vosk_frames_per_chunk=_positive_number("QA_VOSK_FRAMES_PER_CHUNK", int),
         vosk_alternatives=_alternatives(os.environ.get("QA_VOSK_ALTERNATIVES", "0")),
         vad_mode=_vad_mode(os.environ.get("QA_VAD", "3")),
         vosk_models=_vosk_models(os.environ.get("QA_VOSK_MODELS", "")),

@@ -1,5 +1,5 @@
-"""Transcribing the pending recordings: in this process with a pool of threads, or as jobs on
-the shared SAQ queue for `qa worker`s on other machines.
+"""Transcribing the pending recordings: here with worker processes or threads
+(transcription/pool.py), or as jobs on the shared SAQ queue for `qa worker`s on other machines.
 
 Each call has at most one transcription row (unique), so nothing is ever transcribed twice into
 two rows. A process claims a row by turning it from pending to running under its own name
@@ -15,7 +15,6 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -28,6 +27,7 @@ from qa_app.tables import Call
 from transcription.audio import AudioError, decode
 from transcription.engine import Engine
 from transcription.metrics import talk_metrics
+from transcription.pool import Transcriber, default_workers
 from transcription.redact_audio import redact_audio, spans_for_redactions
 from transcription.tables import Status, Transcription
 
@@ -162,7 +162,8 @@ async def _try_claim(me: str, transcription_id: int | None, only_calls: list[int
 
 
 def transcribe_recording(engine: Engine, path: Path, agent_channel: int) -> dict:
-    """Runs in a pool thread: the transcript and its measures, or the reason it failed."""
+    """Runs in a worker (a process or a thread): the transcript and its measures, or the reason
+    it failed."""
     try:
         audio = decode(path, engine.sample_rate)
     except AudioError as error:
@@ -239,19 +240,25 @@ class BatchSummary:
     failed: int = 0
     recovered: int = 0
     added: int = 0
+    workers: str = ""  # what decoded them: "2 worker processes, one model each"
 
 
 async def run_batch(
     *,
     month: date | None = None,
-    workers: int = 2,
+    workers: int | None = None,
+    kind: str = "auto",
     engine: Engine | None = None,
+    model: str | Path | None = None,
+    on_start: Callable[[str], None] | None = None,
     on_finished: Callable[[int, int], None] | None = None,
     agent_channel: int | None = None,
     sampled: bool = False,
 ) -> BatchSummary:
     """Transcribe every pending recording here (only the monthly sample's calls when
-    `sampled`), `workers` at a time; returns what happened."""
+    `sampled`), `workers` at a time (default one per core) in worker processes or threads
+    (`kind`, transcription/pool.py; threads sharing `engine` when one is given); returns what
+    happened. `on_start` is told which workers were started ("2 worker processes, one model each")."""
     summary = BatchSummary()
     summary.recovered = await recover_abandoned()
     only = await sampled_calls(month) if sampled else None
@@ -260,19 +267,22 @@ async def run_batch(
     if only is not None:
         pending = pending.where(Transcription.call.is_in(only or [-1]))
     total = await pending
-    engine = engine or Engine()
+    workers = workers or default_workers()
+    transcriber = await asyncio.to_thread(Transcriber, workers, kind, model=model, engine=engine)
+    summary.workers = transcriber.describe()
+    if on_start:
+        on_start(summary.workers)
     me = worker_name()
     root = get_settings().recordings_dir
     channel = get_settings().agent_channel if agent_channel is None else agent_channel
-    loop = asyncio.get_running_loop()
     finished = 0
 
-    async def work(pool: ThreadPoolExecutor) -> None:
+    async def work() -> None:
         nonlocal finished
         while (job := await claim(me, only_calls=only)) is not None:
             path = root / (job["recording_path"] or "")
-            result = await loop.run_in_executor(pool, transcribe_recording, engine, path, channel)
-            if await save(me, job["id"], result, engine.info.name):
+            result = await asyncio.wrap_future(transcriber.submit(transcribe_recording, path, channel))
+            if await save(me, job["id"], result, transcriber.model_name):
                 if "failed" in result:
                     summary.failed += 1
                 else:
@@ -281,8 +291,10 @@ async def run_batch(
             if on_finished:
                 on_finished(finished, total)
 
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vosk") as pool:
-        await asyncio.gather(*(work(pool) for _ in range(workers)))
+    try:
+        await asyncio.gather(*(work() for _ in range(workers)))
+    finally:
+        await asyncio.to_thread(transcriber.close)
     return summary
 
 
@@ -293,7 +305,7 @@ async def transcribe_job(ctx: dict, transcription_id: int) -> str:
     """The SAQ job `qa worker` runs: one recording, claimed like the in-process batch does."""
     global _engine
     if _engine is None:
-        _engine = await asyncio.get_running_loop().run_in_executor(None, Engine)
+        _engine = await asyncio.get_running_loop().run_in_executor(None, Engine.for_calls)
     me = worker_name()
     job = await claim(me, transcription_id)
     if job is None:

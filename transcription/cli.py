@@ -21,8 +21,13 @@ def _fail(message: str) -> None:
 @click.group(invoke_without_command=True, help="Transcribe the pending call recordings (offline, with Vosk).")
 @click.option("--month", default=None, metavar="YYYY-MM", help="Only calls of this month.")
 @click.option("--sampled", is_flag=True, help="Only the calls in the monthly QA sample (`qa sample`).")
+@click.option("--workers", default=None, type=int, help="Recordings decoded at once (default: one per core).")
 @click.option(
-    "--workers", default=2, show_default=True, type=int, help="Recordings at once (threads sharing one model)."
+    "--kind",
+    type=click.Choice(["auto", "process", "thread"]),
+    default="auto",
+    show_default=True,
+    help="Worker processes (one model each) or threads (sharing one); auto: processes for 2+ workers.",
 )
 @click.option("--agent-channel", type=click.Choice(sorted(AGENT_CHANNELS)), default=None, help=CHANNEL_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
@@ -32,7 +37,8 @@ def transcribe(
     ctx: click.Context,
     month: str | None,
     sampled: bool,
-    workers: int,
+    workers: int | None,
+    kind: str,
     agent_channel: str,
     as_json: bool,
     status: bool,
@@ -51,7 +57,7 @@ def transcribe(
         first = parse_month(month) if month else None
     except ValueError as error:
         _fail(str(error))
-    if workers < 1:
+    if workers is not None and workers < 1:
         _fail("--workers must be at least 1")
     if get_settings().queue_url:
         queued = run_with_database(lambda: batch.enqueue_pending(first, sampled))
@@ -64,6 +70,8 @@ def transcribe(
                     month=first,
                     sampled=sampled,
                     workers=workers,
+                    kind=kind,
+                    on_start=lambda described: click.echo(f"transcribing with {described}", err=True),
                     on_finished=progress,
                     agent_channel=AGENT_CHANNELS.get(agent_channel or ""),
                 )
@@ -124,7 +132,7 @@ def transcribe_file(audio: Path, agent_channel: str, model_path: Path | None, me
     if not audio.is_file():
         _fail(f"the recording file is missing: {audio}")
     try:
-        engine = Engine(model_path)
+        engine = Engine.for_calls(model_path)
         decoded = decode(audio, engine.sample_rate)
     except (ModelError, AudioError) as error:
         _fail(str(error))

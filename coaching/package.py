@@ -1,6 +1,7 @@
 """What coaching contributes: plans, goals, sessions, the team at a glance and the agent's own
 coaching page, with the demo's plans."""
 
+from qa_app.i18n import _l
 from qa_app.packages import NavEntry, Package
 from qa_app.tables import Role
 
@@ -8,8 +9,8 @@ PACKAGE = Package(
     name="coaching",
     routes=["coaching.routes:ROUTES"],
     navigation=[
-        NavEntry("Coaching", "/coaching", (Role.admin, Role.manager, Role.team_leader), 90),
-        NavEntry("My coaching", "/coaching/agents/{agent_id}", (Role.agent,), 210),
+        NavEntry(_l("Coaching"), "/coaching", (Role.admin, Role.manager, Role.team_leader), 90),
+        NavEntry(_l("My coaching"), "/coaching/agents/{agent_id}", (Role.agent,), 210),
     ],
     demo="coaching.demo:load",
 )

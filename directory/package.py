@@ -3,6 +3,7 @@ its callback, LDAP behind the login form (directory/sign_in.py, which the shell'
 the administrator's page of directory accounts and their agent links, and the scheduled check
 that ends the access of people the LDAP directory dropped."""
 
+from qa_app.i18n import _l
 from qa_app.packages import NavEntry, Package
 from qa_app.tables import Role
 
@@ -10,5 +11,5 @@ PACKAGE = Package(
     name="directory",
     routes=["directory.routes:ROUTES"],
     cron_jobs=["directory.sync:CRON_JOBS"],
-    navigation=[NavEntry("Directory", "/admin/directory", (Role.admin,), 175)],
+    navigation=[NavEntry(_l("Directory"), "/admin/directory", (Role.admin,), 175)],
 )

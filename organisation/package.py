@@ -2,6 +2,7 @@
 changes, and the administration of users, the audit log and the import history. The tables and
 the rules for changing them stay in the shell (qa_app.tables, qa_app.organisation, qa_app.users)."""
 
+from qa_app.i18n import _l
 from qa_app.packages import NavEntry, Package
 from qa_app.tables import STAFF, Role
 
@@ -11,12 +12,12 @@ PACKAGE = Package(
     name="organisation",
     routes=["organisation.routes:ROUTES", "organisation.admin:ROUTES"],
     navigation=[
-        NavEntry("Agents", "/agents", STAFF, 30),
-        NavEntry("Teams", "/teams", STAFF, 40),
-        NavEntry("Services", "/services", STAFF, 50),
-        NavEntry("Imports", "/admin/imports", MANAGERS, 160),
-        NavEntry("Users", "/admin/users", (Role.admin,), 170),
-        NavEntry("Audit log", "/admin/audit", (Role.admin,), 180),
-        NavEntry("My page", "/agents/{agent_id}", (Role.agent,), 220),
+        NavEntry(_l("Agents"), "/agents", STAFF, 30),
+        NavEntry(_l("Teams"), "/teams", STAFF, 40),
+        NavEntry(_l("Services"), "/services", STAFF, 50),
+        NavEntry(_l("Imports"), "/admin/imports", MANAGERS, 160),
+        NavEntry(_l("Users"), "/admin/users", (Role.admin,), 170),
+        NavEntry(_l("Audit log"), "/admin/audit", (Role.admin,), 180),
+        NavEntry(_l("My page"), "/agents/{agent_id}", (Role.agent,), 220),
     ],
 )

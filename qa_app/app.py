@@ -11,18 +11,22 @@ from urllib.parse import quote
 from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
+from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.middleware import ASGIMiddleware
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from litestar.types import ASGIApp, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from qa_app import db, formatting, jobs, limits, packages
+from qa_app import db, formatting, i18n, jobs, limits, packages
 from qa_app.auth import CurrentUser, session_auth
 from qa_app.edge import RefuseNul
+from qa_app.i18n import _, _l
 from qa_app.session_store import DatabaseStore
 from qa_app.settings import get_settings
 from qa_app.tables import Role
@@ -31,11 +35,11 @@ HERE = Path(__file__).parent
 log = logging.getLogger(__name__)
 
 ROLE_NAMES = {
-    Role.admin: "Administrator",
-    Role.manager: "Manager",
-    Role.qa: "Quality assurance",
-    Role.team_leader: "Team leader",
-    Role.agent: "Agent",
+    Role.admin: _l("Administrator"),
+    Role.manager: _l("Manager"),
+    Role.qa: _l("Quality assurance"),
+    Role.team_leader: _l("Team leader"),
+    Role.agent: _l("Agent"),
 }
 
 
@@ -58,6 +62,7 @@ def navigation_for(user: CurrentUser | None) -> list[tuple[str, str]]:
 
 def _configure_templates(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
+    i18n.install(env)
     env.filters.update(formatting.FILTERS)
     env.globals.update(
         navigation_for=navigation_for,
@@ -129,17 +134,17 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return Redirect(f"/login?next={quote(target)}")
     if _wants_html(request):
-        titles = {403: "Not allowed", 404: "Not found", 429: "Too many attempts"}
+        titles = {403: _("Not allowed"), 404: _("Not found"), 429: _("Too many attempts")}
         messages = {
-            403: "You do not have access to this page. If you think you should, ask your administrator.",
-            404: "There is nothing here, or it is not yours to see.",
-            429: "Too many attempts in a short time. Please wait a minute and try again.",
+            403: _("You do not have access to this page. If you think you should, ask your administrator."),
+            404: _("There is nothing here, or it is not yours to see."),
+            429: _("Too many attempts in a short time. Please wait a minute and try again."),
         }
         status = exc.status_code
         return Template(
             "error.html",
             context={
-                "title": titles.get(status, "Something went wrong"),
+                "title": titles.get(status, _("Something went wrong")),
                 "message": messages.get(status, exc.detail),
                 "status": status,
             },
@@ -151,6 +156,23 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response:
         status_code=exc.status_code,
         headers=getattr(exc, "headers", None) or {},
     )
+
+
+class BrowserLanguage(ASGIMiddleware):
+    """Every response, even one no route answers (a 404), starts in the centre's language or the
+    browser's; `choose_language` then applies the signed-in user's own choice."""
+
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        accept = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"accept-language"), None)
+        i18n.set_current(i18n.choose(None, accept))
+        await next_app(scope, receive, send)
+
+
+async def choose_language(request: Request) -> None:
+    user = request.scope.get("user")
+    i18n.set_current(i18n.choose(user.language if user else None, request.headers.get("accept-language")))
 
 
 async def on_startup(app: Litestar) -> None:
@@ -211,11 +233,13 @@ def create_app(*, manage_database: bool = True, secure_cookies: bool | None = No
             ],  # survey links and API keys (surveys/routes.py, cases/open311.py)
         ),
         on_app_init=[auth.on_app_init],
+        before_request=choose_language,
         stores={"sessions": DatabaseStore(), limits.STORE: limits.store_for(settings)},
         # The client address is the connection's, or what a trusted proxy forwarded (none by default).
         middleware=[
             DefineMiddleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies)),
             RefuseNul(),
+            BrowserLanguage(),
         ],
         exception_handlers={HTTPException: handle_http_exception},
         openapi_config=OpenAPIConfig(title="Municipal contact-centre QA", version="0.1.0", path="/schema"),

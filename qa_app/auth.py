@@ -35,6 +35,7 @@ class CurrentUser:
     agent_id: int | None = None
     led_team_ids: list[int] = field(default_factory=list)
     password_mark: str = ""  # see password_mark()
+    language: str = ""  # their own choice of language; "" = the centre's or the browser's
 
     def has(self, *roles: Role) -> bool:
         return self.role in roles
@@ -60,6 +61,7 @@ async def load_user(user_id: int) -> CurrentUser | None:
         agent_id=agent_id,
         led_team_ids=led,
         password_mark=password_mark(row["password_hash"]),
+        language=row["language"] or "",
     )
 
 

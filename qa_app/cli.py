@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from qa_app import db, packages
+from qa_app import db, i18n, packages
 from qa_app.cli_support import fail, handles_config_errors, run_with_database
 
 
@@ -210,6 +210,54 @@ def import_attendance_command(file: Path, skip_invalid: bool, mapping: tuple[str
     summary = run_with_database(lambda: import_attendance(file, skip_invalid=skip_invalid, mapping=mapping))
     _print_summary(summary, as_json)
 
+
+@main.group(name="i18n", help="The translations of the product's own texts (README: Adding a language).")
+def i18n_group() -> None:
+    pass
+
+
+@i18n_group.command(name="extract", help="Bring each package's catalogues up to date with the texts marked in its source.")
+@click.argument("package_names", nargs=-1)
+@click.option("--language", "languages", multiple=True, help="Only this language (repeatable); default: every translated one.")
+def i18n_extract(package_names: tuple[str, ...], languages: tuple[str, ...]) -> None:
+    from qa_app import catalogues
+
+    names = package_names or [p.name for p in packages.installed()]
+    for name in names:
+        counts = catalogues.update(name, languages or i18n.TRANSLATED)
+        shown = ", ".join(f"{language}: {n} untranslated" for language, n in counts.items()) or "no texts"
+        click.echo(f"{name}: {shown}")
+
+
+@i18n_group.command(name="compile", help="Compile every catalogue (.po) into the .mo the app reads; the install runs this.")
+def i18n_compile() -> None:
+    from qa_app import catalogues
+
+    made = catalogues.compile_all()
+    click.echo(f"{len(made)} catalogues compiled")
+
+
+@i18n_group.command(name="check", help="Texts marked in the source that a catalogue does not translate yet.")
+@click.option("--language", "languages", multiple=True)
+def i18n_check(languages: tuple[str, ...]) -> None:
+    from qa_app import catalogues
+
+    missing = 0
+    for package in packages.installed():
+        for language in languages or i18n.TRANSLATED:
+            report = catalogues.check(package.name, language)
+            missing += len(report.untranslated)
+            for text in report.untranslated:
+                click.echo(f"{package.name} {language}: {text!r}")
+    if missing:
+        fail(f"{missing} texts untranslated")
+    click.echo("every text is translated")
+
+
+try:  # the command speaks the centre's language (QA_LANGUAGE)
+    i18n.set_current(i18n.default_language())
+except Exception:  # a bad setting is reported by the command that reads it, in English
+    pass
 
 for _command in packages.commands():
     main.add_command(_command)

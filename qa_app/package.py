@@ -1,6 +1,7 @@
 """What the shell contributes: sign-in, the start page, calls and their import, notifications; the
 organisation's pages are organisation/. Its commands sit on the `qa` group itself (qa_app/cli.py)."""
 
+from qa_app.i18n import _l
 from qa_app.packages import NavEntry, Package
 from qa_app.tables import EVERYONE
 
@@ -16,7 +17,7 @@ PACKAGE = Package(
     jobs=["qa_app.jobs:purge_expired_sessions"],
     cron_jobs=["qa_app.jobs:CRON_JOBS"],
     navigation=[
-        NavEntry("Home", "/", EVERYONE, 0),
-        NavEntry("Calls", "/calls", EVERYONE, 10, agent_label="My calls"),
+        NavEntry(_l("Home"), "/", EVERYONE, 0),
+        NavEntry(_l("Calls"), "/calls", EVERYONE, 10, agent_label=_l("My calls")),
     ],
 )

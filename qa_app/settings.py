@@ -84,6 +84,9 @@ class Settings:
     # only, in QA_DATA_DIR/unredacted-recordings (listed and erased with the resident's data);
     # off by default: the original is silenced in place once transcribed.
     redact_keep_original: bool = False
+    # QA_LANGUAGE: the centre's language for the staff ("en", "sv", "nl"): pages of users who chose
+    # none, emails, the printed report, the `qa` command. Unset: each browser's language.
+    language: str = ""
 
     @property
     def secret_key(self) -> str:
@@ -275,8 +278,21 @@ def get_settings() -> Settings:
         max_voice_seconds=_positive_int("QA_MAX_VOICE_SECONDS", 300),
         retention_days=_retention(os.environ.get("QA_RETENTION", "")),
         redact_keep_original=_flag("QA_REDACT_KEEP_ORIGINAL"),
+        language=_language(os.environ.get("QA_LANGUAGE", "")),
         **_redaction(),
     )
+
+
+# The staff's languages (qa_app/i18n.py), each by its own name; "qps" is the pseudo-language.
+LANGUAGES = {"en": "English", "sv": "Svenska", "nl": "Nederlands"}
+PSEUDO = "qps"
+
+
+def _language(text: str) -> str:
+    code = text.strip().lower().replace("_", "-").split("-")[0]
+    if code and code not in LANGUAGES and code != PSEUDO:
+        raise ConfigError(f"QA_LANGUAGE must be one of {', '.join(LANGUAGES)} (got {text!r})")
+    return code
 
 
 def reset_settings() -> None:

@@ -54,6 +54,7 @@ class User(Table, tablename="app_user"):
     active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
     last_login_at = Timestamptz(null=True, default=None)
+    language = Varchar(length=8, default="")  # their choice of language (qa_app/i18n.py); "" = none
 
 
 class Department(Table):

@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from kit.spreadsheet import safe_cell
 from kit.stats import Estimate
-from qa_app import formatting
+from qa_app import formatting, i18n
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -60,6 +60,7 @@ def plain(value: Any) -> Any:
 
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+    i18n.install(env)  # the report is in the language of i18n.using() around its making
     env.filters.update(formatting.FILTERS)  # the app's own filters: local, duration, percent, number
     env.filters["cell"] = cell
     env.filters["pct"] = formatting.percent

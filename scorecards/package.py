@@ -1,6 +1,7 @@
 """What scorecards contribute: marking, the balanced scorecard, calibration, templates and
 settings, `qa sample` and the demo's samples and evaluations."""
 
+from qa_app.i18n import _l
 from qa_app.packages import NavEntry, Package
 from qa_app.tables import STAFF, Role
 
@@ -11,14 +12,14 @@ PACKAGE = Package(
     after_calls=["scorecards.autochecks:after_calls", "scorecards.flag_store:after_calls"],
     cron_jobs=["scorecards.flag_store:CRON_JOBS"],
     navigation=[
-        NavEntry("Marking", "/qa/queue", (Role.admin, Role.qa), 60),
-        NavEntry("Scorecards", "/scorecards/teams", STAFF, 70),
-        NavEntry("Calibration", "/calibration", STAFF, 80),
-        NavEntry("Trust", "/scorecards/trust", (Role.admin, Role.qa, Role.manager), 85),
-        NavEntry("What matters", "/scorecards/outcomes", (Role.admin, Role.qa, Role.manager), 86),
-        NavEntry("Templates", "/scorecards/templates", (Role.admin, Role.manager, Role.qa), 100),
-        NavEntry("Settings", "/scorecards/settings", (Role.admin,), 190),
-        NavEntry("My month", "/scorecards/agents/{agent_id}", (Role.agent,), 200),
+        NavEntry(_l("Marking"), "/qa/queue", (Role.admin, Role.qa), 60),
+        NavEntry(_l("Scorecards"), "/scorecards/teams", STAFF, 70),
+        NavEntry(_l("Calibration"), "/calibration", STAFF, 80),
+        NavEntry(_l("Trust"), "/scorecards/trust", (Role.admin, Role.qa, Role.manager), 85),
+        NavEntry(_l("What matters"), "/scorecards/outcomes", (Role.admin, Role.qa, Role.manager), 86),
+        NavEntry(_l("Templates"), "/scorecards/templates", (Role.admin, Role.manager, Role.qa), 100),
+        NavEntry(_l("Settings"), "/scorecards/settings", (Role.admin,), 190),
+        NavEntry(_l("My month"), "/scorecards/agents/{agent_id}", (Role.agent,), 200),
     ],
     demo="scorecards.demo:load",
     personal_data=["scorecards.privacy:FLAGS"],

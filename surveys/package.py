@@ -2,6 +2,7 @@
 and versions pages, `qa surveys`, the voice-comment job for `qa worker` and its catch-up every 10
 minutes, the wait for a voice comment in transcription when the app stops, and the demo answers."""
 
+from qa_app.i18n import _l
 from qa_app.packages import NavEntry, Package
 from qa_app.tables import STAFF
 
@@ -12,7 +13,7 @@ PACKAGE = Package(
     jobs=["surveys.voice:transcribe_voice_job"],
     cron_jobs=["surveys.voice:CRON_JOBS"],
     on_shutdown=["surveys.voice:on_shutdown"],
-    navigation=[NavEntry("Surveys", "/surveys", STAFF, 120)],
+    navigation=[NavEntry(_l("Surveys"), "/surveys", STAFF, 120)],
     demo="surveys.demo:load",
     personal_data=["surveys.privacy:SURVEYS"],
 )

@@ -2,6 +2,7 @@
 accuracy page, `qa transcribe`, the queued transcription job and the demo recordings; search across
 every transcript (the page, saved searches, `qa search`) and its index, kept up to date after calls."""
 
+from qa_app.i18n import _l
 from qa_app.packages import NavEntry, Package
 from qa_app.tables import EVERYONE, Role
 
@@ -13,8 +14,8 @@ PACKAGE = Package(
     cron_jobs=["transcription.schedule:CRON_JOBS"],
     after_calls=["transcription.schedule:after_calls", "transcription.search:index_calls"],
     navigation=[
-        NavEntry("Search", "/search", EVERYONE, 15),
-        NavEntry("Transcripts", "/transcription/accuracy", (Role.admin, Role.manager, Role.qa), 140),
+        NavEntry(_l("Search"), "/search", EVERYONE, 15),
+        NavEntry(_l("Transcripts"), "/transcription/accuracy", (Role.admin, Role.manager, Role.qa), 140),
     ],
     call_panels=["/calls/{call_id}/transcript"],
     demo="transcription.demo_recordings:load",

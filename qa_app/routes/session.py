@@ -19,8 +19,9 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 from msgspec import Struct
 
-from qa_app import audit, limits, packages
+from qa_app import audit, i18n, limits, packages
 from qa_app.auth import EVERYONE, require, start_session
+from qa_app.tables import User
 from qa_app.users import UserError, authenticate, change_own_password
 from qa_app.web import Form
 
@@ -130,6 +131,23 @@ async def password_change(request: Request, data: Form[PasswordForm]) -> Templat
     return Redirect("/account/password?saved=true")
 
 
+class LanguageForm(Struct):
+    language: str = ""
+
+
+@get("/account", name="account", guards=[require(*EVERYONE)], include_in_schema=False)
+async def account_page(request: Request, saved: FromQuery[bool] = False) -> Template:
+    return Template("account.html", context={"chosen": request.user.language, "saved": saved})
+
+
+@post("/account/language", guards=[require(*EVERYONE)], include_in_schema=False)
+async def language_change(request: Request, data: Form[LanguageForm]) -> Redirect:
+    """The user's own language ("" = the centre's, or the browser's when the centre has none)."""
+    choice = data.language if data.language in i18n.LANGUAGES else ""
+    await User.update({User.language: choice}).where(User.id == request.user.id)
+    return Redirect("/account?saved=true")
+
+
 @post("/logout", name="logout", include_in_schema=False)
 async def logout(request: Request) -> Redirect | Template:
     user = request.scope.get("user")
@@ -143,4 +161,4 @@ async def logout(request: Request) -> Redirect | Template:
     return Redirect("/login")
 
 
-ROUTES = [login_page, login_submit, password_page, password_change, logout]
+ROUTES = [login_page, login_submit, password_page, password_change, account_page, language_change, logout]

@@ -20,10 +20,12 @@ from audits.working_hours import WorkingCalendar
 from cases import register
 from kit.table_file import ImportError_
 from kit.table_file import rows as table_rows
-from qa_app import audit, db, mail
+from qa_app import audit, db, i18n, mail
+from qa_app.i18n import _
 from qa_app.tables import Department
 
 ADDRESS = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
+NO_DEPARTMENT = "(no department)"  # the results' group of the test emails without a department
 
 
 class AuditError(Exception):
@@ -38,7 +40,7 @@ def parse_key_points(text: str) -> list[dict[str, Any]]:
     the words that show it was mentioned (the point itself when none are given)."""
     points = []
     for part in filter(None, (p.strip() for p in text.split("|"))):
-        point, _, words = part.partition(":")
+        point, _colon, words = part.partition(":")
         listed = [w.strip() for w in words.split("/") if w.strip()]
         points.append({"point": point.strip(), "words": listed or [point.strip()]})
     return points
@@ -49,7 +51,7 @@ def read_scenarios(path: Path) -> list[dict[str, Any]]:
     try:
         handle = open(path, newline="", encoding="utf-8-sig")  # noqa: SIM115 - closed below
     except OSError as error:
-        raise ImportError_(f"cannot read {path}: {error.strerror}") from None
+        raise ImportError_(_("cannot read %(path)s: %(reason)s") % {"path": path, "reason": error.strerror}) from None
     with handle:
         return scenarios_from(handle)
 
@@ -65,9 +67,11 @@ def scenarios_from(handle: TextIO) -> list[dict[str, Any]]:
     ):
         empty = [c for c in ("title", "to", "subject", "question") if not row[c].strip()]
         if empty:
-            errors.append(f"line {line}: {', '.join(empty)} empty")
+            errors.append(_("line %(line)s: %(columns)s empty") % {"line": line, "columns": ", ".join(empty)})
         elif not ADDRESS.match(row["to"].strip()):
-            errors.append(f"line {line}: {row['to']!r} is not an email address")
+            errors.append(
+                _("line %(line)s: %(address)s is not an email address") % {"line": line, "address": repr(row["to"])}
+            )
         else:
             scenarios.append(
                 {
@@ -83,7 +87,7 @@ def scenarios_from(handle: TextIO) -> list[dict[str, Any]]:
     if errors:
         raise ImportError_("; ".join(errors[:20]))
     if not scenarios:
-        raise ImportError_("the file has no scenarios")
+        raise ImportError_(_("the file has no scenarios"))
     return scenarios
 
 
@@ -98,9 +102,9 @@ async def create_campaign(
 ) -> int:
     """A campaign with its scenarios; a department named that does not exist yet is created."""
     if not name.strip():
-        raise AuditError("a campaign needs a name")
+        raise AuditError(_("a campaign needs a name"))
     if await AuditCampaign.exists().where(AuditCampaign.name == name.strip()):
-        raise AuditError(f"there is a campaign named {name!r} already")
+        raise AuditError(_("there is a campaign named %(name)s already") % {"name": repr(name)})
     async with db.write_transaction():
         campaign = (
             await AuditCampaign.insert(
@@ -150,7 +154,7 @@ async def campaign_by_name_or_id(ref: str) -> dict[str, Any]:
         query.where(AuditCampaign.id == int(ref)) if ref.isdigit() else query.where(AuditCampaign.name == ref)
     ).first()
     if row is None:
-        raise AuditError(f"no campaign {ref!r}")
+        raise AuditError(_("no campaign %(ref)s") % {"ref": repr(ref)})
     return row
 
 
@@ -197,7 +201,10 @@ async def send_campaign(
             sent += 1
         await audit.record(user_id, "send", "audit_campaign", campaign_id, sent=sent)
     if refused:
-        raise AuditError(f"the mail server refused {', '.join(sorted(refused))}; {sent} others were sent")
+        raise AuditError(
+            _("the mail server refused %(addresses)s; %(sent)s others were sent")
+            % {"addresses": ", ".join(sorted(refused)), "sent": sent}
+        )
     return sent
 
 
@@ -206,7 +213,7 @@ async def record_sent_by_hand(
 ) -> None:
     """For a test email sent from another mail program: when, and its Message-ID if known."""
     if sent_at.tzinfo is None:
-        raise AuditError("the sending time needs its time zone")
+        raise AuditError(_("the sending time needs its time zone"))
     async with db.write_transaction():
         await AuditScenario.update(
             {
@@ -255,10 +262,12 @@ async def take_in(messages: list[tuple[bytes, datetime | None]], source: str) ->
         try:
             incoming = mail_rules.parse(raw, arrived)
         except Exception as error:  # a broken message must not stop the others
-            intake.unreadable.append(f"message {index}: {type(error).__name__}: {error}")
+            intake.unreadable.append(
+                _("message %(number)s: %(error)s") % {"number": index, "error": f"{type(error).__name__}: {error}"}
+            )
             continue
         if not incoming.message_id or incoming.sent_at is None:
-            intake.unreadable.append(f"message {index}: no Message-ID or date")
+            intake.unreadable.append(_("message %(number)s: no Message-ID or date") % {"number": index})
             continue
         if incoming.message_id in ours:
             continue
@@ -299,7 +308,7 @@ async def take_in(messages: list[tuple[bytes, datetime | None]], source: str) ->
 async def set_reply_kind(reply_id: int, kind: str, user_id: int | None = None) -> None:
     """The grader's correction: this reply is an acknowledgement, or a real answer."""
     if kind not in ("ack", "answer"):
-        raise AuditError("a reply is an ack or an answer")
+        raise AuditError(_("a reply is an ack or an answer"))
     async with db.write_transaction():
         await AuditReply.update({AuditReply.kind: kind}).where(AuditReply.id == reply_id)
         await audit.record(user_id, "reply kind", "audit_reply", reply_id, kind=kind)
@@ -327,14 +336,18 @@ async def campaign_view(campaign_id: int, calendar: WorkingCalendar, now: dateti
             scenario["sent_at"], own, calendar, now, campaign["ack_target_hours"], campaign["answer_target_days"]
         )
         answer = next((r for r in own if r["kind"] == "answer"), None)
-        prefilled = mail_rules.prefill(
+        prefill_args = (
             answer["body"] if answer else None,
             scenario,
             timed,
             campaign["ack_target_hours"],
             campaign["answer_target_days"],
         )
+        prefilled = mail_rules.prefill(*prefill_args)
         grade = grades.get(scenario["id"])
+        shown = grade["checks"] if grade and grade["graded_at"] else prefilled
+        if shown is not prefilled and i18n.current() != i18n.SOURCE:
+            shown = _evidence_in_language(shown, prefilled, prefill_args)
         view.append(
             {
                 "scenario": scenario,
@@ -343,17 +356,32 @@ async def campaign_view(campaign_id: int, calendar: WorkingCalendar, now: dateti
                 "timing": timed,
                 "prefilled": prefilled,
                 "grade": grade,
-                "checks": grade["checks"] if grade and grade["graded_at"] else prefilled,
+                "checks": shown,
             }
         )
     return view
+
+
+def _evidence_in_language(stored: dict[str, Any], prefilled: dict[str, Any], prefill_args: tuple) -> dict[str, Any]:
+    """A confirmed grade's checks with their automatic evidence in the reader's language: the
+    evidence is kept as it was found (in English, see `grade`), and shown translated where it is
+    still what the answer gives."""
+    with i18n.using(i18n.SOURCE):
+        english = mail_rules.prefill(*prefill_args)
+    shown = {}
+    for code, check in stored.items():
+        evidence = check.get("evidence") or ""
+        if evidence and code in english and evidence == english[code]["evidence"]:
+            check = {**check, "evidence": prefilled[code]["evidence"]}
+        shown[code] = check
+    return shown
 
 
 async def save_grade(scenario_id: int, checks: dict[str, Any], note: str, user_id: int) -> float | None:
     """The grader's confirmed rubric: every check yes, no or not applicable (None)."""
     unknown = set(checks) - set(mail_rules.LABELS)
     if unknown:
-        raise AuditError(f"unknown checks: {', '.join(sorted(unknown))}")
+        raise AuditError(_("unknown checks: %(codes)s") % {"codes": ", ".join(sorted(unknown))})
     value = mail_rules.score(checks)
     async with db.write_transaction():
         existing = await AuditGrade.select(AuditGrade.id).where(AuditGrade.scenario == scenario_id).first()
@@ -394,7 +422,7 @@ def summarise_departments(view: list[dict]) -> dict[str, DepartmentResult]:
     for item in view:
         if item["scenario"]["sent_at"] is None:
             continue
-        grouped.setdefault(item["scenario"]["department_name"] or "(no department)", []).append(item)
+        grouped.setdefault(item["scenario"]["department_name"] or NO_DEPARTMENT, []).append(item)
     results = {}
     for name, items in sorted(grouped.items()):
         days = [i["timing"].answer_days for i in items if i["timing"].answer_days is not None]

@@ -7,24 +7,30 @@ from pathlib import Path
 
 import click
 
+from qa_app.i18n import _, _l, ngettext
 
-@click.group(name="audits", help="Mystery-email audits: test emails to the centre's addresses, timed and graded.")
+
+@click.group(name="audits", help=_l("Mystery-email audits: test emails to the centre's addresses, timed and graded."))
 def audits() -> None:
     pass
 
 
 @audits.command(
     name="create",
-    help="A campaign from a CSV of scenarios: title, to, department, subject, question, "
-    "key_points ('point: word/word | point'), and optionally resident_name.",
+    help=_l(
+        "A campaign from a CSV of scenarios: title, to, department, subject, question, "
+        "key_points ('point: word/word | point'), and optionally resident_name."
+    ),
 )
-@click.option("--name", required=True, help="e.g. 'Autumn 2026'")
-@click.option("--scenarios", "path", type=click.Path(path_type=Path), required=True)
-@click.option("--from", "sender", default="", help="The mystery resident's address (the QA mailbox).")
+@click.option("--name", required=True, help=_l("e.g. 'Autumn 2026'"))
 @click.option(
-    "--ack-hours", type=int, default=8, show_default=True, help="Target: working hours to an acknowledgement."
+    "--scenarios", "path", type=click.Path(path_type=Path), required=True, help=_l("The CSV file of scenarios.")
 )
-@click.option("--answer-days", type=int, default=2, show_default=True, help="Target: working days to the answer.")
+@click.option("--from", "sender", default="", help=_l("The mystery resident's address (the QA mailbox)."))
+@click.option(
+    "--ack-hours", type=int, default=8, show_default=True, help=_l("Target: working hours to an acknowledgement.")
+)
+@click.option("--answer-days", type=int, default=2, show_default=True, help=_l("Target: working days to the answer."))
 def audits_create(name: str, path: Path, sender: str, ack_hours: int, answer_days: int) -> None:
     from audits.campaigns import AuditError, create_campaign, read_scenarios
     from kit.table_file import ImportError_
@@ -39,11 +45,17 @@ def audits_create(name: str, path: Path, sender: str, ack_hours: int, answer_day
         )
     except (ImportError_, AuditError) as error:
         fail(str(error), 2)
-    click.echo(f"campaign {campaign} {name!r}: {len(scenarios)} scenarios", err=True)
+    click.echo(
+        ngettext(
+            "campaign %(id)s %(name)s: %(num)s scenario", "campaign %(id)s %(name)s: %(num)s scenarios", len(scenarios)
+        )
+        % {"id": campaign, "name": repr(name), "num": len(scenarios)},
+        err=True,
+    )
     click.echo(campaign)
 
 
-@audits.command(name="send", help="Send a campaign's test emails through QA_SMTP_URL (those not sent yet).")
+@audits.command(name="send", help=_l("Send a campaign's test emails through QA_SMTP_URL (those not sent yet)."))
 @click.argument("campaign")
 def audits_send(campaign: str) -> None:
     from audits.campaigns import AuditError, campaign_by_name_or_id, send_campaign
@@ -58,12 +70,12 @@ def audits_send(campaign: str) -> None:
         sent = run_with_database(work)
     except (AuditError, mail.MailError) as error:
         fail(str(error), 1)
-    click.echo(f"{sent} test emails sent", err=True)
+    click.echo(ngettext("%(num)s test email sent", "%(num)s test emails sent", sent) % {"num": sent}, err=True)
 
 
-@audits.command(name="fetch", help="Take in replies from the QA mailbox (QA_IMAP_URL) and match them.")
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only messages from this day on.")
-@click.option("--json", "as_json", is_flag=True)
+@audits.command(name="fetch", help=_l("Take in replies from the QA mailbox (QA_IMAP_URL) and match them."))
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help=_l("Only messages from this day on."))
+@click.option("--json", "as_json", is_flag=True, help=_l("Also print the counts as JSON."))
 def audits_fetch(since, as_json: bool) -> None:
     from audits.campaigns import take_in
     from audits.mailbox import MailboxError, fetch_imap
@@ -76,9 +88,9 @@ def audits_fetch(since, as_json: bool) -> None:
     _report(run_with_database(lambda: take_in(messages, "imap")), as_json)
 
 
-@audits.command(name="import", help="Take in replies from .eml files or .mbox exports.")
+@audits.command(name="import", help=_l("Take in replies from .eml files or .mbox exports."))
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help=_l("Also print the counts as JSON."))
 def audits_import(files: tuple[Path, ...], as_json: bool) -> None:
     from audits.campaigns import take_in
     from audits.mailbox import MailboxError, read_upload
@@ -97,8 +109,17 @@ def _report(intake, as_json: bool) -> None:
     for problem in intake.unreadable:
         click.echo(problem, err=True)
     click.echo(
-        f"{intake.read} messages: {intake.matched} replies matched ({intake.acknowledgements} automatic), "
-        f"{intake.unmatched} not matched, {intake.duplicates} seen before",
+        _(
+            "%(read)s messages: %(matched)s replies matched (%(automatic)s automatic), "
+            "%(unmatched)s not matched, %(duplicates)s seen before"
+        )
+        % {
+            "read": intake.read,
+            "matched": intake.matched,
+            "automatic": intake.acknowledgements,
+            "unmatched": intake.unmatched,
+            "duplicates": intake.duplicates,
+        },
         err=True,
     )
     if as_json:

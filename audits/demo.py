@@ -13,6 +13,8 @@ from email.utils import format_datetime, make_msgid
 from audits import campaigns
 from audits.tables import AuditCampaign, AuditScenario
 from audits.working_hours import from_settings
+from qa_app import i18n
+from qa_app.i18n import _
 from qa_app.tables import Department
 
 SCENARIOS = [
@@ -156,7 +158,9 @@ async def load(*, seed: int, today: date, echo: Callable[[str], None]) -> None:
     older = await _campaign(f"Mystery emails {tuesday(13):%B %Y}", tuesday(13), rng, quality=0.5)
     await _campaign(f"Mystery emails {tuesday(2):%B %Y}", tuesday(2), rng, quality=0.85)
     calendar = from_settings()
-    for item in await campaigns.campaign_view(older, calendar):
+    with i18n.using(i18n.SOURCE):  # the automatic checks' evidence is kept in English
+        view = await campaigns.campaign_view(older, calendar)
+    for item in view:
         if item["answer"] is None:
             continue
         checks = dict(item["prefilled"])
@@ -167,4 +171,7 @@ async def load(*, seed: int, today: date, echo: Callable[[str], None]) -> None:
                 checks[code] = {**check, "value": False}
         await campaigns.save_grade(item["scenario"]["id"], checks, "Graded in the demo.", None)
     departments = await Department.count()
-    echo(f"mystery emails: 2 campaigns, {await AuditScenario.count()} test emails to {departments} departments")
+    echo(
+        _("mystery emails: 2 campaigns, %(emails)s test emails to %(departments)s departments")
+        % {"emails": await AuditScenario.count(), "departments": departments}
+    )

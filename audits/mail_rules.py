@@ -19,6 +19,8 @@ from typing import Any
 from inscriptis import get_text
 
 from audits.working_hours import WorkingCalendar, working_days, working_time
+from qa_app import formatting
+from qa_app.i18n import _, _l, pgettext
 
 TOKEN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
@@ -151,7 +153,28 @@ class Timing:
     answer_days: float | None  # working days (of the usual length) from sending
     ack_met: bool | None  # None: still within the target, nothing yet
     answer_met: bool | None
-    status: str  # not sent, waiting, acknowledged, answered, overdue, never answered
+    status: str  # not sent, waiting, acknowledged, answered, overdue, never answered (see status_label)
+
+
+def status_label(code: str) -> str:
+    """What people read for a test email's status (Timing.status)."""
+    return {
+        "not sent": pgettext("mystery email status", "not sent"),
+        "waiting": pgettext("mystery email status", "waiting"),
+        "acknowledged": pgettext("mystery email status", "acknowledged"),
+        "answered": pgettext("mystery email status", "answered"),
+        "overdue": pgettext("mystery email status", "overdue"),
+        "never answered": pgettext("mystery email status", "never answered"),
+    }.get(code, code)
+
+
+def matched_by_label(code: str) -> str:
+    """What people read for how a reply was matched to its test email (see `match`)."""
+    return {
+        "in-reply-to": pgettext("reply matched by", "in-reply-to"),
+        "references": pgettext("reply matched by", "references"),
+        "token": pgettext("reply matched by", "token"),
+    }.get(code, code)
 
 
 def timing(
@@ -187,17 +210,17 @@ def timing(
 # The rubric.
 
 RUBRIC = (
-    ("acknowledged_in_time", "Acknowledged in time", True),
-    ("answered_in_time", "Answered in time", True),
-    ("accurate", "Accurate", False),
-    ("complete", "Complete: the key points are covered", True),
-    ("salutation", "Personal salutation", True),
-    ("clear_polite", "Clear and polite", False),
-    ("readable", "Easy to read", True),
-    ("spelling", "Spelling and grammar", False),
-    ("reference", "Reference number given", True),
-    ("signature", "Signature with a way to follow up", True),
-    ("no_personal_data", "No unnecessary personal data asked for", True),
+    ("acknowledged_in_time", _l("Acknowledged in time"), True),
+    ("answered_in_time", _l("Answered in time"), True),
+    ("accurate", _l("Accurate"), False),
+    ("complete", _l("Complete: the key points are covered"), True),
+    ("salutation", _l("Personal salutation"), True),
+    ("clear_polite", _l("Clear and polite"), False),
+    ("readable", _l("Easy to read"), True),
+    ("spelling", _l("Spelling and grammar"), False),
+    ("reference", _l("Reference number given"), True),
+    ("signature", _l("Signature with a way to follow up"), True),
+    ("no_personal_data", _l("No unnecessary personal data asked for"), True),
 )
 LABELS = {code: label for code, label, _ in RUBRIC}
 
@@ -248,6 +271,11 @@ def _check(value: bool | None, evidence: str) -> dict[str, Any]:
     return {"value": value, "evidence": evidence, "automatic": True}
 
 
+def _target(value: float) -> str:
+    """A target as set (8, 2, 1.5), in the current language's numbers."""
+    return formatting.number(int(value)) if float(value).is_integer() else formatting.decimal(value, 1)
+
+
 def prefill(
     answer_body: str | None, scenario: dict[str, Any], timed: Timing, ack_target_hours: float, answer_days: float
 ) -> dict[str, dict[str, Any]]:
@@ -258,16 +286,24 @@ def prefill(
     }
     if timed.ack_hours is not None:
         checks["acknowledged_in_time"] = _check(
-            timed.ack_met, f"first reply after {timed.ack_hours:.1f} working hours (target {ack_target_hours:g})"
+            timed.ack_met,
+            _("first reply after %(hours)s working hours (target %(target)s)")
+            % {"hours": formatting.decimal(timed.ack_hours, 1), "target": _target(ack_target_hours)},
         )
     elif timed.ack_met is False:
-        checks["acknowledged_in_time"] = _check(False, f"no reply within {ack_target_hours:g} working hours")
+        checks["acknowledged_in_time"] = _check(
+            False, _("no reply within %(target)s working hours") % {"target": _target(ack_target_hours)}
+        )
     if timed.answer_days is not None:
         checks["answered_in_time"] = _check(
-            timed.answer_met, f"answered after {timed.answer_days:.2f} working days (target {answer_days:g})"
+            timed.answer_met,
+            _("answered after %(days)s working days (target %(target)s)")
+            % {"days": formatting.decimal(timed.answer_days, 2), "target": _target(answer_days)},
         )
     elif timed.answer_met is False:
-        checks["answered_in_time"] = _check(False, f"no answer within {answer_days:g} working days")
+        checks["answered_in_time"] = _check(
+            False, _("no answer within %(target)s working days") % {"target": _target(answer_days)}
+        )
     if not answer_body:
         return checks
     lines = [line.strip() for line in answer_body.splitlines() if line.strip() and not line.startswith(">")]
@@ -275,34 +311,50 @@ def prefill(
     names = [n for n in scenario.get("resident_name", "").split() if len(n) > 1]
     greeted = re.match(GREETINGS, first_line, re.IGNORECASE) is not None
     by_name = any(re.search(rf"\b{re.escape(n)}\b", first_line, re.IGNORECASE) for n in names)
+    opening = {"text": repr(first_line[:80])}
     checks["salutation"] = _check(
         greeted and (by_name or not names),
-        f"opens with {first_line[:80]!r}" + ("" if by_name or not names else " (not by name)"),
+        _("opens with %(text)s") % opening
+        if by_name or not names
+        else _("opens with %(text)s (not by name)") % opening,
     )
     found, missing = key_points_found(answer_body, scenario.get("key_points") or [])
     total = len(found) + len(missing)
     if total:
+        mentioned = {"found": len(found), "total": total, "missing": ", ".join(missing)}
         checks["complete"] = _check(
             not missing,
-            f"{len(found)} of {total} key points mentioned" + (f"; missing: {', '.join(missing)}" if missing else ""),
+            _("%(found)s of %(total)s key points mentioned; missing: %(missing)s") % mentioned
+            if missing
+            else _("%(found)s of %(total)s key points mentioned") % mentioned,
         )
     score = lix(answer_body)
     if score is not None:
-        checks["readable"] = _check(score <= LIX_TARGET, f"LIX {score:.0f} (plain language is {LIX_TARGET} or less)")
+        checks["readable"] = _check(
+            score <= LIX_TARGET,
+            _("LIX %(lix)s (plain language is %(target)s or less)")
+            % {"lix": formatting.decimal(score, 0), "target": LIX_TARGET},
+        )
     reference = REFERENCE.search(answer_body) or TRACKING_NUMBER.search(answer_body)
     checks["reference"] = _check(
-        reference is not None, f"gives {reference.group(0).strip()!r}" if reference else "no reference number found"
+        reference is not None,
+        _("gives %(reference)s") % {"reference": repr(reference.group(0).strip())}
+        if reference
+        else _("no reference number found"),
     )
     sign_off = next((i for i, line in enumerate(lines) if SIGN_OFF.match(line)), None)
     tail = "\n".join(lines[sign_off:] if sign_off is not None else lines[-5:])
     contact = PHONE.search(tail) or CONTACT.search(tail)
     checks["signature"] = _check(
         contact is not None and len(lines) > 2,
-        f"signs off with {contact.group(0).strip()!r}" if contact else "no phone number, address or link at the end",
+        _("signs off with %(contact)s") % {"contact": repr(contact.group(0).strip())}
+        if contact
+        else _("no phone number, address or link at the end"),
     )
     asked = PERSONAL_DATA.search(answer_body)
     checks["no_personal_data"] = _check(
-        asked is None, f"asks for {asked.group(0)!r}" if asked else "asks for no identity or bank details"
+        asked is None,
+        _("asks for %(data)s") % {"data": repr(asked.group(0))} if asked else _("asks for no identity or bank details"),
     )
     return checks
 

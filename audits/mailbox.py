@@ -14,6 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from qa_app.i18n import _
 from qa_app.settings import get_settings
 
 UPLOAD_LIMIT_BYTES = 50 * 1024 * 1024
@@ -26,9 +27,9 @@ class MailboxError(Exception):
 def _imap_parts(url: str) -> tuple[str, str, int, str, str, str]:
     parts = urlsplit(url)
     if parts.scheme not in ("imap", "imaps") or not parts.hostname:
-        raise MailboxError("QA_IMAP_URL looks like imaps://user:password@mail.city.example:993/INBOX")
+        raise MailboxError(_("QA_IMAP_URL looks like imaps://user:password@mail.city.example:993/INBOX"))
     if not parts.username:
-        raise MailboxError("QA_IMAP_URL needs the mailbox's user name (imaps://user:password@host/INBOX)")
+        raise MailboxError(_("QA_IMAP_URL needs the mailbox's user name (imaps://user:password@host/INBOX)"))
     port = parts.port or (993 if parts.scheme == "imaps" else 143)
     folder = unquote(parts.path.lstrip("/")) or "INBOX"
     return parts.scheme, parts.hostname, port, unquote(parts.username), unquote(parts.password or ""), folder
@@ -41,7 +42,9 @@ def fetch_imap(url: str | None = None, since: date | None = None) -> list[tuple[
 
     url = url or get_settings().imap_url
     if not url:
-        raise MailboxError("no mailbox is configured: set QA_IMAP_URL (for example imaps://qa:secret@mail.city/INBOX)")
+        raise MailboxError(
+            _("no mailbox is configured: set QA_IMAP_URL (for example imaps://qa:secret@mail.city/INBOX)")
+        )
     scheme, host, port, user, password, folder = _imap_parts(url)
     kind = MailBox if scheme == "imaps" else MailBoxUnencrypted
     try:
@@ -53,13 +56,18 @@ def fetch_imap(url: str | None = None, since: date | None = None) -> list[tuple[
             ]
     except Exception as error:  # imaplib, ssl and socket errors all mean: could not read the mailbox
         reason = str(error).replace(password, "***") if password else str(error)
-        raise MailboxError(f"could not read {user}@{host}:{port}/{folder}: {type(error).__name__}: {reason}") from None
+        raise MailboxError(
+            _("could not read %(mailbox)s: %(error)s")
+            % {"mailbox": f"{user}@{host}:{port}/{folder}", "error": f"{type(error).__name__}: {reason}"}
+        ) from None
 
 
 def read_upload(name: str, data: bytes) -> list[tuple[bytes, datetime | None]]:
     """The messages in an uploaded .eml (one) or .mbox (many)."""
     if len(data) > UPLOAD_LIMIT_BYTES:
-        raise MailboxError(f"{name} is larger than {UPLOAD_LIMIT_BYTES // 1024 // 1024} MB")
+        raise MailboxError(
+            _("%(file)s is larger than %(size)s MB") % {"file": name, "size": UPLOAD_LIMIT_BYTES // 1024 // 1024}
+        )
     suffix = Path(name).suffix.lower()
     if suffix == ".eml":
         return [(data, None)]
@@ -72,4 +80,4 @@ def read_upload(name: str, data: bytes) -> list[tuple[bytes, datetime | None]]:
                 return [(message.as_bytes(), None) for message in box]
             finally:
                 box.close()
-    raise MailboxError(f"{name}: upload an .eml file or an .mbox export")
+    raise MailboxError(_("%(file)s: upload an .eml file or an .mbox export") % {"file": name})

@@ -24,8 +24,9 @@ from audits.mailbox import MailboxError, fetch_imap, read_upload
 from audits.tables import AuditCampaign, AuditReply, AuditScenario
 from audits.working_hours import from_settings
 from kit.table_file import ImportError_
-from qa_app import mail
+from qa_app import i18n, mail
 from qa_app.auth import require
+from qa_app.i18n import _
 from qa_app.settings import get_settings
 from qa_app.tables import Role
 from qa_app.web import Form, Upload, dynamic_form, problem
@@ -83,7 +84,11 @@ async def campaigns_page(request: Request) -> Template:
 async def create_campaign(request: Request, data: Upload[CampaignForm]) -> Redirect | Template:
     upload = data.scenarios
     if upload is None or not upload.filename:
-        return problem("The campaign was not created", "Choose the CSV file of scenarios.")
+        return problem(_("The campaign was not created"), _("Choose the CSV file of scenarios."))
+    try:
+        ack_hours, answer_days = int(data.ack_hours or 8), int(data.answer_days or 2)
+    except ValueError:
+        return problem(_("The campaign was not created"), _("The targets are whole numbers of hours and days."))
     try:
         text = (await upload.read()).decode("utf-8-sig")
         scenarios = campaigns.scenarios_from(io.StringIO(text, newline=""))
@@ -91,14 +96,16 @@ async def create_campaign(request: Request, data: Upload[CampaignForm]) -> Redir
             data.name,
             scenarios,
             sender=data.sender.strip(),
-            ack_target_hours=int(data.ack_hours or 8),
-            answer_target_days=int(data.answer_days or 2),
+            ack_target_hours=ack_hours,
+            answer_target_days=answer_days,
             user_id=request.user.id,
         )
     except UnicodeDecodeError:
-        return problem("The campaign was not created", "The scenario file is not UTF-8 text (save it as CSV UTF-8).")
+        return problem(
+            _("The campaign was not created"), _("The scenario file is not UTF-8 text (save it as CSV UTF-8).")
+        )
     except (ImportError_, campaigns.AuditError, ValueError) as error:
-        return problem("The campaign was not created", str(error))
+        return problem(_("The campaign was not created"), str(error))
     return Redirect(f"/audits/{campaign}")
 
 
@@ -113,6 +120,8 @@ async def campaign_page(request: Request, campaign_id: FromPath[int]) -> Templat
             "campaign": campaign,
             "view": await campaigns.campaign_view(campaign_id, calendar),
             "results": await campaigns.results(campaign_id, calendar),
+            "status_label": mail_rules.status_label,
+            "no_department": campaigns.NO_DEPARTMENT,
             "unmatched": await AuditReply.count().where(AuditReply.scenario.is_null()),
             "can_run": request.user.role in RUNNERS,
             "smtp": bool(settings.smtp_url),
@@ -127,7 +136,7 @@ async def send_campaign(request: Request, campaign_id: FromPath[int]) -> Redirec
     try:
         await campaigns.send_campaign(campaign_id, user_id=request.user.id)
     except (campaigns.AuditError, mail.MailError) as error:
-        return problem("The test emails were not all sent", str(error))
+        return problem(_("The test emails were not all sent"), str(error))
     return Redirect(f"/audits/{campaign_id}")
 
 
@@ -137,7 +146,7 @@ async def fetch_replies(request: Request, campaign_id: FromPath[int]) -> Redirec
     try:
         messages = await asyncio.to_thread(fetch_imap)
     except MailboxError as error:
-        return problem("The mailbox could not be read", str(error))
+        return problem(_("The mailbox could not be read"), str(error))
     await campaigns.take_in(messages, "imap")
     return Redirect(f"/audits/{campaign_id}")
 
@@ -156,12 +165,12 @@ async def upload_replies(campaign_id: FromPath[int], data: Upload[RepliesForm]) 
             if isinstance(upload, UploadFile) and upload.filename:
                 messages += read_upload(upload.filename, await upload.read())
     except MailboxError as error:
-        return problem("The replies were not taken in", str(error))
+        return problem(_("The replies were not taken in"), str(error))
     if not messages:
-        return problem("The replies were not taken in", "Choose one or more .eml or .mbox files.")
+        return problem(_("The replies were not taken in"), _("Choose one or more .eml or .mbox files."))
     intake = await campaigns.take_in(messages, "upload")
     if intake.unreadable and not intake.matched:
-        return problem("No reply was taken in", "; ".join(intake.unreadable))
+        return problem(_("No reply was taken in"), "; ".join(intake.unreadable))
     return Redirect(f"/audits/{campaign_id}")
 
 
@@ -185,6 +194,8 @@ async def scenario_page(request: Request, scenario_id: FromPath[int]) -> Templat
             "campaign": campaign,
             "item": item,
             "rubric": mail_rules.RUBRIC,
+            "status_label": mail_rules.status_label,
+            "matched_by_label": mail_rules.matched_by_label,
             "can_run": request.user.role in RUNNERS,
         },
     )
@@ -194,14 +205,17 @@ async def scenario_page(request: Request, scenario_id: FromPath[int]) -> Templat
 async def grade(request: Request, scenario_id: FromPath[int]) -> Redirect | Template:
     row = await _scenario(scenario_id)
     form = await dynamic_form(request)  # one field per check of the rubric, and the note
-    item = next(
-        i for i in await campaigns.campaign_view(row["campaign"], from_settings()) if i["scenario"]["id"] == scenario_id
-    )
+    with i18n.using(i18n.SOURCE):  # the evidence is kept in English and shown in the reader's language
+        view = await campaigns.campaign_view(row["campaign"], from_settings())
+    item = next(i for i in view if i["scenario"]["id"] == scenario_id)
     checks = {}
     for code, _label, _automatic in mail_rules.RUBRIC:
         choice = form.get(code, "")
         if choice not in ("yes", "no", "na"):
-            return problem("The grade was not saved", f"Answer every check (missing: {mail_rules.LABELS[code]}).")
+            return problem(
+                _("The grade was not saved"),
+                _("Answer every check (missing: %(check)s).") % {"check": mail_rules.LABELS[code]},
+            )
         before = item["prefilled"][code]
         checks[code] = {
             "value": {"yes": True, "no": False, "na": None}[choice],
@@ -225,7 +239,7 @@ async def reply_kind(
     try:
         await campaigns.set_reply_kind(reply_id, data.kind, request.user.id)
     except campaigns.AuditError as error:
-        return problem("Not changed", str(error))
+        return problem(_("Not changed"), str(error))
     return Redirect(f"/audits/scenarios/{reply['scenario']}")
 
 
@@ -239,7 +253,7 @@ async def sent_by_hand(
     try:
         local = datetime.fromisoformat(data.sent_at)
     except ValueError:
-        return problem("Not recorded", "Give the time the email was sent, like 2026-04-02T14:00.")
+        return problem(_("Not recorded"), _("Give the time the email was sent, like 2026-04-02T14:00."))
     if local.tzinfo is None:
         local = local.replace(tzinfo=get_settings().timezone)
     await campaigns.record_sent_by_hand(scenario_id, local, data.message_id.strip() or None, request.user.id)

@@ -15,10 +15,37 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from kit.stats import Estimate, proportion_interval
+from qa_app.i18n import pgettext
 
 CHANNELS = ("phone", "email", "web", "letter", "desk", "survey")
 OPEN_STATUSES = ("open", "in_progress", "transferred")
 DONE_STATUSES = ("resolved", "closed")
+
+
+def status_label(code: str) -> str:
+    """What people read for a stored status code (the codes stay in the database and the API)."""
+    return {
+        "open": pgettext("case status", "open"),
+        "in_progress": pgettext("case status", "in progress"),
+        "transferred": pgettext("case status", "transferred"),
+        "resolved": pgettext("case status", "resolved"),
+        "closed": pgettext("case status", "closed"),
+    }.get(code, code)
+
+
+def channel_label(code: str) -> str:
+    """What people read for a stored channel code."""
+    return {
+        "phone": pgettext("case channel", "phone"),
+        "email": pgettext("case channel", "email"),
+        "web": pgettext("case channel", "web"),
+        "letter": pgettext("case channel", "letter"),
+        "desk": pgettext("case channel", "desk"),
+        "survey": pgettext("case channel", "survey"),
+    }.get(code, code)
+
+
+NONE = "(none)"  # the group of the cases without a value (no service, no district)
 REPEAT_DAYS = 14
 TRACKING_NUMBER = re.compile(r"\b(20\d\d-\d{6})\b")
 
@@ -90,7 +117,7 @@ def by(cases: Sequence[dict[str, Any]], key: str, tz: tzinfo) -> dict[str, CaseF
     """Figures per value of `key` (service name, district, channel, department)."""
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for case in cases:
-        grouped[case.get(key) or "(none)"].append(case)
+        grouped[case.get(key) or NONE].append(case)
     return {name: figures(rows, tz) for name, rows in sorted(grouped.items())}
 
 
@@ -108,5 +135,5 @@ def counts(cases: Sequence[dict[str, Any]], period: str, key: str, tz) -> dict[s
     """{period: {value of `key`: cases}}: the daily or quarterly statistics departments get."""
     table: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for case in cases:
-        table[period_of(case["created_at"], period, tz)][case.get(key) or "(none)"] += 1
+        table[period_of(case["created_at"], period, tz)][case.get(key) or NONE] += 1
     return {p: dict(sorted(v.items())) for p, v in sorted(table.items())}

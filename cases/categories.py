@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from kit.text import same_word
+from qa_app.i18n import _
 
 MIN_CASES = 200
 MIN_PER_SERVICE = 5
@@ -63,12 +64,15 @@ def _pipeline():
 def enough_history(labels: list[int]) -> str | None:
     """None when the history can train a model, else why not."""
     if len(labels) < MIN_CASES:
-        return f"only {len(labels)} cases with a service in the register (a model needs {MIN_CASES})"
+        return _("only %(n)s cases with a service in the register (a model needs %(least)s)") % {
+            "n": len(labels),
+            "least": MIN_CASES,
+        }
     counts: dict[int, int] = {}
     for label in labels:
         counts[label] = counts.get(label, 0) + 1
     if sum(1 for n in counts.values() if n >= MIN_PER_SERVICE) < 2:
-        return f"fewer than two services with {MIN_PER_SERVICE} cases each"
+        return _("fewer than two services with %(least)s cases each") % {"least": MIN_PER_SERVICE}
     return None
 
 

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 from cases import case_rules
 from cases.tables import Case, CaseEvent, CaseLink
 from qa_app import db
+from qa_app.i18n import _
 from qa_app.settings import get_settings
 from qa_app.tables import Call, Service
 
@@ -119,4 +120,7 @@ async def load(*, seed: int, today: date, echo: Callable[[str], None]) -> None:
             await CaseLink.insert(*rows_links[first : first + 500])
             await CaseEvent.insert(*rows_events[first : first + 500])
     repeats = sum(1 for c in cases if c.repeat_of)
-    echo(f"case register: {len(cases)} cases from calls, {repeats} of them repeat contacts")
+    echo(
+        _("case register: %(cases)s cases from calls, %(repeats)s of them repeat contacts")
+        % {"cases": len(cases), "repeats": repeats}
+    )

@@ -27,7 +27,7 @@ from litestar.params import PathParameter, QueryParameter
 from cases import register
 from cases.case_rules import DONE_STATUSES
 from cases.tables import Case
-from qa_app import api_keys, limits
+from qa_app import api_keys, i18n, limits
 from qa_app.settings import get_settings
 from qa_app.tables import Service
 from qa_app.web import dynamic_form
@@ -473,17 +473,18 @@ async def open311_post(
         if len(description) > MAX_DESCRIPTION:
             raise Open311Error(400, f"description is longer than {MAX_DESCRIPTION} characters")
         contact = form.get("email", "").strip() or None  # the reply goes by email; a phone number is not kept
-        row = await register.create_case(
-            channel="web",
-            description=description,
-            service_id=service_id,
-            address=address,
-            lat=lat_value,
-            lon=lon_value,
-            contact=contact,
-            wants_reply=contact is not None,
-            source="open311",
-        )
+        with i18n.using(i18n.SOURCE):  # the standard's errors are in English, whatever the centre's language
+            row = await register.create_case(
+                channel="web",
+                description=description,
+                service_id=service_id,
+                address=address,
+                lat=lat_value,
+                lon=lon_value,
+                contact=contact,
+                wants_reply=contact is not None,
+                source="open311",
+            )
         await Case.update({Case.api_client: client["id"]}).where(Case.id == row["id"])
         body = [{"service_request_id": row["tracking_number"], "service_notice": None, "account_id": None}]
         return _respond(fmt, "service_requests", "request", body, 201)

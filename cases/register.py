@@ -17,6 +17,7 @@ from cases import case_rules, categories
 from cases.tables import Case, CaseEvent, CaseLink
 from kit.timeutil import kept_since
 from qa_app import audit, db
+from qa_app.i18n import _
 from qa_app.redaction import redacted
 from qa_app.settings import get_settings
 from qa_app.tables import Call, Service
@@ -53,9 +54,9 @@ async def create_case(
     first contact. The resident's `contact` is kept only when a reply will be sent to it
     (`wants_reply`), and erased QA_RETENTION `contacts` days after the case is closed."""
     if channel not in case_rules.CHANNELS:
-        raise CaseError(f"a channel is one of: {', '.join(case_rules.CHANNELS)}")
+        raise CaseError(_("a channel is one of: %(channels)s") % {"channels": ", ".join(case_rules.CHANNELS)})
     if not description.strip():
-        raise CaseError("describe what the resident asked")
+        raise CaseError(_("describe what the resident asked"))
     now = now or datetime.now(timezone.utc)
     zone = get_settings().timezone
     today = now.astimezone(zone).date()
@@ -63,11 +64,11 @@ async def create_case(
     if service_id is not None:
         service = await Service.select(Service.id, Service.target_days).where(Service.id == service_id).first()
         if service is None:
-            raise CaseError("no such service in the catalogue")
+            raise CaseError(_("no such service in the catalogue"))
     if call_id is not None and caller_hash is None:
         row = await Call.select(Call.caller_hash, Call.agent).where(Call.id == call_id).first()
         if row is None:
-            raise CaseError("no such call")
+            raise CaseError(_("no such call"))
         caller_hash, agent_id = row["caller_hash"], agent_id or row["agent"]
     window_start = now - timedelta(days=case_rules.REPEAT_DAYS)
     earlier = []
@@ -118,7 +119,7 @@ async def create_case(
             return {**row, "redacted": cleaned.count}
         except (sqlite3.IntegrityError, asyncpg.UniqueViolationError):  # the number was taken: draw again
             continue
-    raise CaseError("could not draw a tracking number; try again")
+    raise CaseError(_("could not draw a tracking number; try again"))
 
 
 async def _next_tracking_number(year: int) -> str:
@@ -140,12 +141,12 @@ async def _next_tracking_number(year: int) -> str:
 
 async def set_status(case_id: int, status: str, note: str, user_id: int | None) -> None:
     if status not in (*case_rules.OPEN_STATUSES, *case_rules.DONE_STATUSES):
-        raise CaseError("unknown status")
+        raise CaseError(_("unknown status"))
     now = datetime.now(timezone.utc)
     async with db.write_transaction():
         case = await Case.select(Case.status, Case.contact).where(Case.id == case_id).first()
         if case is None:
-            raise CaseError("no such case")
+            raise CaseError(_("no such case"))
         values: dict[Any, Any] = {Case.status: status, Case.updated_at: now}
         if status in case_rules.DONE_STATUSES:
             values[Case.closed_at] = now
@@ -159,7 +160,7 @@ async def set_status(case_id: int, status: str, note: str, user_id: int | None) 
 
 async def link(case_id: int, kind: str, ref: int, user_id: int | None = None) -> None:
     if kind not in ("call", "email", "survey"):
-        raise CaseError("a case links to a call, an email or a survey response")
+        raise CaseError(_("a case links to a call, an email or a survey response"))
     async with db.write_transaction():
         if not await CaseLink.exists().where(
             (CaseLink.case == case_id) & (CaseLink.kind == kind) & (CaseLink.ref == ref)
@@ -235,7 +236,7 @@ async def suggest(text: str) -> categories.Suggestions:
     if path.is_file() and text.strip():
         model = _model(str(path), path.stat().st_mtime)
         return categories.Suggestions(categories.suggest_with_model(model, text, names), "model")
-    note = "suggested from the catalogue's keywords: no trained model yet (qa cases train)"
+    note = _("suggested from the catalogue's keywords: no trained model yet (qa cases train)")
     return categories.Suggestions(categories.suggest_by_keywords(text, services), "keywords", note)
 
 

@@ -22,6 +22,7 @@ from cases import case_rules, register
 from cases.tables import Case, CaseEvent, CaseLink
 from qa_app import audit
 from qa_app.auth import EVERYONE, STAFF, agent_scope, require
+from qa_app.i18n import _
 from qa_app.redaction import entry_note, redact_text
 from qa_app.settings import get_settings
 from qa_app.tables import Service
@@ -51,6 +52,19 @@ class QuickEntryForm(Struct):
     then: str = ""  # "case": show the new case's page after saving (the page without JavaScript)
 
 
+LABELS = {
+    "status_label": case_rules.status_label,
+    "channel_label": case_rules.channel_label,
+    "none_key": case_rules.NONE,
+}
+
+
+def _quarter(period: str) -> str:
+    """ "2026-Q1" as people read it."""
+    year, _sep, number = period.partition("-Q")
+    return _("%(year)s-Q%(number)s") % {"year": year, "number": number}
+
+
 async def _scope_where(request: Request):
     scope = await agent_scope(request.user)
     if scope is None:
@@ -74,16 +88,20 @@ async def register_page(request: Request, status: FromQuery[str | None] = None) 
     return Template(
         "cases/cases.html",
         context={
+            **LABELS,
             "rows": rows,
             "status": status or "",
             "total": case_rules.figures(everything, zone),
             "groups": [
-                ("By service", case_rules.by(everything, "service_name", zone)),
-                ("By department", case_rules.by(everything, "department", zone)),
-                ("By channel", case_rules.by(everything, "channel", zone)),
-                ("By district", case_rules.by(everything, "district", zone)),
+                (_("By service"), "service_name", case_rules.by(everything, "service_name", zone)),
+                (_("By department"), "department", case_rules.by(everything, "department", zone)),
+                (_("By channel"), "channel", case_rules.by(everything, "channel", zone)),
+                (_("By district"), "district", case_rules.by(everything, "district", zone)),
             ],
-            "quarters": case_rules.counts(everything, "quarter", "department", zone),
+            "quarters": {
+                _quarter(quarter): row
+                for quarter, row in case_rules.counts(everything, "quarter", "department", zone).items()
+            },
         },
     )
 
@@ -104,6 +122,7 @@ async def case_page(
     return Template(
         "cases/case.html",
         context={
+            **LABELS,
             "case": row,
             "events": await CaseEvent.select(CaseEvent.all_columns(), CaseEvent.user.name.as_alias("user_name"))
             .where(CaseEvent.case == case_id)
@@ -130,7 +149,7 @@ async def case_status(
     try:
         await register.set_status(case_id, data.status, data.note, request.user.id)
     except register.CaseError as error:
-        return problem("Not changed", str(error))
+        return problem(_("Not changed"), str(error))
     return Redirect(f"/cases/{case_id}")
 
 
@@ -147,9 +166,9 @@ async def case_publish(request: Request, case_id: FromPath[int], data: Form[Publ
         raise NotFoundException()
     public, text = data.public == "yes", redact_text(data.public_description.strip())
     if public and not text:
-        return problem("Not published", "Write the text the public may read about this case.")
+        return problem(_("Not published"), _("Write the text the public may read about this case."))
     if len(text) > 1000:
-        return problem("Not published", "The public text may have at most 1,000 characters.")
+        return problem(_("Not published"), _("The public text may have at most 1,000 characters."))
     await Case.update({Case.public: public, Case.public_description: text if public else ""}).where(Case.id == case_id)
     await audit.record(request.user.id, "publish" if public else "withdraw", "case", case_id)
     return Redirect(f"/cases/{case_id}")
@@ -209,6 +228,7 @@ async def call_panel(
     return Template(
         "cases/call_panel.html",
         context={
+            **LABELS,
             "call": call,
             "linked_cases": linked,
             "new_case": new_case,
@@ -236,7 +256,7 @@ async def quick_entry(
             resolved_now=data.resolved == "yes",
         )
     except register.CaseError as error:
-        return problem("The case was not logged", str(error))
+        return problem(_("The case was not logged"), str(error))
     redacted = f"&redacted={row['redacted']}" if row["redacted"] else ""
     if data.then == "case":
         return Redirect(f"/cases/{row['id']}?logged=1{redacted}")

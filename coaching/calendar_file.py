@@ -1,7 +1,8 @@
 """A coaching session as an iCalendar invitation (.ics), written with the `icalendar` package:
 the start in the centre's time zone (with its VTIMEZONE, so Outlook and phones show the right
 hour across daylight-saving changes), the agent and the team leader, and a link to the
-session's page with its prepared summary."""
+session's page with its prepared summary. Its texts are in the current language (that of the
+person who takes the file)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from qa_app.i18n import _, _l
+
 PRODID = "-//Municipal contact-centre QA//Coaching//EN"
-TITLES = {"weekly": "Weekly check-in", "monthly": "Monthly review"}
+TITLES = {"weekly": _l("Weekly check-in"), "monthly": _l("Monthly review")}
 
 
 def session_calendar(row: dict[str, Any], tz: ZoneInfo, base_url: str, domain: str = "qa.local") -> bytes:
@@ -28,9 +31,10 @@ def session_calendar(row: dict[str, Any], tz: ZoneInfo, base_url: str, domain: s
     start = row["starts_at"].astimezone(tz)
     event.add("dtstart", start)
     event.add("dtend", start + timedelta(minutes=row["minutes"]))
-    event.add("summary", f"{TITLES.get(row['kind'], 'Coaching')}: {row['agent_name']}")
+    title = TITLES.get(row["kind"]) or _l("Coaching")
+    event.add("summary", _("%(title)s: %(agent)s") % {"title": title, "agent": row["agent_name"]})
     link = f"{base_url.rstrip('/')}/coaching/sessions/{row['id']}"
-    event.add("description", f"The prepared summary, notes and your reflection: {link}")
+    event.add("description", _("The prepared summary, notes and your reflection: %(link)s") % {"link": link})
     event.add("url", link)
     if row.get("place"):
         event.add("location", row["place"])

@@ -9,9 +9,10 @@ from datetime import date, datetime, timezone
 from coaching import plans
 from coaching.tables import CoachingPlan, CoachingSession
 from kit.timeutil import month_range
+from qa_app.i18n import _l
 from qa_app.settings import get_settings
 
-SESSION_KINDS = (("weekly", "Weekly check-ins"), ("monthly", "Monthly reviews"))
+SESSION_KINDS = (("weekly", _l("Weekly check-ins")), ("monthly", _l("Monthly reviews")))
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ async def coaching_month(first: date, agent_ids: list[int] | None) -> CoachingMo
         counts.append(
             SessionCounts(
                 kind,
-                label,
+                str(label),  # in the report's language
                 scheduled=len(own),
                 due=len(due),
                 held=sum(1 for s in due if s["notes"] or s["acknowledged_at"]),

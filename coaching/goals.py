@@ -21,12 +21,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from qa_app import formatting
+from qa_app.i18n import _, _l, ngettext
+
 KINDS = {
-    "criterion": "A criterion passed",
-    "section": "A scorecard section passed",
-    "csat": "Residents satisfied (CSAT)",
-    "handle_time": "Average handle time",
-    "punctuality": "On time",
+    "criterion": _l("A criterion passed"),
+    "section": _l("A scorecard section passed"),
+    "csat": _l("Residents satisfied (CSAT)"),
+    "handle_time": _l("Average handle time"),
+    "punctuality": _l("On time"),
 }
 EVALUATION_KINDS = ("criterion", "section")
 DEFAULT_WINDOWS = {"criterion": 6, "section": 6, "csat": 30, "handle_time": 30, "punctuality": 30}
@@ -52,18 +55,18 @@ class Goal:
 def check_goal(goal: Goal, criterion_codes: Sequence[str] = (), sections: Sequence[str] = ()) -> None:
     """Raise GoalError with a plain reason when a goal cannot be measured as written."""
     if goal.kind not in KINDS:
-        raise GoalError(f"a goal is one of: {', '.join(KINDS)}")
+        raise GoalError(_("a goal is one of: %(kinds)s") % {"kinds": ", ".join(KINDS)})
     if goal.kind == "criterion" and goal.subject not in criterion_codes:
-        raise GoalError(f"no criterion {goal.subject!r} on the scorecard")
+        raise GoalError(_("no criterion %(code)s on the scorecard") % {"code": repr(goal.subject)})
     if goal.kind == "section" and goal.subject not in sections:
-        raise GoalError(f"no section {goal.subject!r} on the scorecard")
+        raise GoalError(_("no section %(title)s on the scorecard") % {"title": repr(goal.subject)})
     if goal.kind == "handle_time":
         if not 10 <= goal.target <= 7200:
-            raise GoalError("a handle-time target is in seconds, between 10 and 7200")
+            raise GoalError(_("a handle-time target is in seconds, between 10 and 7200"))
     elif not 0 < goal.target <= 1:
-        raise GoalError("a target share is above 0% and at most 100%")
+        raise GoalError(_("a target share is above 0%% and at most 100%%") % {})
     if not 1 <= goal.window <= 366:
-        raise GoalError("a goal is measured over 1 to 366 evaluations or days")
+        raise GoalError(_("a goal is measured over 1 to 366 evaluations or days"))
 
 
 def parse_target(kind: str, text: str) -> float:
@@ -79,11 +82,13 @@ def parse_target(kind: str, text: str) -> float:
                 return int(minutes) * 60 + int(seconds)
             return float(typed.replace(",", "."))
         except ValueError:
-            raise GoalError("give the handle-time target as minutes and seconds (4:30) or as seconds (270)") from None
+            raise GoalError(
+                _("give the handle-time target as minutes and seconds (4:30) or as seconds (270)")
+            ) from None
     try:
         return float(typed.removesuffix("%").replace(",", ".")) / 100
     except ValueError:
-        raise GoalError("give the target as a percentage, such as 90") from None
+        raise GoalError(_("give the target as a percentage, such as 90")) from None
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,7 @@ class Progress:
 
 
 def _share(value: float) -> str:
-    return f"{100 * value:.0f}%"
+    return formatting.percent(value, 0)
 
 
 def progress(
@@ -119,45 +124,99 @@ def progress(
         used = [e for e in evaluations if any(_answered(e, c) for c in codes)][: goal.window]
         results = [e["answers"][c]["passed"] for e in used for c in codes if _answered(e, c)]
         if not results:
-            return _done(goal, None, 0, f"{goal.subject}: no evaluation yet", today)
+            return _done(goal, None, 0, _("%(subject)s: no evaluation yet") % {"subject": goal.subject}, today)
         value = sum(1 for r in results if r) / len(results)
+        figures = {
+            "subject": goal.subject,
+            "passed": sum(1 for r in results if r),
+            "answers": len(results),
+            "num": len(used),
+            "share": _share(value),
+            "target": _share(goal.target),
+        }
         if goal.kind == "criterion":
             text = (
-                f"{goal.subject} passed in {sum(1 for r in results if r)} of the last {len(used)} evaluations "
-                f"({_share(value)}); target {_share(goal.target)}"
+                ngettext(
+                    "%(subject)s passed in %(passed)s of the last %(num)s evaluation (%(share)s); target %(target)s",
+                    "%(subject)s passed in %(passed)s of the last %(num)s evaluations (%(share)s); target %(target)s",
+                    len(used),
+                )
+                % figures
             )
         else:
             text = (
-                f"{goal.subject}: {sum(1 for r in results if r)} of {len(results)} answers passed in the last "
-                f"{len(used)} evaluations ({_share(value)}); target {_share(goal.target)}"
+                ngettext(
+                    "%(subject)s: %(passed)s of %(answers)s answers passed in the last %(num)s evaluation "
+                    "(%(share)s); target %(target)s",
+                    "%(subject)s: %(passed)s of %(answers)s answers passed in the last %(num)s evaluations "
+                    "(%(share)s); target %(target)s",
+                    len(used),
+                )
+                % figures
             )
         return _done(goal, value, len(results), text, today)
     if goal.kind == "csat":
         rated = [r["satisfaction"] for r in responses if r.get("satisfaction") is not None]
         if not rated:
-            return _done(goal, None, 0, f"no resident's answer in the last {goal.window} days", today)
+            return _done(
+                goal,
+                None,
+                0,
+                ngettext(
+                    "no resident's answer in the last day", "no resident's answer in the last %(num)s days", goal.window
+                )
+                % {"num": goal.window},
+                today,
+            )
         value = sum(1 for s in rated if s >= 4) / len(rated)
-        text = (
-            f"{sum(1 for s in rated if s >= 4)} of {len(rated)} residents satisfied in the last {goal.window} days "
-            f"({_share(value)}); target {_share(goal.target)}"
-        )
+        text = ngettext(
+            "%(satisfied)s of %(rated)s residents satisfied in the last %(num)s day (%(share)s); target %(target)s",
+            "%(satisfied)s of %(rated)s residents satisfied in the last %(num)s days (%(share)s); target %(target)s",
+            goal.window,
+        ) % {
+            "satisfied": sum(1 for s in rated if s >= 4),
+            "rated": len(rated),
+            "num": goal.window,
+            "share": _share(value),
+            "target": _share(goal.target),
+        }
         return _done(goal, value, len(rated), text, today)
     if goal.kind == "handle_time":
         times = [c["talk_seconds"] + (c.get("hold_seconds") or 0) for c in calls]
         if not times:
-            return _done(goal, None, 0, f"no answered call in the last {goal.window} days", today)
+            return _done(
+                goal,
+                None,
+                0,
+                ngettext("no answered call in the last day", "no answered call in the last %(num)s days", goal.window)
+                % {"num": goal.window},
+                today,
+            )
         value = sum(times) / len(times)
-        text = (
-            f"average handle time {_minutes(value)} over {len(times)} calls in the last {goal.window} days; "
-            f"target {_minutes(goal.target)} or less"
-        )
+        text = ngettext(
+            "average handle time %(time)s over %(calls)s calls in the last %(num)s day; target %(target)s or less",
+            "average handle time %(time)s over %(calls)s calls in the last %(num)s days; target %(target)s or less",
+            goal.window,
+        ) % {"time": _minutes(value), "calls": len(times), "num": goal.window, "target": _minutes(goal.target)}
         return _done(goal, value, len(times), text, today)
     worked = [a for a in attendance if a.get("worked_minutes", 0) > 0]
     if not worked:
-        return _done(goal, None, 0, f"no worked day in the last {goal.window} days", today)
+        return _done(
+            goal,
+            None,
+            0,
+            ngettext("no worked day in the last day", "no worked day in the last %(num)s days", goal.window)
+            % {"num": goal.window},
+            today,
+        )
     on_time = sum(1 for a in worked if not a.get("minutes_late"))
     value = on_time / len(worked)
-    text = f"on time {on_time} of {len(worked)} days worked ({_share(value)}); target {_share(goal.target)}"
+    text = _("on time %(on_time)s of %(worked)s days worked (%(share)s); target %(target)s") % {
+        "on_time": on_time,
+        "worked": len(worked),
+        "share": _share(value),
+        "target": _share(goal.target),
+    }
     return _done(goal, value, len(worked), text, today)
 
 
@@ -167,8 +226,7 @@ def _answered(evaluation: dict[str, Any], code: str) -> bool:
 
 
 def _minutes(seconds: float) -> str:
-    seconds = round(seconds)
-    return f"{seconds // 60}:{seconds % 60:02d}"
+    return formatting.duration(seconds)
 
 
 def _done(goal: Goal, value: float | None, n: int, text: str, today: date | None) -> Progress:

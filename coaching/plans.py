@@ -7,23 +7,46 @@ from dataclasses import asdict
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+from babel import dates as babel_dates
+
 from coaching import goals as goal_rules
 from coaching.tables import Action, CoachingPlan, CoachingSession, Goal
-from qa_app import audit, db, notifications
+from qa_app import audit, db, i18n, notifications
+from qa_app.i18n import _, _l
 from qa_app.settings import get_settings
-from qa_app.tables import Agent, Attendance, Call
+from qa_app.tables import Agent, Attendance, Call, User
 from scorecards import versions
 from scorecards.tables import Evaluation, EvaluationAnswer, EvaluationStatus
 from surveys.tables import SurveyResponse
 
 RELEASED = [s.value for s in EvaluationStatus if s != EvaluationStatus.draft]
 ACTION_KINDS = {
-    "training": "Training",
-    "model_call": "Listen to a model call",
-    "article": "Read an article",
-    "other": "Other",
+    "training": _l("Training"),
+    "model_call": _l("Listen to a model call"),
+    "article": _l("Read an article"),
+    "other": _l("Other"),
 }
-SESSION_KINDS = {"weekly": "Weekly check-in", "monthly": "Monthly review"}
+SESSION_KINDS = {"weekly": _l("Weekly check-in"), "monthly": _l("Monthly review")}
+ACKNOWLEDGED = {
+    "weekly": _l("%(agent)s acknowledged the weekly check-in of %(day)s"),
+    "monthly": _l("%(agent)s acknowledged the monthly review of %(day)s"),
+}
+
+
+def _day(moment: datetime, weekday: bool = False) -> str:
+    """A day in words without its year, in the current language: "05 October" (English as it
+    always was), "Tuesday 05 October"; "5 oktober", "tisdag 5 oktober"."""
+    if i18n.current() in (i18n.SOURCE, i18n.PSEUDO):
+        return moment.strftime("%A %d %B" if weekday else "%d %B")
+    return babel_dates.format_date(moment, "EEEE d MMMM" if weekday else "d MMMM", locale=i18n.babel_locale())
+
+
+async def _language_of(user_id: int | None) -> str | None:
+    """A notification is written in its reader's language (their choice, else the centre's)."""
+    if user_id is None:
+        return None
+    row = await User.select(User.language).where(User.id == user_id).first()
+    return (row or {}).get("language") or None
 
 
 class CoachingError(Exception):
@@ -47,7 +70,7 @@ async def plan(plan_id: int) -> dict[str, Any] | None:
 
 async def create_plan(agent_id: int, owner_id: int, focus: str) -> int:
     if await open_plan(agent_id):
-        raise CoachingError("this agent has an open plan already")
+        raise CoachingError(_("this agent has an open plan already"))
     async with db.write_transaction():
         plan_id = (
             await CoachingPlan.insert(CoachingPlan(agent=agent_id, owner=owner_id, focus=focus.strip())).returning(
@@ -108,13 +131,13 @@ async def add_action(
     plan_id: int, kind: str, description: str, link: str, owner: str, due: date | None, user_id: int
 ) -> int:
     if kind not in ACTION_KINDS:
-        raise CoachingError(f"an action is one of: {', '.join(ACTION_KINDS)}")
+        raise CoachingError(_("an action is one of: %(kinds)s") % {"kinds": ", ".join(ACTION_KINDS)})
     if not description.strip():
-        raise CoachingError("say what was agreed")
+        raise CoachingError(_("say what was agreed"))
     if owner not in ("agent", "leader"):
-        raise CoachingError("an action is the agent's or the team leader's")
+        raise CoachingError(_("an action is the agent's or the team leader's"))
     if link and not (link.startswith("/") or link.startswith("https://") or link.startswith("http://")):
-        raise CoachingError("a link is a page of this app (/calls/12) or a web address")
+        raise CoachingError(_("a link is a page of this app (/calls/12) or a web address"))
     async with db.write_transaction():
         action_id = (
             await Action.insert(
@@ -200,11 +223,11 @@ async def schedule_session(
     plan_id: int, kind: str, starts_at: datetime, minutes: int, place: str, leader_id: int
 ) -> int:
     if kind not in SESSION_KINDS:
-        raise CoachingError("a session is a weekly check-in or a monthly review")
+        raise CoachingError(_("a session is a weekly check-in or a monthly review"))
     if starts_at.tzinfo is None:
-        raise CoachingError("a session's time needs its time zone")
+        raise CoachingError(_("a session's time needs its time zone"))
     if not 5 <= minutes <= 240:
-        raise CoachingError("a session lasts 5 to 240 minutes")
+        raise CoachingError(_("a session lasts 5 to 240 minutes"))
     row = await plan(plan_id)
     agent = await Agent.select(Agent.name, Agent.user).where(Agent.id == row["agent"]).first()
     async with db.write_transaction():
@@ -225,12 +248,13 @@ async def schedule_session(
             leader_id, "schedule", "coaching_session", session_id, kind=kind, starts_at=starts_at.isoformat()
         )
         local = starts_at.astimezone(get_settings().timezone)
-        await notifications.notify(
-            agent["user"],
-            "session_scheduled",
-            f"{SESSION_KINDS[kind]} on {local:%A %d %B at %H:%M}",
-            f"/coaching/sessions/{session_id}",
-        )
+        with i18n.using(await _language_of(agent["user"])):
+            text = _("%(kind)s on %(day)s at %(time)s") % {
+                "kind": SESSION_KINDS[kind],
+                "day": _day(local, weekday=True),
+                "time": f"{local:%H:%M}",
+            }
+        await notifications.notify(agent["user"], "session_scheduled", text, f"/coaching/sessions/{session_id}")
     return session_id
 
 
@@ -279,7 +303,10 @@ async def acknowledge(session_id: int, user_id: int, reflection: str | None = No
     row = await session(session_id)
     if not has_taken_place(row):
         local = row["starts_at"].astimezone(get_settings().timezone)
-        raise CoachingError(f"this session has not taken place yet: you can acknowledge it from {local:%d %B at %H:%M}")
+        raise CoachingError(
+            _("this session has not taken place yet: you can acknowledge it from %(day)s at %(time)s")
+            % {"day": _day(local), "time": f"{local:%H:%M}"}
+        )
     changed = reflection is not None and reflection.strip() != row["reflection"]
     if row["acknowledged_at"] is not None:
         if changed:
@@ -295,13 +322,12 @@ async def acknowledge(session_id: int, user_id: int, reflection: str | None = No
             CoachingSession.id == session_id
         )
         await audit.record(user_id, "acknowledge", "coaching_session", session_id)
-        await notifications.notify(
-            row["leader"],
-            "session_acknowledged",
-            f"{row['agent_name']} acknowledged the {SESSION_KINDS[row['kind']].lower()} of "
-            f"{row['starts_at'].astimezone(get_settings().timezone):%d %B}",
-            f"/coaching/sessions/{session_id}",
-        )
+        with i18n.using(await _language_of(row["leader"])):
+            text = str(ACKNOWLEDGED[row["kind"]]) % {
+                "agent": row["agent_name"],
+                "day": _day(row["starts_at"].astimezone(get_settings().timezone)),
+            }
+        await notifications.notify(row["leader"], "session_acknowledged", text, f"/coaching/sessions/{session_id}")
 
 
 async def prepared_summary(row: dict[str, Any]) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from coaching.calendar_file import session_calendar
 from coaching.tables import Action, CoachingPlan, CoachingSession, Goal
 from kit.timeutil import current_month, previous_month
 from qa_app.auth import agent_scope, require
+from qa_app.i18n import _
 from qa_app.settings import get_settings
 from qa_app.tables import Agent, Role
 from qa_app.web import Form
@@ -270,16 +271,16 @@ async def add_goal(
     kind = data.kind
     try:
         if kind not in goal_rules.KINDS:
-            raise goal_rules.GoalError("choose what the goal is measured by")
+            raise goal_rules.GoalError(_("choose what the goal is measured by"))
         target = goal_rules.parse_target(kind, data.target)
         try:
             window = int(data.window or goal_rules.DEFAULT_WINDOWS[kind])
         except ValueError:
-            raise goal_rules.GoalError("give the number of evaluations or days as a whole number") from None
+            raise goal_rules.GoalError(_("give the number of evaluations or days as a whole number")) from None
         try:
             due = _date(data.due)
         except ValueError:
-            raise goal_rules.GoalError("give the due date as a date") from None
+            raise goal_rules.GoalError(_("give the due date as a date")) from None
         subject = ""
         if kind in goal_rules.EVALUATION_KINDS:
             subject = data.criterion if kind == "criterion" else data.section
@@ -287,7 +288,9 @@ async def add_goal(
         await plans.add_goal(plan_id, goal, data.note, request.user.id)
     except goal_rules.GoalError as error:
         agent = await _visible_agent(request, plan["agent"])
-        return await _render_plan(request, agent, f"The goal was not added: {error}.", goal=data)
+        return await _render_plan(
+            request, agent, _("The goal was not added: %(reason)s.") % {"reason": error}, goal=data
+        )
     return Redirect(f"/coaching/agents/{plan['agent']}")
 
 
@@ -314,7 +317,8 @@ async def add_action(
         )
     except (ValueError, plans.CoachingError) as error:
         agent = await _visible_agent(request, plan["agent"])
-        return await _render_plan(request, agent, f"The action was not added: {error}.")
+        reason = error if isinstance(error, plans.CoachingError) else _("give the due date as a date")
+        return await _render_plan(request, agent, _("The action was not added: %(reason)s.") % {"reason": reason})
     return Redirect(f"/coaching/agents/{plan['agent']}")
 
 
@@ -344,8 +348,8 @@ async def schedule(
         )
     except (ValueError, plans.CoachingError) as error:
         agent = await _visible_agent(request, plan["agent"])
-        message = str(error) if isinstance(error, plans.CoachingError) else "give the date and time of the session"
-        return await _render_plan(request, agent, f"The session was not scheduled: {message}.")
+        message = str(error) if isinstance(error, plans.CoachingError) else _("give the date and time of the session")
+        return await _render_plan(request, agent, _("The session was not scheduled: %(reason)s.") % {"reason": message})
     return Redirect(f"/coaching/sessions/{session_id}")
 
 
@@ -419,7 +423,9 @@ async def session_acknowledge(
     try:
         await plans.acknowledge(session_id, request.user.id, data.reflection)
     except plans.CoachingError as error:
-        return await _render_session(request, row, error=f"Not acknowledged: {error}.", reflection=data.reflection)
+        return await _render_session(
+            request, row, error=_("Not acknowledged: %(reason)s.") % {"reason": error}, reflection=data.reflection
+        )
     return Redirect(f"/coaching/sessions/{session_id}?saved=acknowledged")
 
 
@@ -427,6 +433,7 @@ async def session_acknowledge(
 async def session_ics(request: Request, session_id: FromPath[int]) -> Response[bytes]:
     row = await _session_of(request, session_id)
     base = str(request.base_url).rstrip("/")
+    # In the language of whoever takes it (the signed-in user's), as the page it is taken from.
     body = session_calendar(row, get_settings().timezone, base, domain=request.url.hostname or "qa.local")
     return Response(
         body,

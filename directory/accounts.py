@@ -16,6 +16,7 @@ from typing import Any
 from directory.mapping import Person, no_role_message
 from directory.tables import ExternalIdentity
 from qa_app import audit, db
+from qa_app.i18n import _
 from qa_app.tables import Agent, Role, User
 
 
@@ -91,7 +92,7 @@ async def _apply(person: Person, signing_in: bool) -> dict[str, Any] | str:
             return no_role_message(person.choices)
         if user is None:
             if not person.email:
-                return (
+                return _(
                     "Your account in the organisation's directory has no e-mail address, which this application "
                     "needs: ask your administrator to add one."
                 )
@@ -112,7 +113,7 @@ async def _apply(person: Person, signing_in: bool) -> dict[str, Any] | str:
             detail: dict[str, Any] = {}
             if not user["active"]:
                 if identity is None or not identity["suspended"]:
-                    return "Your account here has been switched off by an administrator: ask them to switch it on."
+                    return _("Your account here has been switched off by an administrator: ask them to switch it on.")
                 changes[User.active] = True
                 detail["active"] = True
             if user["role"] != person.role.value:
@@ -197,17 +198,21 @@ async def fix_agent_link(user_id: int, staff_number: str | None, by_user: int) -
     agent), and the directory's sign-ins keep that choice from now on."""
     user = await User.select(User.id, User.role).where(User.id == user_id).first()
     if user is None:
-        raise Refused("There is no such user.")
+        raise Refused(_("There is no such user."))
     if user["role"] != Role.agent.value:
-        raise Refused("Only an agent user is linked to an agent.")
+        raise Refused(_("Only an agent user is linked to an agent."))
     async with db.write_transaction():
         agent = None
         if staff_number:
             agent = await Agent.select(Agent.id, Agent.user).where(Agent.staff_number == staff_number).first()
             if agent is None:
-                raise Refused(f"There is no agent with staff number {staff_number}.")
+                raise Refused(
+                    _("There is no agent with staff number %(staff_number)s.") % {"staff_number": staff_number}
+                )
             if agent["user"] not in (None, user_id):
-                raise Refused(f"Agent {staff_number} is linked to another user already.")
+                raise Refused(
+                    _("Agent %(staff_number)s is linked to another user already.") % {"staff_number": staff_number}
+                )
         await Agent.update({Agent.user: None}).where(Agent.user == user_id)
         if agent is not None:
             await Agent.update({Agent.user: user_id}).where(Agent.id == agent["id"])

@@ -30,6 +30,7 @@ with warnings.catch_warnings():  # ldap3 imports names that pyasn1 has renamed s
 
 from directory.mapping import Person, group_label, role_from_groups
 from directory.settings import DirectorySettings
+from qa_app.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ def _connection(settings: DirectorySettings, server: Server, user: str | None, p
         connection.open()
         if settings.ldap_starttls and not settings.ldap_url.lower().startswith("ldaps://"):
             if not connection.start_tls():
-                raise DirectoryUnavailable("The directory refused StartTLS: tell IT (QA_LDAP_STARTTLS).")
+                raise DirectoryUnavailable(_("The directory refused StartTLS: tell IT (QA_LDAP_STARTTLS)."))
     except BaseException:
         connection.unbind()  # closes the socket, if one was opened
         raise
@@ -92,8 +93,10 @@ def _connection(settings: DirectorySettings, server: Server, user: str | None, p
 def _unavailable(settings: DirectorySettings, error: Exception) -> DirectoryUnavailable:
     log.warning("LDAP %s: %s: %s", settings.ldap_url, type(error).__name__, error)
     return DirectoryUnavailable(
-        "The organisation's directory cannot be reached just now, so your password cannot be checked. "
-        "Try again in a few minutes; if it goes on, tell IT."
+        _(
+            "The organisation's directory cannot be reached just now, so your password cannot be checked. "
+            "Try again in a few minutes; if it goes on, tell IT."
+        )
     )
 
 
@@ -105,8 +108,10 @@ def service_connection(settings: DirectorySettings) -> Connection:
         connection.unbind()
         log.warning("LDAP service bind as %r refused: %s", settings.ldap_bind_dn, description)
         raise DirectoryUnavailable(
-            "The directory refused this application's service account, so no one can sign in with it: "
-            "tell IT (QA_LDAP_BIND_DN and QA_LDAP_BIND_PASSWORD)."
+            _(
+                "The directory refused this application's service account, so no one can sign in with it: "
+                "tell IT (QA_LDAP_BIND_DN and QA_LDAP_BIND_PASSWORD)."
+            )
         )
     return connection
 

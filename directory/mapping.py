@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from directory.settings import ClaimRole, normalise_dn
+from qa_app.i18n import _
 from qa_app.tables import Role
 
 # Most access first.
@@ -62,11 +63,11 @@ def role_from_groups(group_dns: Iterable[str], mapping: Mapping[str, Role]) -> R
 
 def no_role_message(choices: Iterable[str]) -> str:
     """What a person whom the directory knows, but who has no role here, is told."""
-    names = ", ".join(sorted(set(choices))) or "(no group is set up yet)"
-    return (
+    names = ", ".join(sorted(set(choices))) or _("(no group is set up yet)")
+    return _(
         "You signed in, but none of your groups in the directory gives access to this application: "
-        f"ask your administrator to add you to one of: {names}."
-    )
+        "ask your administrator to add you to one of: %(groups)s."
+    ) % {"groups": names}
 
 
 def group_label(dn: str) -> str:

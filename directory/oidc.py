@@ -37,6 +37,7 @@ from joserfc.jwk import KeySet
 
 from directory.settings import DirectorySettings
 from directory.tables import UsedNonce
+from qa_app.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,10 @@ class OidcError(Exception):
 
 class ClockOutOfStep(OidcError):
     pass
+
+
+class Unreachable(OidcError):
+    """The provider does not answer (a 503, not a refusal)."""
 
 
 @dataclass(frozen=True)
@@ -73,9 +78,11 @@ def _same_issuer(a: str, b: str) -> bool:
 
 def _unreachable(settings: DirectorySettings, error: Exception) -> OidcError:
     log.warning("OpenID Connect provider %s: %s: %s", settings.oidc_issuer, type(error).__name__, error)
-    return OidcError(
-        "The organisation's sign-in service cannot be reached just now. Try again in a few minutes; "
-        "if it goes on, tell IT (the provider at QA_OIDC_ISSUER does not answer)."
+    return Unreachable(
+        _(
+            "The organisation's sign-in service cannot be reached just now. Try again in a few minutes; "
+            "if it goes on, tell IT (the provider at QA_OIDC_ISSUER does not answer)."
+        )
     )
 
 
@@ -97,8 +104,8 @@ async def provider(settings: DirectorySettings, *, fresh: bool = False) -> Provi
         raise _unreachable(settings, error) from None
     if not _same_issuer(str(metadata.get("issuer", "")), settings.oidc_issuer):
         raise OidcError(
-            f"The sign-in service calls itself {metadata.get('issuer')!r}, not {settings.oidc_issuer!r}: "
-            "tell IT to correct QA_OIDC_ISSUER."
+            _("The sign-in service calls itself %(found)r, not %(expected)r: tell IT to correct QA_OIDC_ISSUER.")
+            % {"found": metadata.get("issuer"), "expected": settings.oidc_issuer}
         )
     found = Provider(issuer=metadata["issuer"], metadata=metadata, jwks=jwks, fetched=time.monotonic())
     _providers[settings.oidc_issuer] = found
@@ -181,7 +188,7 @@ async def exchange(settings: DirectorySettings, pending: Pending, code: str) -> 
     if answer.status_code != 200 or not isinstance(token, dict) or "error" in token:
         log.warning("OpenID Connect token request refused: %s %s", answer.status_code, str(token)[:300])
         raise OidcError(
-            "The sign-in service did not accept this sign-in (it may have taken too long). Please start again."
+            _("The sign-in service did not accept this sign-in (it may have taken too long). Please start again.")
         )
     return token
 
@@ -205,11 +212,21 @@ async def _clock_error(settings: DirectorySettings, what: str) -> ClockOutOfStep
     skew = await _skew_seconds(settings)
     measured = ""
     if skew is not None and abs(skew) > 2:
-        measured = f" The sign-in service's clock is {abs(skew):.0f} seconds {'ahead of' if skew > 0 else 'behind'} this server's."
+        seconds = f"{abs(skew):.0f}"
+        measured = " " + (
+            _("The sign-in service's clock is %(seconds)s seconds ahead of this server's.")
+            if skew > 0
+            else _("The sign-in service's clock is %(seconds)s seconds behind this server's.")
+        ) % {"seconds": seconds}
     return ClockOutOfStep(
-        f"The sign-in could not be accepted: {what}. This happens when this server's clock and the sign-in "
-        f"service's are out of step by more than {settings.oidc_clock_skew} seconds.{measured} "
-        "Please try again; if it goes on, ask IT to check the time on both (NTP)."
+        _(
+            "The sign-in could not be accepted: %(what)s. This happens when this server's clock and the sign-in "
+            "service's are out of step by more than %(skew)s seconds."
+        )
+        % {"what": what, "skew": settings.oidc_clock_skew}
+        + measured
+        + " "
+        + _("Please try again; if it goes on, ask IT to check the time on both (NTP).")
     )
 
 
@@ -229,7 +246,7 @@ async def validate_id_token(
         if alg in SIGNING_ALGORITHMS
     ]
     if not algorithms:
-        raise OidcError("The sign-in service signs its tokens in no way this application accepts: tell IT.")
+        raise OidcError(_("The sign-in service signs its tokens in no way this application accepts: tell IT."))
     try:
         try:
             token = _decode(id_token, found.jwks, algorithms)
@@ -239,11 +256,11 @@ async def validate_id_token(
     except (BadSignatureError, InvalidKeyIdError) as error:
         log.warning("OpenID Connect: ID token signature refused: %s", error)
         raise OidcError(
-            "The sign-in answer was not signed by the organisation's sign-in service; it was refused."
+            _("The sign-in answer was not signed by the organisation's sign-in service; it was refused.")
         ) from None
     except (JoseError, ValueError) as error:
         log.warning("OpenID Connect: ID token unreadable: %s: %s", type(error).__name__, error)
-        raise OidcError("The sign-in answer could not be read; it was refused. Please start again.") from None
+        raise OidcError(_("The sign-in answer could not be read; it was refused. Please start again.")) from None
     claims = CodeIDToken(
         token.claims,
         token.header,
@@ -259,21 +276,25 @@ async def validate_id_token(
     try:
         claims.validate(now=int(now) if now is not None else None, leeway=settings.oidc_clock_skew)
     except ExpiredTokenError:
-        raise await _clock_error(settings, "it had already expired") from None
+        raise await _clock_error(settings, _("it had already expired")) from None
     except (InvalidClaimError, MissingClaimError) as error:
         name = getattr(error, "claim", "") or str(error)
         if "iat" in name or "nbf" in name:
-            raise await _clock_error(settings, "it was issued in the future") from None
+            raise await _clock_error(settings, _("it was issued in the future")) from None
         log.warning("OpenID Connect: ID token claim refused: %s", error)
         what = {
-            "aud": "it was meant for another application",
-            "azp": "it was meant for another application",
-            "iss": "it came from another issuer",
-            "nonce": "it does not belong to this sign-in",
-            "at_hash": "it does not match its access token",
+            "aud": _("it was meant for another application"),
+            "azp": _("it was meant for another application"),
+            "iss": _("it came from another issuer"),
+            "nonce": _("it does not belong to this sign-in"),
+            "at_hash": _("it does not match its access token"),
         }
-        reason = next((text for key, text in what.items() if key in name), f"its {name} is not right")
-        raise OidcError(f"The sign-in answer was refused: {reason}. Please start again.") from None
+        reason = next(
+            (text for key, text in what.items() if key in name), _("its %(claim)s is not right") % {"claim": name}
+        )
+        raise OidcError(
+            _("The sign-in answer was refused: %(reason)s. Please start again.") % {"reason": reason}
+        ) from None
     await use_nonce(nonce, int(claims["exp"]) + settings.oidc_clock_skew)
     return dict(claims)
 
@@ -290,7 +311,7 @@ async def use_nonce(nonce: str, until: int) -> None:
         await UsedNonce.insert(UsedNonce(digest=digest, expires_at=expires))
     except Exception:  # the unique digest: this nonce was used before
         if await UsedNonce.exists().where(UsedNonce.digest == digest):
-            raise OidcError("This sign-in answer was used before, so it was refused. Please start again.") from None
+            raise OidcError(_("This sign-in answer was used before, so it was refused. Please start again.")) from None
         raise
 
 
@@ -300,7 +321,7 @@ async def finish(settings: DirectorySettings, pending: Pending, code: str) -> tu
     answer = await exchange(settings, pending, code)
     id_token = answer.get("id_token")
     if not id_token:
-        raise OidcError("The sign-in service sent no ID token: tell IT (the client needs the openid scope).")
+        raise OidcError(_("The sign-in service sent no ID token: tell IT (the client needs the openid scope)."))
     found = await provider(settings)
     claims = await validate_id_token(
         settings, found, id_token, nonce=pending.nonce, access_token=answer.get("access_token")

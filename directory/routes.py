@@ -18,6 +18,7 @@ from directory.settings import directory_settings
 from directory.sign_in import SESSION_ID_TOKEN
 from qa_app import audit, limits
 from qa_app.auth import require, start_session
+from qa_app.i18n import _
 from qa_app.routes.session import login_context, safe_next
 from qa_app.tables import Agent, Role
 from qa_app.web import Form
@@ -41,7 +42,7 @@ def _redirect_uri(request: Request) -> str:
 async def oidc_start(request: Request, next: FromQuery[str] = "/") -> Redirect | Template:
     settings = directory_settings()
     if not settings.oidc_enabled:
-        return _login_page("Sign-in with the organisation's account is not set up here.", HTTP_400_BAD_REQUEST)
+        return _login_page(_("Sign-in with the organisation's account is not set up here."), HTTP_400_BAD_REQUEST)
     try:
         url, pending = await oidc.begin(settings, _redirect_uri(request), safe_next(next))
     except oidc.OidcError as error:
@@ -73,27 +74,31 @@ async def oidc_callback(
         request.session[PENDING] = pending_all  # a state is good for one callback only
     if item is None or time.time() - item.get("started", 0) > PENDING_SECONDS:
         return _login_page(
-            "This sign-in was started too long ago, in another browser, or has been used already. Please start again.",
+            _(
+                "This sign-in was started too long ago, in another browser, or has been used already. "
+                "Please start again."
+            ),
             HTTP_400_BAD_REQUEST,
         )
     pending = oidc.Pending(**item)
     if error:
         message = (
-            "The sign-in was cancelled at the organisation's sign-in page."
+            _("The sign-in was cancelled at the organisation's sign-in page.")
             if error == "access_denied"
-            else f"The organisation's sign-in service refused the sign-in ({error}: {error_description[:200]})."
+            else _("The organisation's sign-in service refused the sign-in (%(error)s: %(description)s).")
+            % {"error": error, "description": error_description[:200]}
         )
         return _login_page(message, HTTP_403_FORBIDDEN, pending.next)
     if not code:
-        return _login_page("The sign-in service sent no code back. Please start again.", HTTP_400_BAD_REQUEST)
+        return _login_page(_("The sign-in service sent no code back. Please start again."), HTTP_400_BAD_REQUEST)
     try:
         claims, id_token = await oidc.finish(settings, pending, code)
     except oidc.OidcError as failure:
-        status = HTTP_503_SERVICE_UNAVAILABLE if "cannot be reached" in str(failure) else HTTP_403_FORBIDDEN
+        status = HTTP_503_SERVICE_UNAVAILABLE if isinstance(failure, oidc.Unreachable) else HTTP_403_FORBIDDEN
         return _login_page(str(failure), status, pending.next)
     if claims.get("email_verified") is False:
         return _login_page(
-            "Your e-mail address at the organisation's sign-in service is not verified: ask your administrator.",
+            _("Your e-mail address at the organisation's sign-in service is not verified: ask your administrator."),
             HTTP_403_FORBIDDEN,
             pending.next,
         )

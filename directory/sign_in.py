@@ -25,15 +25,16 @@ from litestar.response import Template
 
 from directory import accounts, ldap, oidc
 from directory.settings import DirectorySettings, directory_settings
+from qa_app.i18n import _, _l
 from qa_app.settings import ConfigError
 from qa_app.tables import Role, User
 from qa_app.users import authenticate
 
 SESSION_ID_TOKEN = "oidc_id_token"  # the ID token of an OpenID Connect sign-in, for signing out
-PASSWORDS_OFF = (
+PASSWORDS_OFF = _l(
     "Sign-in with a password of this application is switched off: use your organisation's account (the button above)."
 )
-WRONG = "That e-mail and password do not match an account."
+WRONG = _l("That e-mail and password do not match an account.")
 log = logging.getLogger(__name__)
 
 
@@ -60,8 +61,8 @@ def password_note() -> str | None:
     if settings is None or settings.password_login:
         return None
     if settings.ldap_enabled:
-        return "Use your organisation's account and password."
-    return "Passwords of this application are for the break-glass administrator only."
+        return _("Use your organisation's account and password.")
+    return _("Passwords of this application are for the break-glass administrator only.")
 
 
 def login_by_name() -> bool:
@@ -84,14 +85,14 @@ async def password_login(login: str, password: str) -> dict[str, Any] | str | No
         named = os.environ.get("QA_BREAK_GLASS", "").strip().lower()
         if named and await _break_glass(DirectorySettings(break_glass=named), login):
             return None
-        return "Sign-in is not set up correctly here (see the application's log): tell IT."
+        return _("Sign-in is not set up correctly here (see the application's log): tell IT.")
     local_allowed = settings.password_login or await _break_glass(settings, login)
     if settings.ldap_enabled:
         failure = None
         try:
             person = await ldap.authenticate_async(settings, login, password)
         except ldap.WrongPassword:
-            failure = WRONG
+            failure = str(WRONG)
         except ldap.DirectoryUnavailable as error:
             failure = str(error)
         else:
@@ -108,7 +109,7 @@ async def password_login(login: str, password: str) -> dict[str, Any] | str | No
             return failure
     if local_allowed:
         return None
-    return PASSWORDS_OFF if settings.oidc_enabled else WRONG
+    return str(PASSWORDS_OFF if settings.oidc_enabled else WRONG)
 
 
 async def after_logout(request: Request, session: dict[str, Any]) -> Template | None:

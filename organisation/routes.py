@@ -14,6 +14,7 @@ from msgspec import Struct
 from qa_app import organisation, queries
 from qa_app.auth import EVERYONE, STAFF, agent_scope, ensure_visible, require, team_scope
 from qa_app.call_metrics import month_figures
+from qa_app.i18n import _
 from qa_app.tables import Role, User
 from qa_app.web import Form
 
@@ -131,7 +132,7 @@ async def agent_update(
     except organisation.OrganisationError as error:
         return Template(
             "error.html",
-            context={"title": "Not saved", "message": str(error), "status": 400},
+            context={"title": _("Not saved"), "message": str(error), "status": 400},
             status_code=HTTP_400_BAD_REQUEST,
         )
     return Redirect(f"/agents/{agent_id}")

@@ -20,35 +20,41 @@ from kit.redaction import (
 )
 from privacy import requests as privacy
 from qa_app.cli_support import fail, handles_config_errors, run_with_database
+from qa_app.i18n import _, _l
 from qa_app.settings import get_settings
 
 
-def show(result: dict, as_json: bool, verb: str = "") -> None:
+def show(result: dict, as_json: bool, line: str = "%(kind)s: %(num)s", **more: object) -> None:
+    """Each kind's count on a line of its own (`line`, translated, with %(kind)s, %(num)s and `more`)."""
     if as_json:
         return click.echo(json.dumps(result, indent=2, default=str))
     for kind, value in result.items():
         listed = value if isinstance(value, list) else None  # `find` lists the items, the others count
-        click.echo(f"{kind}: {value if listed is None else len(listed)}{verb}")
+        click.echo(line % {"kind": kind, "num": value if listed is None else len(listed), **more})
         for item in listed or []:
             click.echo(f"  {json.dumps(item, default=str)}")
 
 
-@click.group(name="privacy", help="Residents' personal data: access and erasure requests, retention.")
+@click.group(name="privacy", help=_l("Residents' personal data: access and erasure requests, retention."))
 def privacy_group() -> None:
     pass
 
 
 WHO = [
-    click.Option(["--phone"], help="The resident's phone number, in any format."),
-    click.Option(["--email"], help="The resident's email address."),
-    click.Option(["--json", "as_json"], is_flag=True, help="Print the result as JSON on stdout."),
+    click.Option(["--phone"], help=_l("The resident's phone number, in any format.")),
+    click.Option(["--email"], help=_l("The resident's email address.")),
+    click.Option(["--json", "as_json"], is_flag=True, help=_l("Print the result as JSON on stdout.")),
 ]
-OUT = click.Option(["--out"], required=True, type=click.Path(dir_okay=False, path_type=Path), help="The zip to write.")
+OUT = click.Option(
+    ["--out"], required=True, type=click.Path(dir_okay=False, path_type=Path), help=_l("The zip to write.")
+)
 REQUESTS = {
-    "find": "List everything linked to a resident's phone number or email.",
-    "export": "Write everything linked to a resident into a zip: personal-data.json and the audio files.",
-    "erase": "Erase the personal content linked to a resident, whatever its age (the statistics stay); "
-    "the audit log records how much, not the number or address.",
+    "find": _l("List everything linked to a resident's phone number or email."),
+    "export": _l("Write everything linked to a resident into a zip: personal-data.json and the audio files."),
+    "erase": _l(
+        "Erase the personal content linked to a resident, whatever its age (the statistics stay); "
+        "the audit log records how much, not the number or address."
+    ),
 }
 
 
@@ -60,11 +66,12 @@ def resident_request(phone: str | None, email: str | None, as_json: bool, out: P
     except ValueError as error:
         fail(str(error), 2)
     run = {"find": privacy.find, "erase": privacy.erase, "export": lambda *w: privacy.export(*w, out)}[action]
-    show(
-        run_with_database(lambda: run(*who)),
-        as_json,
-        {"find": "", "export": f" exported to {out}"}.get(action, " erased"),
-    )
+    lines = {
+        "find": "%(kind)s: %(num)s",
+        "export": _("%(kind)s: %(num)s exported to %(path)s"),
+        "erase": _("%(kind)s: %(num)s erased"),
+    }
+    show(run_with_database(lambda: run(*who)), as_json, lines[action], path=out)
 
 
 for _name, _help in REQUESTS.items():
@@ -72,22 +79,26 @@ for _name, _help in REQUESTS.items():
     privacy_group.add_command(click.Command(_name, callback=resident_request, params=_params, help=_help))
 
 
-@privacy_group.command(name="erase-expired", help="Erase personal data past its retention (QA_RETENTION); run daily.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+@privacy_group.command(
+    name="erase-expired", help=_l("Erase personal data past its retention (QA_RETENTION); run daily.")
+)
+@click.option("--json", "as_json", is_flag=True, help=_l("Print the result as JSON on stdout."))
 def erase_expired(as_json: bool) -> None:
-    show(run_with_database(privacy.erase_expired), as_json, " erased")
+    show(run_with_database(privacy.erase_expired), as_json, _("%(kind)s: %(num)s erased"))
 
 
 @privacy_group.command(
     name="redact",
-    help="Print a transcript (JSON, the shape `qa transcribe file` prints) with its personal numbers, cards, "
-    'bank accounts, phone numbers and emails taken out, and "redactions": [{kind, start, end, speaker}]; '
-    "to try the settings (QA_REDACT, QA_REDACT_COUNTRIES) on real examples. Nothing is stored.",
+    help=_l(
+        "Print a transcript (JSON, the shape `qa transcribe file` prints) with its personal numbers, cards, "
+        'bank accounts, phone numbers and emails taken out, and "redactions": [{kind, start, end, speaker}]; '
+        "to try the settings (QA_REDACT, QA_REDACT_COUNTRIES) on real examples. Nothing is stored."
+    ),
 )
 @click.argument("file")
-@click.option("--countries", help="Whose identity numbers to look for, e.g. SE,NL (default QA_REDACT_COUNTRIES).")
-@click.option("--kinds", help="The kinds to take out, e.g. national_id,card (default QA_REDACT).")
-@click.option("--json", "as_json", is_flag=True, help="Print the redacted transcript as JSON on stdout.")
+@click.option("--countries", help=_l("Whose identity numbers to look for, e.g. SE,NL (default QA_REDACT_COUNTRIES)."))
+@click.option("--kinds", help=_l("The kinds to take out, e.g. national_id,card (default QA_REDACT)."))
+@click.option("--json", "as_json", is_flag=True, help=_l("Print the redacted transcript as JSON on stdout."))
 @handles_config_errors
 def redact(file: str, countries: str | None, kinds: str | None, as_json: bool) -> None:
     config = get_settings().redaction
@@ -104,12 +115,12 @@ def redact(file: str, countries: str | None, kinds: str | None, as_json: bool) -
     try:
         redacted, redactions = redact_transcript(transcript, config)
     except TranscriptError as error:
-        fail(f"{file} is not a transcript: {error}")
+        fail(_("%(path)s is not a transcript: %(reason)s") % {"path": file, "reason": error})
     if as_json:
         return click.echo(json.dumps({**redacted, "redactions": redactions}, indent=2, ensure_ascii=False))
     for turn in redacted["turns"]:
         click.echo(f"[{_clock(turn['start'])}-{_clock(turn['end'])}] {turn['speaker'] or '?'}: {turn['text']}")
-    click.echo(f"redactions: {len(redactions)}")
+    click.echo(_("redactions: %(num)s") % {"num": len(redactions)})
     for kind, count in count_kinds(redactions).items():
         click.echo(f"  {kind}: {count}")
 
@@ -117,17 +128,20 @@ def redact(file: str, countries: str | None, kinds: str | None, as_json: bool) -
 def read_transcript(path: Path) -> dict:
     """A transcript file's JSON; a one-line failure when it is missing, not JSON or not a transcript."""
     if not path.is_file():
-        fail(f"{path}: no such file")
+        fail(_("%(path)s: no such file") % {"path": path})
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
-        fail(f"{path} is not a transcript: not UTF-8 text")
+        fail(_("%(path)s is not a transcript: not UTF-8 text") % {"path": path})
     except json.JSONDecodeError as error:
-        fail(f"{path} is not a transcript: not JSON ({error.msg} at line {error.lineno})")
+        fail(
+            _("%(path)s is not a transcript: not JSON (%(reason)s at line %(line)s)")
+            % {"path": path, "reason": error.msg, "line": error.lineno}
+        )
     try:
         check_transcript(data)
     except TranscriptError as error:
-        fail(f"{path} is not a transcript: {error}")
+        fail(_("%(path)s is not a transcript: %(reason)s") % {"path": path, "reason": error})
     return data
 
 

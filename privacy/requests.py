@@ -15,6 +15,7 @@ from typing import Any
 from saq import CronJob
 
 from qa_app import audit, db, packages
+from qa_app.i18n import _
 from qa_app.security import caller_hash
 from qa_app.settings import get_settings
 from qa_app.tables import Call
@@ -25,7 +26,7 @@ def subject(phone: str | None, email: str | None) -> tuple[set[str], set[str]]:
     hashes = {h} if (h := caller_hash(phone, get_settings().secret_key)) else set()
     emails = {email.strip().lower()} if email and "@" in email else set()
     if bool(phone) != bool(hashes) or bool(email) != bool(emails) or not (hashes or emails):
-        raise ValueError("give a phone number (--phone) or an email address (--email)")
+        raise ValueError(_("give a phone number (--phone) or an email address (--email)"))
     return hashes, emails
 
 

@@ -26,10 +26,10 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from qa_app import db, formatting, i18n, jobs, limits, packages
 from qa_app.auth import CurrentUser, session_auth
 from qa_app.edge import RefuseNul
-from qa_app.i18n import _, _l
+from qa_app.i18n import _, _l, pgettext
 from qa_app.session_store import DatabaseStore
 from qa_app.settings import get_settings
-from qa_app.tables import Role
+from qa_app.tables import Disposition, Role
 
 HERE = Path(__file__).parent
 log = logging.getLogger(__name__)
@@ -41,6 +41,16 @@ ROLE_NAMES = {
     Role.team_leader: _l("Team leader"),
     Role.agent: _l("Agent"),
 }
+
+
+def disposition_name(value: str) -> str:
+    """A call's outcome as people read it (the stored value is the enum's)."""
+    names = {
+        Disposition.answered.value: pgettext("call outcome", "answered"),
+        Disposition.abandoned.value: pgettext("call outcome", "abandoned"),
+        Disposition.transferred.value: pgettext("call outcome", "transferred"),
+    }
+    return names.get(value, value)
 
 
 def navigation_for(user: CurrentUser | None) -> list[tuple[str, str]]:
@@ -67,6 +77,7 @@ def _configure_templates(engine: JinjaTemplateEngine) -> None:
     env.globals.update(
         navigation_for=navigation_for,
         role_names=ROLE_NAMES,
+        disposition_name=disposition_name,
         timezone_name=get_settings().timezone_name,
         current_user=lambda request: request.scope.get("user"),
         call_panels=packages.call_panels(),

@@ -16,6 +16,7 @@ from datetime import date, datetime
 
 from kit.timeutil import current_month, month_range, previous_month
 from qa_app import db
+from qa_app.i18n import _
 from qa_app.settings import get_settings
 from qa_app.tables import Call
 
@@ -107,8 +108,8 @@ async def contact_counts(start: datetime, end: datetime, *, agent_ids: list[int]
     hours, weekdays = Counter(t.hour for t in local), Counter(t.weekday() for t in local)
     return ContactCounts(
         calls=len(calls),
-        by_service=Counter(c["service"] or "(not recorded)" for c in calls).most_common(),
-        by_department=Counter(c["department"] or "(not recorded)" for c in calls).most_common(),
+        by_service=Counter(c["service"] or _("(not recorded)") for c in calls).most_common(),
+        by_department=Counter(c["department"] or _("(not recorded)") for c in calls).most_common(),
         by_hour=sorted(hours.items()),
         by_weekday=sorted(weekdays.items()),
     )

@@ -111,9 +111,10 @@ def compile_all() -> list[Path]:
     return made
 
 
-def check(package: str, language: str) -> Report:
-    """How complete a package's catalogue in `language` is against its source as it is now."""
-    source = extract(package)
+def check(package: str, language: str, source: Catalog | None = None) -> Report:
+    """How complete a package's catalogue in `language` is against its source as it is now
+    (`source`: its texts extracted already)."""
+    source = source if source is not None else extract(package)
     path = po_path(package, language)
     catalog = read(path, language) if path.exists() else Catalog(locale=Locale.parse(language))
     untranslated, fuzzy = [], []

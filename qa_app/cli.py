@@ -16,38 +16,39 @@ import click
 
 from qa_app import db, i18n, packages
 from qa_app.cli_support import fail, handles_config_errors, run_with_database
+from qa_app.i18n import _, _l, ngettext
 
 
-@click.group(help="Quality assurance and customer feedback for a municipal contact centre.")
+@click.group(help=_l("Quality assurance and customer feedback for a municipal contact centre."))
 def main() -> None:
     pass
 
 
-@main.group(name="db", help="The database.")
+@main.group(name="db", help=_l("The database."))
 def db_group() -> None:
     pass
 
 
-@db_group.command(name="upgrade", help="Apply pending migrations.")
+@db_group.command(name="upgrade", help=_l("Apply pending migrations."))
 @handles_config_errors
 def db_upgrade() -> None:
     run_with_database(lambda: asyncio.sleep(0))
-    click.echo(f"database up to date: {db.describe(db.current_engine())}", err=True)
+    click.echo(_("database up to date: %(database)s") % {"database": db.describe(db.current_engine())}, err=True)
 
 
-@main.command(help="Load a realistic demo centre (idempotent) and print the demo logins.")
-@click.option("--seed", default=2026, show_default=True, help="Random seed of the generated data.")
+@main.command(help=_l("Load a realistic demo centre (idempotent) and print the demo logins."))
+@click.option("--seed", default=2026, show_default=True, help=_l("Random seed of the generated data."))
 @handles_config_errors
 def demo(seed: int) -> None:
     from qa_app import demo as demo_module
 
     credentials = run_with_database(lambda: demo_module.load_demo(seed=seed, echo=lambda m: click.echo(m, err=True)))
-    click.echo("Demo logins (also in " + str(demo_module.credentials_path()) + "):")
+    click.echo(_("Demo logins (also in %(path)s):") % {"path": demo_module.credentials_path()})
     for role, email, password in credentials:
         click.echo(f"  {role:<12} {email:<28} {password}")
 
 
-@main.command(help="Run the web app (applies migrations first).")
+@main.command(help=_l("Run the web app (applies migrations first)."))
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @handles_config_errors
@@ -55,13 +56,17 @@ def serve(host: str, port: int) -> None:
     import uvicorn
 
     run_with_database(lambda: asyncio.sleep(0))
-    click.echo(f"serving on http://{host}:{port} with {db.describe(db.current_engine())}", err=True)
+    click.echo(
+        _("serving on %(url)s with %(database)s")
+        % {"url": f"http://{host}:{port}", "database": db.describe(db.current_engine())},
+        err=True,
+    )
     uvicorn.run("qa_app.app:create_app", factory=True, host=host, port=port, log_level="info", proxy_headers=False)
 
 
-@main.command(help="Run queued jobs from QA_QUEUE_URL (PostgreSQL or Redis); start as many as you like.")
-@click.option("--concurrency", default=4, show_default=True, type=int, help="Jobs at once in this process.")
-@click.option("--burst", is_flag=True, help="Process what is queued now, then exit.")
+@main.command(help=_l("Run queued jobs from QA_QUEUE_URL (PostgreSQL or Redis); start as many as you like."))
+@click.option("--concurrency", default=4, show_default=True, type=int, help=_l("Jobs at once in this process."))
+@click.option("--burst", is_flag=True, help=_l("Process what is queued now, then exit."))
 @handles_config_errors
 def worker(concurrency: int, burst: bool) -> None:
     import logging
@@ -71,7 +76,7 @@ def worker(concurrency: int, burst: bool) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     job_worker = jobs.worker(concurrency=concurrency, burst=burst)
     names = ", ".join(f.__name__ for f in job_worker.functions.values())
-    click.echo(f"worker on queue {jobs.QUEUE_NAME!r}: {names}", err=True)
+    click.echo(_("worker on queue %(queue)r: %(jobs)s") % {"queue": jobs.QUEUE_NAME, "jobs": names}, err=True)
 
     async def run() -> None:
         await job_worker.queue.connect()
@@ -83,17 +88,19 @@ def worker(concurrency: int, burst: bool) -> None:
     asyncio.run(run())
 
 
-@main.group(help="Users and their roles.")
+@main.group(help=_l("Users and their roles."))
 def users() -> None:
     pass
 
 
-@users.command(name="create", help="Create a user; the password is asked for, or generated and printed once.")
+@users.command(name="create", help=_l("Create a user; the password is asked for, or generated and printed once."))
 @click.option("--email", required=True)
 @click.option("--role", required=True, type=click.Choice(["admin", "manager", "qa", "team_leader", "agent"]))
-@click.option("--agent", "agent", default=None, help="Staff number of the agent this login belongs to (role agent).")
+@click.option(
+    "--agent", "agent", default=None, help=_l("Staff number of the agent this login belongs to (role agent).")
+)
 @click.option("--name", default="")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--password-stdin", is_flag=True, help=_l("Read the password from standard input."))
 @handles_config_errors
 def users_create(email: str, role: str, agent: str | None, name: str, password_stdin: bool) -> None:
     from qa_app.users import create_user, generate_password
@@ -102,24 +109,24 @@ def users_create(email: str, role: str, agent: str | None, name: str, password_s
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     elif sys.stdin.isatty():
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        password = click.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
     else:
         password, generated = generate_password(), True
     user_id = run_with_database(
         lambda: create_user(email=email, role=role, password=password, name=name, agent_staff_number=agent)
     )
-    click.echo(f"created user {user_id}: {email} ({role})", err=True)
+    click.echo(_("created user %(id)s: %(email)s (%(role)s)") % {"id": user_id, "email": email, "role": role}, err=True)
     if generated:
-        click.echo(f"password: {password}")
+        click.echo(_("password: %(password)s") % {"password": password})
 
 
-@main.group(name="notify", help="Notifications.")
+@main.group(name="notify", help=_l("Notifications."))
 def notify() -> None:
     pass
 
 
-@notify.command(name="digest", help="Email each user what is new for them (run daily), through QA_SMTP_URL.")
-@click.option("--base-url", required=True, help="The app's address, for the links, e.g. https://qa.city.example")
+@notify.command(name="digest", help=_l("Email each user what is new for them (run daily), through QA_SMTP_URL."))
+@click.option("--base-url", required=True, help=_l("The app's address, for the links, e.g. https://qa.city.example"))
 def notify_digest(base_url: str) -> None:
     from qa_app import mail, notifications
 
@@ -127,10 +134,10 @@ def notify_digest(base_url: str) -> None:
         sent = run_with_database(lambda: notifications.send_digests(base_url))
     except mail.MailError as error:
         fail(str(error), 1)
-    click.echo(f"{sent} digests sent", err=True)
+    click.echo(ngettext("%(num)s digest sent", "%(num)s digests sent", sent) % {"num": sent}, err=True)
 
 
-@main.group(name="import", help="Import calls and attendance.")
+@main.group(name="import", help=_l("Import calls and attendance."))
 def import_group() -> None:
     pass
 
@@ -140,31 +147,34 @@ def _print_summary(summary: Any, as_json: bool) -> None:
         click.echo(json.dumps(summary.as_json(), indent=2, default=str))
     else:
         for error in summary.errors[:20]:
-            click.echo(f"line {error['line']}: {error['reason']}", err=True)
+            click.echo(_("line %(line)s: %(reason)s") % error, err=True)
         if summary.rejected > 20:
-            click.echo(f"... and {summary.rejected - 20} more rejected rows (see --json)", err=True)
+            click.echo(_("... and %(num)s more rejected rows (see --json)") % {"num": summary.rejected - 20}, err=True)
         for agent in summary.agents_created:
-            click.echo(f"created agent {agent}", err=True)
+            click.echo(_("created agent %(agent)s") % {"agent": agent}, err=True)
     click.echo(("" if summary.committed else "qa: ") + summary.headline(), err=True)
     if not summary.committed:
         sys.exit(1)
 
 
 @import_group.command(
-    name="calls", help="Import calls from a file, streaming it; re-importing updates, never duplicates."
+    name="calls", help=_l("Import calls from a file, streaming it; re-importing updates, never duplicates.")
 )
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", required=True, type=click.Choice(["csv", "asterisk-queue-log", "asterisk-cdr"]))
 @click.option(
-    "--recordings", type=click.Path(path_type=Path), help="Folder of recordings, matched by the call's unique id."
+    "--recordings", type=click.Path(path_type=Path), help=_l("Folder of recordings, matched by the call's unique id.")
 )
-@click.option("--skip-invalid", is_flag=True, help="Import the good rows and report the bad ones.")
-@click.option("--create-agents", is_flag=True, help="Create agents the file names that are not known yet.")
-@click.option("--map", "mapping", multiple=True, metavar="OURS=THEIRS", help="CSV: our column name = the file's.")
+@click.option("--skip-invalid", is_flag=True, help=_l("Import the good rows and report the bad ones."))
+@click.option("--create-agents", is_flag=True, help=_l("Create agents the file names that are not known yet."))
+@click.option("--map", "mapping", multiple=True, metavar="OURS=THEIRS", help=_l("CSV: our column name = the file's."))
 @click.option(
-    "--timezone", "source_timezone", default=None, help="Time zone of times without an offset (default QA_TIMEZONE)."
+    "--timezone",
+    "source_timezone",
+    default=None,
+    help=_l("Time zone of times without an offset (default QA_TIMEZONE)."),
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@click.option("--json", "as_json", is_flag=True, help=_l("Print the summary as JSON on stdout."))
 @handles_config_errors
 def import_calls_command(
     file: Path,
@@ -179,7 +189,7 @@ def import_calls_command(
     from qa_app.cli_support import byte_progress
     from qa_app.imports.run import import_calls
 
-    with byte_progress(f"importing {file.name}") as progress:
+    with byte_progress(_("importing %(file)s") % {"file": file.name}) as progress:
         summary = run_with_database(
             lambda: import_calls(
                 file,
@@ -197,7 +207,7 @@ def import_calls_command(
 
 @import_group.command(
     name="attendance",
-    help="Import the rota: staff_number, date, scheduled_minutes, worked_minutes, absence, minutes_late.",
+    help=_l("Import the rota: staff_number, date, scheduled_minutes, worked_minutes, absence, minutes_late."),
 )
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--skip-invalid", is_flag=True)
@@ -211,33 +221,41 @@ def import_attendance_command(file: Path, skip_invalid: bool, mapping: tuple[str
     _print_summary(summary, as_json)
 
 
-@main.group(name="i18n", help="The translations of the product's own texts (README: Adding a language).")
+@main.group(name="i18n", help=_l("The translations of the product's own texts (README: Adding a language)."))
 def i18n_group() -> None:
     pass
 
 
-@i18n_group.command(name="extract", help="Bring each package's catalogues up to date with the texts marked in its source.")
+@i18n_group.command(
+    name="extract", help=_l("Bring each package's catalogues up to date with the texts marked in its source.")
+)
 @click.argument("package_names", nargs=-1)
-@click.option("--language", "languages", multiple=True, help="Only this language (repeatable); default: every translated one.")
+@click.option(
+    "--language", "languages", multiple=True, help=_l("Only this language (repeatable); default: every translated one.")
+)
 def i18n_extract(package_names: tuple[str, ...], languages: tuple[str, ...]) -> None:
     from qa_app import catalogues
 
     names = package_names or [p.name for p in packages.installed()]
     for name in names:
         counts = catalogues.update(name, languages or i18n.TRANSLATED)
-        shown = ", ".join(f"{language}: {n} untranslated" for language, n in counts.items()) or "no texts"
-        click.echo(f"{name}: {shown}")
+        shown = ", ".join(
+            _("%(language)s: %(num)s untranslated") % {"language": language, "num": n} for language, n in counts.items()
+        )
+        click.echo(f"{name}: {shown or _('no texts')}")
 
 
-@i18n_group.command(name="compile", help="Compile every catalogue (.po) into the .mo the app reads; the install runs this.")
+@i18n_group.command(
+    name="compile", help=_l("Compile every catalogue (.po) into the .mo the app reads; the install runs this.")
+)
 def i18n_compile() -> None:
     from qa_app import catalogues
 
     made = catalogues.compile_all()
-    click.echo(f"{len(made)} catalogues compiled")
+    click.echo(ngettext("%(num)s catalogue compiled", "%(num)s catalogues compiled", len(made)) % {"num": len(made)})
 
 
-@i18n_group.command(name="check", help="Texts marked in the source that a catalogue does not translate yet.")
+@i18n_group.command(name="check", help=_l("Texts marked in the source that a catalogue does not translate yet."))
 @click.option("--language", "languages", multiple=True)
 def i18n_check(languages: tuple[str, ...]) -> None:
     from qa_app import catalogues
@@ -250,8 +268,8 @@ def i18n_check(languages: tuple[str, ...]) -> None:
             for text in report.untranslated:
                 click.echo(f"{package.name} {language}: {text!r}")
     if missing:
-        fail(f"{missing} texts untranslated")
-    click.echo("every text is translated")
+        fail(ngettext("%(num)s text untranslated", "%(num)s texts untranslated", missing) % {"num": missing})
+    click.echo(_("every text is translated"))
 
 
 try:  # the command speaks the centre's language (QA_LANGUAGE)

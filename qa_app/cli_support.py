@@ -18,7 +18,8 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from kit.table_file import ImportError_
-from qa_app import db
+from qa_app import db, formatting, i18n
+from qa_app.i18n import _
 from qa_app.settings import ConfigError, get_settings
 from qa_app.users import UserError
 
@@ -46,7 +47,10 @@ def run_with_database(coro_factory: Callable[[], Awaitable[Any]], *, migrate: bo
         fail(str(error), 2)
     except OSError as error:
         if "connect" in str(error).lower() or isinstance(error, ConnectionError):
-            fail(f"cannot reach the database ({db.describe(db.current_engine())}): {error}")
+            fail(
+                _("cannot reach the database (%(database)s): %(error)s")
+                % {"database": db.describe(db.current_engine()), "error": error}
+            )
         raise
 
 
@@ -69,8 +73,17 @@ def create_api_key(name: str, scope: str, how_to_send: str) -> None:
         key = run_with_database(lambda: api_keys.create(name, api_keys.Scope(scope)))
     except api_keys.ApiKeyError as error:
         fail(str(error), 2)
-    click.echo(f"API key {name!r} ({scope}) created; the key, shown once (send it as {how_to_send}):", err=True)
+    click.echo(
+        _("API key %(name)r (%(scope)s) created; the key, shown once (send it as %(how)s):")
+        % {"name": name, "scope": scope, "how": how_to_send},
+        err=True,
+    )
     click.echo(key)
+
+
+def _count(n: int) -> str:
+    """A byte count: "1,234,567" in English (as always), grouped the language's way otherwise."""
+    return f"{n:,}" if i18n.current() in (i18n.SOURCE, i18n.PSEUDO) else formatting.number(n)
 
 
 class PlainProgress:
@@ -86,9 +99,16 @@ class PlainProgress:
         self.last = now
         if self.unit == "bytes":
             share = 100 * done / total if total else 100
-            print(f"{self.label}: {share:.0f}% ({done:,} of {total:,} bytes)", file=sys.stderr, flush=True)
+            text = _("%(label)s: %(share)s (%(done)s of %(total)s bytes)") % {
+                "label": self.label,
+                "share": formatting.percent(share / 100, 0),
+                "done": _count(done),
+                "total": _count(total),
+            }
+            print(text, file=sys.stderr, flush=True)
         else:
-            print(f"{self.label}: {done} of {total}", file=sys.stderr, flush=True)
+            text = _("%(label)s: %(done)s of %(total)s") % {"label": self.label, "done": done, "total": total}
+            print(text, file=sys.stderr, flush=True)
 
 
 @contextmanager

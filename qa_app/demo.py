@@ -19,7 +19,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 from kit.timeutil import current_month, previous_month
-from qa_app import db, packages
+from qa_app import db, formatting, packages
+from qa_app.i18n import _
 from qa_app.imports.common import CallRecord, CallStore, ImportSummary
 from qa_app.imports.prepare import records_batches
 from qa_app.imports.run import attendance_upsert_sql
@@ -73,15 +74,18 @@ async def load_demo(
     settings = get_settings()
     zone = settings.timezone
     if await Team.exists().where(Team.name == TEAMS[0]):
-        echo("the demo centre is loaded already; checking the demo logins")
+        echo(_("the demo centre is loaded already; checking the demo logins"))
     else:
         if await Agent.count() or await Team.count():
             raise RuntimeError(
-                "this database holds data that is not the demo; run `qa demo` with an empty QA_DATA_DIR or database"
+                _("this database holds data that is not the demo; run `qa demo` with an empty QA_DATA_DIR or database")
             )
         rng = random.Random(seed)
         start, end = demo_period(today or datetime.now(zone).date(), zone)
-        echo(f"building the demo centre: calls from {start} to {end} ({settings.timezone_name})")
+        echo(
+            _("building the demo centre: calls from %(start)s to %(end)s (%(zone)s)")
+            % {"start": formatting.day(start), "end": formatting.day(end), "zone": settings.timezone_name}
+        )
         await _build(rng, start, end, zone, echo)
     logins = await _ensure_logins()
     # Then each installed package adds its part (recordings, cases, surveys, samples, coaching...);
@@ -155,7 +159,7 @@ async def _build(rng: random.Random, start: date, end: date, zone, echo: Callabl
         )
         ids = {r["staff_number"]: r["id"] for r in await Agent.select(Agent.id, Agent.staff_number)}
         present = await _attendance(tx, rng, agents, ids, start, end)
-        echo("generating calls")
+        echo(_("generating calls"))
         summary = ImportSummary(file="demo", format="demo", database=db.describe(db.current_engine()))
         store = CallStore(tx, summary)
         lookups = await store.lookups(secret_key=get_settings().secret_key, source="demo")
@@ -167,7 +171,10 @@ async def _build(rng: random.Random, start: date, end: date, zone, echo: Callabl
         if summary.rejected:
             raise RuntimeError(f"demo data was rejected: {summary.errors[:3]}")
         await ImportRun.insert(ImportRun(kind="demo", file_name="qa demo", summary=summary.as_json()))
-        echo(f"demo centre: {len(agents)} agents, {len(SERVICES)} services, {summary.created} calls")
+        echo(
+            _("demo centre: %(agents)s agents, %(services)s services, %(calls)s calls")
+            % {"agents": len(agents), "services": len(SERVICES), "calls": summary.created}
+        )
 
 
 def _days(start: date, end: date):
@@ -227,7 +234,7 @@ def _calls(rng: random.Random, agents: list[dict], present: dict[date, list[dict
         for hour, weight in hours.items():
             load = weight / peak  # 1.0 at the busiest hour
             mean_wait = 6 + 35 * load**3 * factor
-            for _ in range(int(volume * weight)):
+            for _call in range(int(volume * weight)):
                 sequence += 1
                 offered_local = datetime.combine(day, time(hour), tzinfo=zone) + timedelta(seconds=rng.randrange(3600))
                 offered = offered_local.astimezone(timezone.utc)

@@ -89,8 +89,11 @@ def percent(value: float | None, digits: int = 1) -> str:
         return MISSING
     if not _babel():
         return f"{100 * value:.{digits}f}%"
-    pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
-    return babel_numbers.format_percent(value, pattern, locale=i18n.babel_locale())
+    locale = i18n.babel_locale()
+    pattern = locale.percent_formats[None].pattern  # the locale's own: "#,##0 %" (sv), "#,##0%" (nl)
+    if digits:
+        pattern = pattern.replace("#,##0", "#,##0." + "0" * digits, 1)
+    return babel_numbers.format_percent(value, pattern, locale=locale)
 
 
 def decimal(value: float | None, digits: int = 1) -> str:

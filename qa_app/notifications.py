@@ -13,14 +13,15 @@ from collections import defaultdict
 from datetime import datetime, timezone
 from typing import Any
 
-from qa_app import db, mail
+from qa_app import db, i18n, mail
+from qa_app.i18n import _, _l, ngettext
 from qa_app.tables import Notification, NotificationSetting
 
 KINDS = {
-    "evaluation_released": "A new evaluation of one of your calls",
-    "dispute_answered": "An answer to your dispute",
-    "session_scheduled": "A coaching session scheduled",
-    "session_acknowledged": "An agent acknowledged a coaching session",
+    "evaluation_released": _l("A new evaluation of one of your calls"),
+    "dispute_answered": _l("An answer to your dispute"),
+    "session_scheduled": _l("A coaching session scheduled"),
+    "session_acknowledged": _l("An agent acknowledged a coaching session"),
 }
 
 
@@ -92,6 +93,28 @@ async def mark_read(user_id: int) -> None:
         )
 
 
+def _digest(items: list[dict], base_url: str, sender: str):
+    """One user's digest email, in the current language. The notifications' own texts are
+    stored as they were written when they were made (see notify())."""
+    lines = [
+        f"- {item['text']}" + (f"\n  {base_url.rstrip('/')}{item['link']}" if item["link"] else "") for item in items
+    ]
+    body = (
+        _("Hello,")
+        + "\n\n"
+        + _("What is new for you in the contact centre's quality app:")
+        + "\n\n"
+        + "\n".join(lines)
+        + "\n\n"
+        + _("You can choose what you are told, and how, under Notifications in the app.")
+        + "\n"
+    )
+    subject = ngettext("%(num)s new in the quality app", "%(num)s new in the quality app", len(items)) % {
+        "num": len(items)
+    }
+    return mail.new_message(items[0]["email"], subject, body, sender=sender)
+
+
 async def send_digests(base_url: str, server: mail.SmtpServer | None = None) -> int:
     """One email per user listing their notifications not yet emailed; returns how many were
     sent. Notifications are marked emailed only once their message went out."""
@@ -104,6 +127,7 @@ async def send_digests(base_url: str, server: mail.SmtpServer | None = None) -> 
             Notification.link,
             Notification.user.email.as_alias("email"),
             Notification.user.active.as_alias("active"),
+            Notification.user.language.as_alias("language"),
         )
         .where(Notification.emailed_at.is_null())
         .order_by(Notification.created_at)
@@ -114,17 +138,8 @@ async def send_digests(base_url: str, server: mail.SmtpServer | None = None) -> 
             by_user[row["user"]].append(row)
     messages, ids = [], []
     for items in by_user.values():
-        lines = [
-            f"- {item['text']}" + (f"\n  {base_url.rstrip('/')}{item['link']}" if item["link"] else "")
-            for item in items
-        ]
-        body = (
-            "Hello,\n\nWhat is new for you in the contact centre's quality app:\n\n"
-            + "\n".join(lines)
-            + "\n\nYou can choose what you are told, and how, under Notifications in the app.\n"
-        )
-        subject = f"{len(items)} new in the quality app" if len(items) > 1 else "1 new in the quality app"
-        messages.append(mail.new_message(items[0]["email"], subject, body, sender=server.sender))
+        with i18n.using(items[0]["language"]):  # in the recipient's language ("": the centre's)
+            messages.append(_digest(items, base_url, server.sender))
         ids.append([item["id"] for item in items])
     refused = set(await mail.send(messages, server))
     sent_ids = [i for message, group in zip(messages, ids, strict=True) if message["To"] not in refused for i in group]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from qa_app import audit, db
+from qa_app.i18n import _
 from qa_app.tables import Agent, Role, Team, User
 
 
@@ -13,7 +14,8 @@ class OrganisationError(Exception):
     pass
 
 
-def _date(value: str | date | None, name: str) -> date | None:
+def _date(value: str | date | None, wrong: str) -> date | None:
+    """The date, or OrganisationError(wrong) when it is not one."""
     if value in (None, ""):
         return None
     if isinstance(value, date):
@@ -21,20 +23,20 @@ def _date(value: str | date | None, name: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise OrganisationError(f"{name} is not a date like 2026-09-01") from None
+        raise OrganisationError(wrong) from None
 
 
 async def create_team(*, name: str, leader_id: int | None, by_user: int | None) -> int:
     name = name.strip()
     if not name:
-        raise OrganisationError("a team needs a name")
+        raise OrganisationError(_("a team needs a name"))
     async with db.write_transaction():
         if await Team.exists().where(Team.name == name):
-            raise OrganisationError(f"a team called {name!r} exists already")
+            raise OrganisationError(_("a team called %(name)r exists already") % {"name": name})
         if leader_id is not None:
             leader = await User.select(User.role).where(User.id == leader_id).first()
             if leader is None or leader["role"] != Role.team_leader.value:
-                raise OrganisationError("the team leader must be a user with the role team leader")
+                raise OrganisationError(_("the team leader must be a user with the role team leader"))
         rows = await Team.insert(Team(name=name, leader=leader_id)).returning(Team.id)
         await audit.record(by_user, "create", "team", rows[0]["id"], name=name, leader=leader_id)
     return rows[0]["id"]
@@ -54,10 +56,11 @@ async def save_agent(
     """Create an agent (agent_id None) or change one."""
     staff_number, name, interface = staff_number.strip(), name.strip(), (interface or "").strip() or None
     if not staff_number or not name:
-        raise OrganisationError("an agent needs a staff number and a name")
-    start, end = _date(active_from, "active from"), _date(active_to, "active to")
+        raise OrganisationError(_("an agent needs a staff number and a name"))
+    start = _date(active_from, _("active from is not a date like 2026-09-01"))
+    end = _date(active_to, _("active to is not a date like 2026-09-01"))
     if start and end and end < start:
-        raise OrganisationError("active to is before active from")
+        raise OrganisationError(_("active to is before active from"))
     values = {
         "staff_number": staff_number,
         "name": name,
@@ -69,11 +72,15 @@ async def save_agent(
     async with db.write_transaction():
         others = Agent.id != agent_id if agent_id is not None else Agent.id.is_not_null()
         if await Agent.exists().where((Agent.staff_number == staff_number) & others):
-            raise OrganisationError(f"staff number {staff_number} belongs to another agent")
+            raise OrganisationError(
+                _("staff number %(staff_number)s belongs to another agent") % {"staff_number": staff_number}
+            )
         if interface and await Agent.exists().where((Agent.interface == interface) & others):
-            raise OrganisationError(f"the phone interface {interface} belongs to another agent")
+            raise OrganisationError(
+                _("the phone interface %(interface)s belongs to another agent") % {"interface": interface}
+            )
         if team_id is not None and not await Team.exists().where(Team.id == team_id):
-            raise OrganisationError("no such team")
+            raise OrganisationError(_("no such team"))
         if agent_id is None:
             rows = await Agent.insert(Agent(**values)).returning(Agent.id)
             agent_id = rows[0]["id"]
@@ -81,7 +88,7 @@ async def save_agent(
         else:
             before = await Agent.select(*[getattr(Agent, k) for k in values]).where(Agent.id == agent_id).first()
             if before is None:
-                raise OrganisationError("no such agent")
+                raise OrganisationError(_("no such agent"))
             await Agent.update({getattr(Agent, k): v for k, v in values.items()}).where(Agent.id == agent_id)
             changed = {k: [_plain_value(before[k]), _plain_value(v)] for k, v in values.items() if before[k] != v}
             await audit.record(by_user, "update", "agent", agent_id, **changed)

@@ -15,6 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from qa_app.i18n import _
+
 _hasher = PasswordHasher()
 
 MIN_PASSWORD_LENGTH = 10
@@ -24,11 +26,16 @@ HASHING_AT_ONCE = 2  # argon2 computations in parallel (each takes a core and 64
 _hashing = ThreadPoolExecutor(max_workers=HASHING_AT_ONCE, thread_name_prefix="argon2")
 
 
-def hash_password(password: str) -> str:
+def check_length(password: str) -> None:
+    """ValueError, in the current language, when a password is too short or too long."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise ValueError(_("a password needs at least %(num)s characters") % {"num": MIN_PASSWORD_LENGTH})
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise ValueError(f"a password may have at most {MAX_PASSWORD_LENGTH} characters")
+        raise ValueError(_("a password may have at most %(num)s characters") % {"num": MAX_PASSWORD_LENGTH})
+
+
+def hash_password(password: str) -> str:
+    check_length(password)
     return _hasher.hash(password)
 
 
@@ -42,6 +49,7 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 async def hash_password_async(password: str) -> str:
+    check_length(password)  # here, in the caller's language: the pool's threads have none
     return await asyncio.get_running_loop().run_in_executor(_hashing, hash_password, password)
 
 

@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime, timezone
 
 from qa_app import audit, db
+from qa_app.i18n import _
 from qa_app.security import DUMMY_HASH, hash_password_async, needs_rehash, verify_password_async
 from qa_app.tables import Agent, Role, User
 
@@ -32,18 +33,20 @@ async def create_user(
 ) -> int:
     email = email.strip().lower()
     if not EMAIL.match(email):
-        raise UserError(f"{email!r} is not an e-mail address")
+        raise UserError(_("%(email)r is not an e-mail address") % {"email": email})
     if role not in Role._value2member_map_:
-        raise UserError(f"unknown role {role!r}; roles: {', '.join(r.value for r in Role)}")
+        raise UserError(
+            _("unknown role %(role)r; roles: %(roles)s") % {"role": role, "roles": ", ".join(r.value for r in Role)}
+        )
     if (role == Role.agent.value) != bool(agent_staff_number):
-        raise UserError("an agent user needs --agent STAFF_NUMBER, and only agent users have one")
+        raise UserError(_("an agent user needs --agent STAFF_NUMBER, and only agent users have one"))
     try:
         password_hash = await hash_password_async(password)
     except ValueError as error:
         raise UserError(str(error)) from None
     async with db.write_transaction():
         if await User.exists().where(User.email == email):
-            raise UserError(f"a user with e-mail {email} exists already")
+            raise UserError(_("a user with e-mail %(email)s exists already") % {"email": email})
         agent = None
         if agent_staff_number:
             agent = (
@@ -52,9 +55,9 @@ async def create_user(
                 .first()
             )
             if agent is None:
-                raise UserError(f"no agent with staff number {agent_staff_number}")
+                raise UserError(_("no agent with staff number %(staff_number)s") % {"staff_number": agent_staff_number})
             if agent["user"] is not None:
-                raise UserError(f"agent {agent_staff_number} has a login already")
+                raise UserError(_("agent %(staff_number)s has a login already") % {"staff_number": agent_staff_number})
         rows = await User.insert(
             User(
                 email=email,
@@ -96,15 +99,15 @@ async def change_own_password(user_id: int, current: str, new: str, repeated: st
     Every other session of theirs ends (see auth.password_mark)."""
     row = await User.select().where(User.id == user_id).first()
     if row is None or not await verify_password_async(row["password_hash"], current):
-        raise UserError("Your current password is not right.")
+        raise UserError(_("Your current password is not right."))
     if new != repeated:
-        raise UserError("The two new passwords are not the same.")
+        raise UserError(_("The two new passwords are not the same."))
     if new == current:
-        raise UserError("Choose a password other than your current one.")
+        raise UserError(_("Choose a password other than your current one."))
     try:
         row["password_hash"] = await hash_password_async(new)
     except ValueError as error:
-        raise UserError(f"The new password is not accepted: {error}.") from None
+        raise UserError(_("The new password is not accepted: %(reason)s.") % {"reason": error}) from None
     await User.update({User.password_hash: row["password_hash"]}).where(User.id == user_id)
     await audit.record(user_id, "change_password", "user", user_id)
     return row

@@ -10,6 +10,10 @@ import matplotlib
 matplotlib.use("Agg")  # no display: files only
 
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from qa_app import formatting, i18n  # noqa: E402
+from qa_app.i18n import _  # noqa: E402
 
 ACCENT = "#1f5f99"
 TARGET = "#b45309"
@@ -21,6 +25,16 @@ def _svg(figure) -> str:
     plt.close(figure)
     text = buffer.getvalue()
     return text[text.index("<svg") :]  # without the XML prolog, to embed in HTML
+
+
+def _local_ticks(axis) -> None:
+    """The value axis in the report's language's number format ("2,5" in Swedish and Dutch);
+    English keeps matplotlib's own."""
+    if i18n.current() in (i18n.SOURCE, i18n.PSEUDO):
+        return
+    axis.yaxis.set_major_formatter(
+        FuncFormatter(lambda value, _position: formatting.decimal(value, 0 if value == int(value) else 1))
+    )
 
 
 def _limits(values: list[float], kind: str) -> tuple[float, float]:
@@ -51,8 +65,9 @@ def trend_grid(labels: list[str], series: list[tuple[str, list[float | None], st
         axis.grid(axis="y", color="#dddddd", linewidth=0.5)
         axis.spines[["top", "right"]].set_visible(False)
         axis.tick_params(labelsize=6.5)
+        _local_ticks(axis)
         if not xs:
-            axis.text(0.5, 0.5, "no data", transform=axis.transAxes, ha="center", va="center", color="#777777")
+            axis.text(0.5, 0.5, _("no data"), transform=axis.transAxes, ha="center", va="center", color="#777777")
     for axis in axes.flat[len(series) :]:
         axis.set_visible(False)
     for axis in axes.flat:
@@ -70,5 +85,6 @@ def bars(title: str, labels: list[str], values: list[float], kind: str = "num") 
     axis.set_title(title, fontsize=8, loc="left")
     axis.spines[["top", "right"]].set_visible(False)
     axis.tick_params(labelsize=6.5)
+    _local_ticks(axis)
     figure.tight_layout()
     return _svg(figure)

@@ -3,7 +3,8 @@ its charts (matplotlib) and laying out the PDF (WeasyPrint) load well over 100 M
 and fonts that a web process would then keep for the rest of its life. So a download runs in a
 fresh process (spawned: nothing of the web process's state is shared) that reads the database
 itself, makes the file, hands back its bytes and exits, giving all of that memory back.
-One child per download; a second download at the same time gets a child of its own."""
+One child per download; a second download at the same time gets a child of its own. The child
+starts in English, so the report's language is handed to it and set there (`i18n.using`)."""
 
 from __future__ import annotations
 
@@ -26,14 +27,15 @@ async def _in_child(function: Any, *args: Any) -> bytes:
         pool.shutdown(wait=False)  # the child exits as soon as its one job is done
 
 
-async def monthly_file(first: date, team: str | None, fmt: str) -> bytes:
-    """The monthly report as "pdf", "xlsx" or "zip" (its tables as CSV)."""
-    return await _in_child(_monthly_file, first, team, fmt)
+async def monthly_file(first: date, team: str | None, fmt: str, language: str | None = None) -> bytes:
+    """The monthly report as "pdf", "xlsx" or "zip" (its tables as CSV), in `language` (None:
+    the centre's)."""
+    return await _in_child(_monthly_file, first, team, fmt, language)
 
 
-async def agent_pdf(agent: dict[str, Any], first: date) -> bytes:
-    """One agent's scorecard as PDF."""
-    return await _in_child(_agent_pdf, agent, first)
+async def agent_pdf(agent: dict[str, Any], first: date, language: str | None = None) -> bytes:
+    """One agent's scorecard as PDF, in `language` (None: the centre's)."""
+    return await _in_child(_agent_pdf, agent, first, language)
 
 
 # What runs in the child.
@@ -46,7 +48,7 @@ def _connect() -> None:
     db.use_database(get_settings().database_url)
 
 
-def _monthly_file(first: date, team: str | None, fmt: str) -> bytes:
+def _monthly_file(first: date, team: str | None, fmt: str, language: str | None = None) -> bytes:
     async def make() -> bytes:
         from qa_app.settings import get_settings
         from reports import monthly, render
@@ -62,10 +64,13 @@ def _monthly_file(first: date, team: str | None, fmt: str) -> bytes:
             return render.xlsx(report.tables())
         return render.csv_zip(report.tables())
 
-    return asyncio.run(make())
+    from qa_app import i18n
+
+    with i18n.using(language):
+        return asyncio.run(make())
 
 
-def _agent_pdf(agent: dict[str, Any], first: date) -> bytes:
+def _agent_pdf(agent: dict[str, Any], first: date, language: str | None = None) -> bytes:
     async def make() -> bytes:
         from reports import agent_card, render
 
@@ -73,4 +78,7 @@ def _agent_pdf(agent: dict[str, Any], first: date) -> bytes:
         cards = await agent_card.build([agent], first)
         return render.pdf(render.html("reports/agent.html", cards=cards, month_key=f"{first:%Y-%m}"))
 
-    return asyncio.run(make())
+    from qa_app import i18n
+
+    with i18n.using(language):
+        return asyncio.run(make())

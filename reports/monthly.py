@@ -12,12 +12,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
 
+from babel import dates as babel_dates
+
 from audits import figures as audit_figures
 from cases import figures as case_figures
 from coaching import figures as coaching_figures
 from kit.stats import Estimate
 from kit.timeutil import month_range, previous_month
-from qa_app import call_metrics
+from qa_app import call_metrics, formatting, i18n
+from qa_app.i18n import _, _l
 from qa_app.settings import get_settings
 from qa_app.tables import Agent, Team
 from scorecards import config as scorecard_config
@@ -26,7 +29,13 @@ from scorecards.balanced_queries import month_key
 from surveys import figures as survey_figures
 
 FCR_TARGET = 0.70  # Stockholm: 70% resolved at first contact
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+WEEKDAYS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
+
+
+def N_(message: str) -> str:
+    """Marks a column's name for translation and keeps it as it is: the exports (CSV, XLSX) use
+    the English names as their column keys, the PDF shows them translated (`Table.labels`)."""
+    return message
 
 
 @dataclass
@@ -40,7 +49,15 @@ class Table:
     columns: list[str]
     formats: list[str]
     rows: list[list[Any]]
-    empty: str = "No data for this month."
+    empty: str = ""
+    labels: list[str] = field(default_factory=list)  # the columns' names as the PDF shows them
+
+    def __post_init__(self) -> None:
+        # Made in the report's language (i18n.using around the build); the column keys stay English.
+        if not self.empty:
+            self.empty = _("No data for this month.")
+        if not self.labels:
+            self.labels = [_(c) if c else c for c in self.columns]
 
 
 @dataclass
@@ -61,7 +78,12 @@ class MonthlyReport:
 
     @property
     def title(self) -> str:
-        return f"Monthly quality report, {self.month:%B %Y}" + (f", team {self.team}" if self.team else "")
+        if self.team:
+            return _("Monthly quality report, %(month)s, team %(team)s") % {
+                "month": formatting.month(self.month),
+                "team": self.team,
+            }
+        return _("Monthly quality report, %(month)s") % {"month": formatting.month(self.month)}
 
     def tables(self) -> list[Table]:
         return [table for section in self.sections for table in section.tables]
@@ -77,7 +99,7 @@ async def scope_for(team: str | None) -> tuple[list[int] | None, str | None]:
         return None, None
     row = await Team.select(Team.id, Team.name).where(Team.name == team).first()
     if row is None:
-        raise ValueError(f"no team named {team!r}")
+        raise ValueError(_("no team named %(team)s") % {"team": repr(team)})
     return [a["id"] for a in await Agent.select(Agent.id).where(Agent.team == row["id"])], row["name"]
 
 
@@ -116,19 +138,19 @@ async def headline(first: date, agent_ids: list[int] | None) -> Headline:
 
 HEADLINE_ROWS = (
     # (label, attribute, unit, target key or fixed target, lower is better)
-    ("Calls answered within the threshold", "service_level", "pct", "service_level", False),
-    ("Average speed of answer", "asa", "secs", None, True),
-    ("Abandoned calls", "abandonment", "pct", None, True),
-    ("Resolved at first contact", "fcr", "pct", FCR_TARGET, False),
-    ("Residents satisfied (CSAT)", "csat", "pct", "csat", False),
-    ("Net promoter score (NPS)", "nps", "nps", None, False),
-    ("Average handle time", "aht", "secs", None, True),
+    (_l("Calls answered within the threshold"), "service_level", "pct", "service_level", False),
+    (_l("Average speed of answer"), "asa", "secs", None, True),
+    (_l("Abandoned calls"), "abandonment", "pct", None, True),
+    (_l("Resolved at first contact"), "fcr", "pct", FCR_TARGET, False),
+    (_l("Residents satisfied (CSAT)"), "csat", "pct", "csat", False),
+    (_l("Net promoter score (NPS)"), "nps", "nps", None, False),
+    (_l("Average handle time"), "aht", "secs", None, True),
 )
 
 
 def too_few(n: int) -> str:
     """What a verdict column says instead of met or not met below the minimum n."""
-    return f"too few to judge (n = {n})"
+    return _("too few to judge (n = %(n)s)") % {"n": n}
 
 
 def _value(figures: Headline | None, attribute: str) -> float | None:
@@ -153,7 +175,7 @@ async def headline_section(first: date, agent_ids: list[int] | None) -> Section:
             met = too_few(sample)  # no verdict on so few
         rows.append(
             [
-                label,
+                str(label),
                 unit,
                 value,
                 sample,
@@ -166,34 +188,52 @@ async def headline_section(first: date, agent_ids: list[int] | None) -> Section:
     threshold = settings["service_level_seconds"]
     table = Table(
         "headline",
-        f"Headline figures (answered within {threshold} s)",
-        ["Measure", "Unit", "This month", "n", "Target", "Met", "Last month", "Same month last year"],
+        _("Headline figures (answered within %(seconds)s s)") % {"seconds": threshold},
+        [
+            N_("Measure"),
+            N_("Unit"),
+            N_("This month"),
+            "n",
+            N_("Target"),
+            N_("Met"),
+            N_("Last month"),
+            N_("Same month last year"),
+        ],
         ["text", "text", "unit", "int", "unit", "bool", "unit", "unit"],
         rows,
     )
-    return Section("headline", "Headline figures", [table], note="" if now.offered else "No calls this month yet.")
+    return Section(
+        "headline", _("Headline figures"), [table], note="" if now.offered else _("No calls this month yet.")
+    )
+
+
+def _short_month(first: date) -> str:
+    """A month on the trend chart's axis: "Oct 26", "okt. 26"."""
+    if i18n.current() in (i18n.SOURCE, i18n.PSEUDO):
+        return first.strftime("%b %y")
+    return babel_dates.format_date(first, "LLL yy", locale=i18n.babel_locale())
 
 
 async def trend_section(first: date, agent_ids: list[int] | None) -> Section:
     from reports import charts
 
     months = [first]
-    for _ in range(11):
+    for _step in range(11):
         months.insert(0, previous_month(months[0]))
     series = {m: await headline(m, agent_ids) for m in months}
     settings = await scorecard_config.load()
     svg = charts.trend_grid(
-        [m.strftime("%b %y") for m in months],
+        [_short_month(m) for m in months],
         [
             (
-                "Answered within threshold",
+                _("Answered within threshold"),
                 [_value(series[m], "service_level") for m in months],
                 "pct",
                 settings["targets"]["service_level"],
             ),
-            ("Abandoned", [_value(series[m], "abandonment") for m in months], "pct", None),
-            ("Average speed of answer (s)", [_value(series[m], "asa") for m in months], "num", None),
-            ("Resolved at first contact", [_value(series[m], "fcr") for m in months], "pct", FCR_TARGET),
+            (_("Abandoned"), [_value(series[m], "abandonment") for m in months], "pct", None),
+            (_("Average speed of answer (s)"), [_value(series[m], "asa") for m in months], "num", None),
+            (_("Resolved at first contact"), [_value(series[m], "fcr") for m in months], "pct", FCR_TARGET),
             ("CSAT", [_value(series[m], "csat") for m in months], "pct", settings["targets"]["csat"]),
             (
                 "NPS",
@@ -201,14 +241,24 @@ async def trend_section(first: date, agent_ids: list[int] | None) -> Section:
                 "num",
                 None,
             ),
-            ("Average handle time (s)", [_value(series[m], "aht") for m in months], "num", None),
-            ("Calls offered", [series[m].offered or None for m in months], "num", None),
+            (_("Average handle time (s)"), [_value(series[m], "aht") for m in months], "num", None),
+            (_("Calls offered"), [series[m].offered or None for m in months], "num", None),
         ],
     )
     table = Table(
         "trend",
-        "Twelve months",
-        ["Month", "Offered", "Within threshold", "Abandoned", "ASA", "First contact", "CSAT", "NPS", "AHT"],
+        _("Twelve months"),
+        [
+            N_("Month"),
+            N_("Offered"),
+            N_("Within threshold"),
+            N_("Abandoned"),
+            N_("ASA"),
+            N_("First contact"),
+            "CSAT",
+            "NPS",
+            N_("AHT"),
+        ],
         ["text", "int", "pct", "pct", "secs", "pct", "pct", "nps", "secs"],
         [
             [
@@ -225,32 +275,32 @@ async def trend_section(first: date, agent_ids: list[int] | None) -> Section:
             for m in months
         ],
     )
-    return Section("trend", "Twelve-month trend", [table], [svg])
+    return Section("trend", _("Twelve-month trend"), [table], [svg])
 
 
 async def quality_section(first: date, agent_ids: list[int] | None) -> Section:
     quality = await scorecard_figures.quality_month(first, agent_ids)
-    section = Section("quality", "Quality")
+    section = Section("quality", _("Quality"))
     if not quality.released:
-        section.note = "No evaluation released this month yet."
+        section.note = _("No evaluation released this month yet.")
     section.tables.append(
         Table(
             "quality_plan",
-            "Evaluations against the plan",
-            ["Planned (sampled calls)", "Released", "Share done"],
+            _("Evaluations against the plan"),
+            [N_("Planned (sampled calls)"), N_("Released"), N_("Share done")],
             ["int", "int", "pct"],
             [[quality.planned, quality.released, quality.released / quality.planned if quality.planned else None]],
         )
     )
-    for group_key, title, groups in (
-        ("team", "Mean score by team", quality.by_team),
-        ("agent", "Mean score by agent", quality.by_agent),
+    for group_key, title, column, groups in (
+        ("team", _("Mean score by team"), N_("Team"), quality.by_team),
+        ("agent", _("Mean score by agent"), N_("Agent"), quality.by_agent),
     ):
         section.tables.append(
             Table(
                 f"quality_by_{group_key}",
                 title,
-                [group_key.capitalize(), "n", "Mean", "95% low", "95% high"],
+                [column, "n", N_("Mean"), N_("95% low"), N_("95% high")],
                 ["text", "int", "pct", "pct", "pct"],
                 [[name, e.n, e.value, e.low, e.high] for name, e in groups],
             )
@@ -258,41 +308,41 @@ async def quality_section(first: date, agent_ids: list[int] | None) -> Section:
     section.tables.append(
         Table(
             "quality_targeted",
-            "Calls picked for a reason (not in the figures above, which rest on random picks)",
-            ["Reason", "Released", "Mean", "95% low", "95% high", "Evaluations zeroed"],
+            _("Calls picked for a reason (not in the figures above, which rest on random picks)"),
+            [N_("Reason"), N_("Released"), N_("Mean"), N_("95% low"), N_("95% high"), N_("Evaluations zeroed")],
             ["text", "int", "pct", "pct", "pct", "int"],
             [[reason, n, e.value, e.low, e.high, zeroed] for reason, n, e, zeroed in quality.targeted],
-            "No call picked for a reason was marked this month.",
+            _("No call picked for a reason was marked this month."),
         )
     )
     section.tables.append(
         Table(
             "quality_failed_criteria",
-            "Most failed criteria",
-            ["Criterion", "Failed", "Answered", "Failure rate"],
+            _("Most failed criteria"),
+            [N_("Criterion"), N_("Failed"), N_("Answered"), N_("Failure rate")],
             ["text", "int", "int", "pct"],
             [[c, n, answered, n / answered] for c, n, answered in quality.failed_criteria],
-            "No criterion failed this month.",
+            _("No criterion failed this month."),
         )
     )
     section.tables.append(
         Table(
             "quality_critical",
-            "Critical errors by group",
-            ["Error group", "Evaluations zeroed"],
+            _("Critical errors by group"),
+            [N_("Error group"), N_("Evaluations zeroed")],
             ["text", "int"],
             [list(row) for row in quality.critical],
-            "No critical error this month.",
+            _("No critical error this month."),
         )
     )
     section.tables.append(
         Table(
             "quality_calibration",
-            "Calibration sessions closed",
-            ["Session", "Markers", "Krippendorff's alpha"],
+            _("Calibration sessions closed"),
+            [N_("Session"), N_("Markers"), N_("Krippendorff's alpha")],
             ["text", "int", "float"],
             [list(row) for row in quality.calibrations],
-            "No calibration session closed this month.",
+            _("No calibration session closed this month."),
         )
     )
     return section
@@ -301,10 +351,10 @@ async def quality_section(first: date, agent_ids: list[int] | None) -> Section:
 async def customers_section(first: date, agent_ids: list[int] | None) -> Section:
     start, end = month_range(first, get_settings().timezone)
     total = await survey_figures.figures(start, end, agent_ids=agent_ids)
-    section = Section("customers", "Residents' surveys")
+    section = Section("customers", _("Residents' surveys"))
     if not total.responses:
-        section.note = "No survey answers this month."
-    columns = ["", "Answers", "Invited", "Response rate", "CSAT", "NPS", "CES", "Resolved"]
+        section.note = _("No survey answers this month.")
+    columns = ["", N_("Answers"), N_("Invited"), N_("Response rate"), "CSAT", "NPS", "CES", N_("Resolved")]
     formats = ["text", "int", "int", "pct", "est", "est_nps", "est_num", "est"]
 
     def row(name: str, f) -> list[Any]:
@@ -314,18 +364,18 @@ async def customers_section(first: date, agent_ids: list[int] | None) -> Section
     section.tables.append(
         Table(
             "surveys_total",
-            "All calls",
+            _("All calls"),
             columns,
             formats,
-            [row("All calls", total)] if total.responses or total.invited else [],
+            [row(_("All calls"), total)] if total.responses or total.invited else [],
         )
     )
-    for key, title in (("team", "By team"), ("service", "By service")):
+    for key, title, column in (("team", _("By team"), N_("Team")), ("service", _("By service"), N_("Service"))):
         section.tables.append(
             Table(
                 f"surveys_by_{key}",
                 title,
-                [key.capitalize(), *columns[1:]],
+                [column, *columns[1:]],
                 formats,
                 [row(n, f) for n, f in groups[key]],
             )
@@ -335,31 +385,31 @@ async def customers_section(first: date, agent_ids: list[int] | None) -> Section
     section.tables.append(
         Table(
             "surveys_comments",
-            "Residents' words, praise first",
-            ["Comment", "About", "Praise"],
+            _("Residents' words, praise first"),
+            [N_("Comment"), N_("About"), N_("Praise")],
             ["text", "text", "bool"],
-            [[p["comment"], p["agent"] or "the centre", True] for p in praise]
-            + [[o["comment"], o["agent"] or "the centre", False] for o in others],
-            "No comment from residents this month.",
+            [[p["comment"], p["agent"] or _("the centre"), True] for p in praise]
+            + [[o["comment"], o["agent"] or _("the centre"), False] for o in others],
+            _("No comment from residents this month."),
         )
     )
     return section
 
 
-TEAM_EMAIL_NOTE = "Mystery-email results are in the centre's report."
+TEAM_EMAIL_NOTE = _l("Mystery-email results are in the centre's report.")
 
 
 async def email_section(first: date, team: str | None = None) -> Section:
     """The latest mystery-email campaign by department. Campaigns test departments, not teams,
     so a team's report only says where the results are."""
-    section = Section("email", "Email channel: mystery emails")
+    section = Section("email", _("Email channel: mystery emails"))
     if team is not None:
-        section.note = TEAM_EMAIL_NOTE
+        section.note = str(TEAM_EMAIL_NOTE)
         return section
     _start, end = month_range(first, get_settings().timezone)
     latest = await audit_figures.latest_results(end)
     if latest is None:
-        section.note = "No mystery-email campaign yet."
+        section.note = _("No mystery-email campaign yet.")
         return section
     campaign, result = latest
     rows = []
@@ -376,20 +426,21 @@ async def email_section(first: date, team: str | None = None) -> Section:
                 before.mean_score if before else None,
             ]
         )
-    previous = result["previous"]["name"] if result["previous"] else "no earlier campaign"
+    previous = result["previous"]["name"] if result["previous"] else _("no earlier campaign")
     section.tables.append(
         Table(
             "mystery_emails",
-            f"{campaign['name']} by department (before: {previous})",
+            _("%(campaign)s by department (before: %(previous)s)")
+            % {"campaign": campaign["name"], "previous": previous},
             [
-                "Department",
-                "Sent",
-                "Answered",
-                "In time",
-                "Median working days",
-                "Mean grade",
-                "In time before",
-                "Mean grade before",
+                N_("Department"),
+                N_("Sent"),
+                N_("Answered"),
+                N_("In time"),
+                N_("Median working days"),
+                N_("Mean grade"),
+                N_("In time before"),
+                N_("Mean grade before"),
             ],
             ["text", "int", "int", "pct", "float", "pct", "pct", "pct"],
             rows,
@@ -400,15 +451,15 @@ async def email_section(first: date, team: str | None = None) -> Section:
 
 async def coaching_section(first: date, agent_ids: list[int] | None) -> Section:
     coaching = await coaching_figures.coaching_month(first, agent_ids)
-    section = Section("coaching", "Coaching")
+    section = Section("coaching", _("Coaching"))
     if coaching.empty:
-        section.note = "No coaching plan or session this month."
+        section.note = _("No coaching plan or session this month.")
         return section
     section.tables.append(
         Table(
             "coaching_sessions",
-            "Sessions",
-            ["", "Scheduled", "Due by now", "Held (notes written)", "Acknowledged"],
+            _("Sessions"),
+            ["", N_("Scheduled"), N_("Due by now"), N_("Held (notes written)"), N_("Acknowledged")],
             ["text", "int", "int", "int", "int"],
             [[s.label, s.scheduled, s.due, s.held, s.acknowledged] for s in coaching.sessions],
         )
@@ -417,8 +468,8 @@ async def coaching_section(first: date, agent_ids: list[int] | None) -> Section:
     section.tables.append(
         Table(
             "coaching_goals",
-            "Goals of the open plans",
-            ["Plans", "Goals", "Met now", "Share met"],
+            _("Goals of the open plans"),
+            [N_("Plans"), N_("Goals"), N_("Met now"), N_("Share met")],
             ["int", "int", "int", "pct"],
             [[coaching.open_plans, total, met, met / total if total else None]],
         )
@@ -429,14 +480,14 @@ async def coaching_section(first: date, agent_ids: list[int] | None) -> Section:
 async def contacts_section(first: date, agent_ids: list[int] | None) -> Section:
     start, end = month_range(first, get_settings().timezone)
     contacts = await call_metrics.contact_counts(start, end, agent_ids=agent_ids)
-    section = Section("contacts", "Contacts")
+    section = Section("contacts", _("Contacts"))
     if not contacts.calls:
-        section.note = "No contacts this month yet."
+        section.note = _("No contacts this month yet.")
     section.tables.append(
         Table(
             "contacts_by_service",
-            "Calls by service",
-            ["Service", "Calls"],
+            _("Calls by service"),
+            [N_("Service"), N_("Calls")],
             ["text", "int"],
             [list(row) for row in contacts.by_service],
         )
@@ -444,8 +495,8 @@ async def contacts_section(first: date, agent_ids: list[int] | None) -> Section:
     section.tables.append(
         Table(
             "contacts_by_department",
-            "Calls by department",
-            ["Department", "Calls"],
+            _("Calls by department"),
+            [N_("Department"), N_("Calls")],
             ["text", "int"],
             [list(row) for row in contacts.by_department],
         )
@@ -453,8 +504,8 @@ async def contacts_section(first: date, agent_ids: list[int] | None) -> Section:
     section.tables.append(
         Table(
             "contacts_by_hour",
-            "Calls by hour of day",
-            ["Hour", "Calls"],
+            _("Calls by hour of day"),
+            [N_("Hour"), N_("Calls")],
             ["text", "int"],
             [[f"{hour:02d}:00", n] for hour, n in contacts.by_hour],
         )
@@ -462,10 +513,10 @@ async def contacts_section(first: date, agent_ids: list[int] | None) -> Section:
     section.tables.append(
         Table(
             "contacts_by_weekday",
-            "Calls by weekday",
-            ["Weekday", "Calls"],
+            _("Calls by weekday"),
+            [N_("Weekday"), N_("Calls")],
             ["text", "int"],
-            [[WEEKDAYS[day], n] for day, n in contacts.by_weekday],
+            [[str(WEEKDAYS[day]), n] for day, n in contacts.by_weekday],
         )
     )
     case_list = await case_figures.cases_in(start, end, agent_ids)
@@ -476,22 +527,22 @@ async def contacts_section(first: date, agent_ids: list[int] | None) -> Section:
     section.tables.append(
         Table(
             "cases_by_channel",
-            "Cases by channel",
-            ["Channel", "Cases", "First contact", "Repeats", "Closed in time"],
+            _("Cases by channel"),
+            [N_("Channel"), N_("Cases"), N_("First contact"), N_("Repeats"), N_("Closed in time")],
             ["text", "int", "pct", "pct", "pct"],
             rows,
-            "No case logged this month.",
+            _("No case logged this month."),
         )
     )
     repeats = [[name, f.cases, f.repeat_rate.value] for name, f in case_figures.most_repeated(case_list)]
     section.tables.append(
         Table(
             "repeat_contacts",
-            "Repeat contacts by service",
-            ["Service", "Cases", "Repeat rate"],
+            _("Repeat contacts by service"),
+            [N_("Service"), N_("Cases"), N_("Repeat rate")],
             ["text", "int", "pct"],
             repeats,
-            "No repeat contact this month.",
+            _("No repeat contact this month."),
         )
     )
     return section

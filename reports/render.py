@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from kit.spreadsheet import safe_cell
 from kit.stats import Estimate
 from qa_app import formatting, i18n
+from qa_app.i18n import _
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -42,9 +43,9 @@ def cell(value: Any, fmt: str, unit: str = "") -> str:
     if fmt == "int":
         return formatting.number(int(value))
     if fmt == "float":
-        return f"{value:.2f}"
+        return formatting.decimal(value, 2)
     if fmt == "bool":
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     return str(value)
 
 
@@ -68,6 +69,11 @@ def environment() -> Environment:
 
 
 def html(template: str, **context: Any) -> str:
+    """The document in the current language (`i18n.using()` around the call)."""
+    # The footer's "Page 1 of 9", for the print CSS: the numbers are CSS counters.
+    context.setdefault(
+        "page_footer", _("Page %(page)s of %(pages)s") % {"page": '" counter(page) "', "pages": '" counter(pages) "'}
+    )
     return environment().get_template(template).render(**context)
 
 

@@ -12,8 +12,10 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from kit.timeutil import current_month, parse_month, previous_month
+from qa_app import i18n
 from qa_app.auth import EVERYONE, STAFF, agent_scope, require
-from qa_app.settings import get_settings
+from qa_app.i18n import _
+from qa_app.settings import LANGUAGES, get_settings
 from qa_app.tables import Agent, Role, Team
 from qa_app.web import LARGEST_ID
 from reports import document
@@ -45,8 +47,14 @@ async def _allowed_team(request: Request, team: str | None) -> str | None:
     if team is None and len(led) == 1:
         return led[0]
     if team not in led:
-        raise PermissionDeniedException("a team leader takes their own team's report")
+        raise PermissionDeniedException(_("a team leader takes their own team's report"))
     return team
+
+
+def _language(asked: str | None) -> str:
+    """The report's language: the one asked for (`?language=sv`), else the page's (the signed-in
+    user's choice, the centre's, the browser's)."""
+    return asked if asked in LANGUAGES else i18n.current()
 
 
 @get("/reports", name="reports", guards=[require(*STAFF)], include_in_schema=False)
@@ -61,22 +69,28 @@ async def reports_page(request: Request) -> Template:
             "teams": teams,
             "month": previous_month(current_month(get_settings().timezone)).strftime("%Y-%m"),
             "centre": request.user.role != Role.team_leader,
+            "languages": LANGUAGES,
         },
     )
 
 
 @get("/reports/{name:str}", guards=[require(*STAFF)], include_in_schema=False)
 async def monthly_download(
-    request: Request, name: FromPath[str], month: FromQuery[str | None] = None, team: FromQuery[str | None] = None
+    request: Request,
+    name: FromPath[str],
+    month: FromQuery[str | None] = None,
+    team: FromQuery[str | None] = None,
+    language: FromQuery[str | None] = None,
 ) -> Response:
-    """/reports/monthly.pdf, .xlsx or .zip (the tables as CSV)."""
-    base, _, fmt = name.partition(".")
+    """/reports/monthly.pdf, .xlsx or .zip (the tables as CSV), in `language` (default: the
+    signed-in user's page language); the exports keep their column keys in English."""
+    base, _dot, fmt = name.partition(".")
     if base != "monthly" or fmt not in ("pdf", "xlsx", "zip"):
         raise NotFoundException()
     first = _month(month)
     team = await _allowed_team(request, team or None)
     try:  # made in a child process that exits afterwards (reports/document.py)
-        body = await document.monthly_file(first, team, fmt)
+        body = await document.monthly_file(first, team, fmt, _language(language))
     except document.NoReport:
         raise NotFoundException() from None
     filename = f"quality-report-{first:%Y-%m}" + (f"-{team}" if team else "") + f".{fmt}"
@@ -84,9 +98,11 @@ async def monthly_download(
 
 
 @get("/reports/agents/{name:str}", guards=[require(*EVERYONE)], include_in_schema=False)
-async def agent_download(request: Request, name: FromPath[str], month: FromQuery[str | None] = None) -> Response:
-    """/reports/agents/ID.pdf: one agent's scorecard."""
-    number, _, fmt = name.partition(".")
+async def agent_download(
+    request: Request, name: FromPath[str], month: FromQuery[str | None] = None, language: FromQuery[str | None] = None
+) -> Response:
+    """/reports/agents/ID.pdf: one agent's scorecard, in `language` (default: the page's)."""
+    number, _dot, fmt = name.partition(".")
     if fmt != "pdf" or not (number.isascii() and number.isdigit()) or not 0 < int(number) <= LARGEST_ID:
         raise NotFoundException()
     agent_id = int(number)
@@ -101,7 +117,7 @@ async def agent_download(request: Request, name: FromPath[str], month: FromQuery
     if row is None:
         raise NotFoundException()
     first = _month(month)
-    body = await document.agent_pdf(row, first)
+    body = await document.agent_pdf(row, first, _language(language))
     return Response(
         body,
         media_type=MEDIA["pdf"],

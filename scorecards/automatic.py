@@ -33,6 +33,8 @@ from typing import Any
 
 import msgspec
 
+from qa_app import i18n
+from qa_app.i18n import _
 from scorecards.definition import Criterion
 
 APOSTROPHES = re.compile(r"['\u2019\u02bc`]")
@@ -308,6 +310,75 @@ def _transcript(
         evidence["mono"] = True  # no speaker channels: every word counted as the agent's
         summary += " (mono recording: every speaker's words counted)"
     return AutoResult(float(ok), evidence, summary + ".")
+
+
+def summary_of(evidence: Mapping[str, Any]) -> str:
+    """An automatic answer's stored evidence in a sentence, in the current language. The stored
+    summary is English (the words `_call_data` and `_transcript` wrote); in English it is shown
+    as stored, in another language it is said again from the evidence's parts."""
+    stored = str(evidence.get("summary") or "")
+    if i18n.current() == i18n.SOURCE:
+        return stored
+    try:
+        if "measure" in evidence:
+            return _call_data_summary(evidence)
+        if "phrases" in evidence:
+            return _transcript_summary(evidence)
+    except (KeyError, TypeError, ValueError):
+        pass
+    return stored
+
+
+def _call_data_summary(evidence: Mapping[str, Any]) -> str:
+    measure, value = evidence["measure"], evidence["value"]
+    names = {"wait_seconds": _("time to answer"), "talk_seconds": _("talk time"), "transferred": _("transfer")}
+    if value is None:
+        return _("The phone system recorded no %(name)s; listen and decide.") % {"name": names.get(measure, measure)}
+    if measure == "transferred":
+        expect = bool(evidence["expect"])
+        ok = bool(value) == expect
+        if ok:
+            return _("Transferred, as expected.") if value else _("Not transferred, as expected.")
+        if expect:
+            return _("Not transferred, a transfer was expected.")
+        return _("Transferred, it should have been kept.")
+    low, high = evidence.get("min"), evidence.get("max")
+    ok = (low is None or value >= low) and (high is None or value <= high)
+    if low is not None and high is not None:
+        limit = (_("inside %(low)s – %(high)s") if ok else _("outside %(low)s – %(high)s")) % {
+            "low": clock(low),
+            "high": clock(high),
+        }
+    elif high is not None:
+        limit = (_("within %(limit)s") if ok else _("over %(limit)s")) % {"limit": clock(high)}
+    else:
+        limit = (_("at least %(limit)s") if ok else _("under %(limit)s")) % {"limit": clock(low)}
+    if measure == "wait_seconds":
+        return _("Answered after %(time)s, %(limit)s.") % {"time": clock(value), "limit": limit}
+    return _("Talk time %(time)s, %(limit)s.") % {"time": clock(value), "limit": limit}
+
+
+def _transcript_summary(evidence: Mapping[str, Any]) -> str:
+    if "present" not in evidence:
+        return _("No transcript yet; listen and decide.")
+    phrase, present = evidence.get("phrase"), evidence["present"]
+    if phrase:
+        values = {"phrase": phrase, "time": clock(evidence["at"])}
+        summary = (
+            _("“%(phrase)s” at %(time)s") if present else _("“%(phrase)s” at %(time)s, a phrase to avoid")
+        ) % values
+    else:
+        heard = ", ".join("“" + p + "”" for p in evidence["phrases"])
+        within, seconds = evidence.get("within"), evidence.get("seconds")
+        if within == "first":
+            summary = _("None of %(phrases)s heard in the first %(time)s") % {"phrases": heard, "time": clock(seconds)}
+        elif within == "last":
+            summary = _("None of %(phrases)s heard in the last %(time)s") % {"phrases": heard, "time": clock(seconds)}
+        else:
+            summary = _("None of %(phrases)s heard") % {"phrases": heard}
+    if evidence.get("mono"):
+        return _("%(summary)s (mono recording: every speaker's words counted).") % {"summary": summary}
+    return summary + "."
 
 
 # --- the fast reading of a stored transcript ------------------------------------------------------

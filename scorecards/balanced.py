@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from kit.stats import Estimate, mean_from_sums, mean_interval, proportion_interval
+from qa_app.i18n import _, _l
 
-TITLES = {"quality": "Quality", "customer": "Customer", "efficiency": "Efficiency", "people": "People"}
+TITLES = {"quality": _l("Quality"), "customer": _l("Customer"), "efficiency": _l("Efficiency"), "people": _l("People")}
 
 
 SCORE_BOUNDS = (0.0, 1.0)  # an evaluation score is a share of the points: its interval stays inside
@@ -64,8 +65,8 @@ class Measure:
         """The measure against its target in words: "met", "not met", "too few to judge (n = 3)",
         or "" (no value or no target)."""
         if self.too_few:
-            return f"too few to judge (n = {self.estimate.n})"
-        return {True: "met", False: "not met", None: ""}[self.met]
+            return _("too few to judge (n = %(n)s)") % {"n": self.estimate.n}
+        return {True: _("met"), False: _("not met"), None: ""}[self.met]
 
     @property
     def attainment(self) -> float | None:
@@ -86,7 +87,7 @@ class Part:
 
     @property
     def title(self) -> str:
-        return TITLES[self.key]
+        return str(TITLES[self.key])
 
     @property
     def value(self) -> float | None:
@@ -162,13 +163,13 @@ def balanced_scorecard(
         (
             measure(
                 "quality",
-                "Mean evaluation score",
+                _("Mean evaluation score"),
                 mean_interval(list(inputs.scores_month), bounds=SCORE_BOUNDS),
                 targets["quality"],
             ),
             measure(
                 "quality_3m",
-                "Rolling three months",
+                _("Rolling three months"),
                 mean_interval(list(inputs.scores_three_months), bounds=SCORE_BOUNDS),
                 targets["quality"],
                 scored=False,
@@ -179,8 +180,8 @@ def balanced_scorecard(
         customer = Part(
             "customer",
             weights["customer"],
-            (measure("csat", "Satisfied residents (4 or 5 of 5)", Estimate(None, 0, None, None), targets["csat"]),),
-            note="No post-call surveys are collected yet.",
+            (measure("csat", _("Satisfied residents (4 or 5 of 5)"), Estimate(None, 0, None, None), targets["csat"]),),
+            note=_("No post-call surveys are collected yet."),
         )
     else:
         satisfied, responses = inputs.survey
@@ -190,7 +191,7 @@ def balanced_scorecard(
             (
                 measure(
                     "csat",
-                    "Satisfied residents (4 or 5 of 5)",
+                    _("Satisfied residents (4 or 5 of 5)"),
                     proportion_interval(satisfied, responses),
                     targets["csat"],
                 ),
@@ -206,22 +207,22 @@ def balanced_scorecard(
         (
             measure(
                 "service_level",
-                f"Answered within {threshold_seconds} s",
+                _("Answered within %(seconds)s s") % {"seconds": threshold_seconds},
                 proportion_interval(inputs.answered_within, inputs.answered),
                 targets["service_level"],
             ),
             measure(
                 "handle_time",
-                "Average handle time",
+                _("Average handle time"),
                 handle,
                 handle_target,
                 unit="seconds",
                 lower_is_better=True,
                 note=(
-                    f"team average {_clock(inputs.team_handle_mean)}; target at most "
-                    f"{round(targets['handle_time_ratio'] * 100)}% of it"
+                    _("team average %(time)s; target at most %(percent)s%% of it")
+                    % {"time": _clock(inputs.team_handle_mean), "percent": round(targets["handle_time_ratio"] * 100)}
                     if inputs.team_handle_mean is not None
-                    else "no team average"
+                    else _("no team average")
                 ),
             ),
         ),
@@ -232,13 +233,13 @@ def balanced_scorecard(
         (
             measure(
                 "attendance",
-                "Attendance",
+                _("Attendance"),
                 proportion_interval(inputs.days_worked, inputs.days_rostered),
                 targets["attendance"],
             ),
             measure(
                 "punctuality",
-                "On time",
+                _("On time"),
                 proportion_interval(inputs.days_on_time, inputs.days_worked),
                 targets["punctuality"],
             ),

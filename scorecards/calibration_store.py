@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from qa_app import audit, db
+from qa_app.i18n import _
 from qa_app.tables import Call, Role, User
 from scorecards import calibration, versions
 from scorecards.tables import CalibrationMarker, CalibrationSession, Evaluation, EvaluationAnswer, EvaluationStatus
@@ -29,16 +30,16 @@ async def eligible_markers() -> list[dict[str, Any]]:
 
 async def create(title: str, call_external_id: str, marker_ids: list[int], user_id: int) -> int:
     if not title.strip():
-        raise CalibrationError("give the session a title")
+        raise CalibrationError(_("give the session a title"))
     call = await Call.select(Call.id, Call.recording_path).where(Call.external_id == call_external_id.strip()).first()
     if call is None:
-        raise CalibrationError(f"there is no call {call_external_id.strip()!r}")
+        raise CalibrationError(_("there is no call %(call)s") % {"call": repr(call_external_id.strip())})
     allowed = {m["id"] for m in await eligible_markers()}
     chosen = sorted(set(marker_ids))
     if len(chosen) < 2:
-        raise CalibrationError("choose at least two markers")
+        raise CalibrationError(_("choose at least two markers"))
     if not set(chosen) <= allowed:
-        raise CalibrationError("only QA staff, team leaders and administrators can mark in a calibration session")
+        raise CalibrationError(_("only QA staff, team leaders and administrators can mark in a calibration session"))
     template = await versions.default()
     async with db.write_transaction():
         rows = await CalibrationSession.insert(
@@ -95,10 +96,10 @@ async def visible_sessions(user_id: int, role: Role) -> list[dict[str, Any]]:
 async def close(session_id: int, user_id: int) -> None:
     session = await get(session_id)
     if session is None:
-        raise CalibrationError("there is no such session")
+        raise CalibrationError(_("there is no such session"))
     submitted = [m for m in session["markers"] if m["evaluation"] and m["evaluation"]["status"] != "draft"]
     if len(submitted) < 2:
-        raise CalibrationError("at least two markers must submit before the results can be shown")
+        raise CalibrationError(_("at least two markers must submit before the results can be shown"))
     await CalibrationSession.update({CalibrationSession.closed_at: datetime.now(timezone.utc)}).where(
         CalibrationSession.id == session_id
     )
@@ -110,7 +111,7 @@ async def results(session_id: int) -> dict[str, Any]:
     over the submitted evaluations of the session."""
     session = await get(session_id)
     if session is None:
-        raise CalibrationError("there is no such session")
+        raise CalibrationError(_("there is no such session"))
     definition = versions.definition_of(await versions.get(session["template"]))
     names = {m["id"]: m["name"] for m in session["markers"]}
     evaluations = await Evaluation.select(Evaluation.id, Evaluation.marker, Evaluation.score).where(
@@ -119,7 +120,7 @@ async def results(session_id: int) -> dict[str, Any]:
     ratings: dict[str, dict[str, float | None]] = {}
     totals: dict[str, float] = {}
     for evaluation in evaluations:
-        name = names.get(evaluation["marker"], f"marker {evaluation['marker']}")
+        name = names.get(evaluation["marker"]) or _("marker %(id)s") % {"id": evaluation["marker"]}
         answers = await EvaluationAnswer.select(
             EvaluationAnswer.criterion, EvaluationAnswer.value, EvaluationAnswer.na
         ).where(EvaluationAnswer.evaluation == evaluation["id"])

@@ -6,21 +6,25 @@ import json
 
 import click
 
+from qa_app.i18n import _, _l
 
-@click.command(name="sample", help="Draw (or top up) a month's sample: N recorded calls per active agent.")
+
+@click.command(name="sample", help=_l("Draw (or top up) a month's sample: N recorded calls per active agent."))
 @click.option("--month", required=True, metavar="YYYY-MM")
-@click.option("--per-agent", type=int, default=None, help="Calls per agent (default 6, from the settings).")
-@click.option("--seed", type=int, default=None, help="Random seed; stored with the month's sample.")
-@click.option("--min-seconds", type=int, default=None, help="Shortest talk time worth marking (default 30).")
+@click.option("--per-agent", type=int, default=None, help=_l("Calls per agent (default 6, from the settings)."))
+@click.option("--seed", type=int, default=None, help=_l("Random seed; stored with the month's sample."))
+@click.option("--min-seconds", type=int, default=None, help=_l("Shortest talk time worth marking (default 30)."))
 @click.option(
     "--targeted",
     type=int,
     default=None,
     metavar="N",
-    help="Also flag the month's calls and add N targeted picks from the flagged ones, each with its reason "
-    "(reported apart from the random picks).",
+    help=_l(
+        "Also flag the month's calls and add N targeted picks from the flagged ones, each with its reason "
+        "(reported apart from the random picks)."
+    ),
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the picks as JSON on stdout.")
+@click.option("--json", "as_json", is_flag=True, help=_l("Print the picks as JSON on stdout."))
 def sample(
     month: str, per_agent: int | None, seed: int | None, min_seconds: int | None, targeted: int | None, as_json: bool
 ) -> None:
@@ -34,9 +38,9 @@ def sample(
     except ValueError as error:
         fail(str(error), 2)
     if per_agent is not None and per_agent < 1:
-        fail("--per-agent must be at least 1", 2)
+        fail(_("--per-agent must be at least 1"), 2)
     if targeted is not None and targeted < 1:
-        fail("--targeted must be at least 1", 2)
+        fail(_("--targeted must be at least 1"), 2)
 
     async def draw():
         result = await run_sample(first, per_agent=per_agent, seed=seed, min_seconds=min_seconds)
@@ -53,14 +57,27 @@ def sample(
         fail(str(error), 2)
     agents = len({agent for agent, _call in result.picks})
     click.echo(
-        f"sample {result.month}: {len(result.picks)} calls for {agents} agents ({result.created} new, seed "
-        f"{result.seed}); too few recorded calls: {', '.join(result.flagged) or 'none'}",
+        _(
+            "sample %(month)s: %(calls)s calls for %(agents)s agents (%(new)s new, seed %(seed)s); "
+            "too few recorded calls: %(flagged)s"
+        )
+        % {
+            "month": result.month,
+            "calls": len(result.picks),
+            "agents": agents,
+            "new": result.created,
+            "seed": result.seed,
+            "flagged": ", ".join(result.flagged) or _("none"),
+        },
         err=True,
     )
     if flags is not None:
         click.echo(
-            f"flags: {flags.flagged} of {flags.calls} answered calls flagged; {len(added)} targeted picks added "
-            f"({len(result.targeted)} in the sample, reported apart from the random picks)",
+            _(
+                "flags: %(flagged)s of %(calls)s answered calls flagged; %(added)s targeted picks added "
+                "(%(sampled)s in the sample, reported apart from the random picks)"
+            )
+            % {"flagged": flags.flagged, "calls": flags.calls, "added": len(added), "sampled": len(result.targeted)},
             err=True,
         )
         for pick in added:

@@ -8,6 +8,7 @@ import copy
 from typing import Any
 
 from qa_app import audit
+from qa_app.i18n import _
 from scorecards.tables import ScorecardSettings
 
 DEFAULTS: dict[str, Any] = {
@@ -153,25 +154,28 @@ def check(values: dict[str, Any]) -> dict[str, Any]:
     weights = merged["weights"]
     for part in PARTS:
         if not isinstance(weights.get(part), (int, float)) or weights[part] < 0:
-            raise SettingsError(f"the weight of {part} must be a number of 0 or more")
+            raise SettingsError(_("the weight of %(part)s must be a number of 0 or more") % {"part": part})
     if sum(weights[p] for p in PARTS) <= 0:
-        raise SettingsError("at least one part of the balanced scorecard needs a weight above 0")
+        raise SettingsError(_("at least one part of the balanced scorecard needs a weight above 0"))
     for name, target in merged["targets"].items():
         if not isinstance(target, (int, float)) or target <= 0:
-            raise SettingsError(f"the target for {name} must be a positive number")
+            raise SettingsError(_("the target for %(name)s must be a positive number") % {"name": name})
     automatic = merged["automatic"]
     for name, low, high in (("min_confidence", 0, 1), ("trust_alpha", -1, 1)):
         if not isinstance(automatic.get(name), (int, float)) or not low <= automatic[name] <= high:
-            raise SettingsError(f"{name.replace('_', ' ')} must be a number from {low} to {high}")
+            raise SettingsError(
+                _("%(name)s must be a number from %(low)s to %(high)s")
+                % {"name": name.replace("_", " "), "low": low, "high": high}
+            )
     for name in ("trust_window", "trust_min_calls"):
         if not isinstance(automatic.get(name), int) or automatic[name] < 2:
-            raise SettingsError(f"{name.replace('_', ' ')} must be a whole number of at least 2")
+            raise SettingsError(_("%(name)s must be a whole number of at least 2") % {"name": name.replace("_", " ")})
     if automatic["trust_min_calls"] > automatic["trust_window"]:
-        raise SettingsError("trust min calls cannot be more than the trust window")
+        raise SettingsError(_("trust min calls cannot be more than the trust window"))
     _check_flags(merged["flags"])
     for name in ("respond_days", "per_agent", "min_seconds", "service_level_seconds", "min_n"):
         if not isinstance(merged[name], int) or merged[name] < (0 if name == "min_seconds" else 1):
-            raise SettingsError(f"{name.replace('_', ' ')} must be a whole number of at least 1")
+            raise SettingsError(_("%(name)s must be a whole number of at least 1") % {"name": name.replace("_", " ")})
     return merged
 
 
@@ -181,24 +185,32 @@ FLAG_LANGUAGES = ("en", "sv", "nl")
 def _check_flags(flags: dict[str, Any]) -> None:
     for name in ("silence_seconds", "talk_over_seconds"):
         if not isinstance(flags.get(name), (int, float)) or flags[name] <= 0:
-            raise SettingsError(f"{name.replace('_', ' ')} must be a number above 0")
+            raise SettingsError(_("%(name)s must be a number above 0") % {"name": name.replace("_", " ")})
     if not isinstance(flags.get("length_factor"), (int, float)) or flags["length_factor"] <= 1:
-        raise SettingsError("length factor must be a number above 1 (3: three times the usual, or a third of it)")
+        raise SettingsError(_("length factor must be a number above 1 (3: three times the usual, or a third of it)"))
     for name, low in (("usual_min_calls", 2), ("repeat_days", 1)):
         if not isinstance(flags.get(name), int) or isinstance(flags[name], bool) or flags[name] < low:
-            raise SettingsError(f"{name.replace('_', ' ')} must be a whole number of at least {low}")
+            raise SettingsError(
+                _("%(name)s must be a whole number of at least %(low)s") % {"name": name.replace("_", " "), "low": low}
+            )
     low = flags.get("low_satisfaction")
     if not isinstance(low, int) or isinstance(low, bool) or not 1 <= low <= 4:
-        raise SettingsError("low satisfaction must be a whole number from 1 to 4")
+        raise SettingsError(_("low satisfaction must be a whole number from 1 to 4"))
     phrases = flags.get("phrases")
     if not isinstance(phrases, dict) or set(phrases) != {"complaint", "manager"}:
-        raise SettingsError("flag phrases are given for complaint and manager")
+        raise SettingsError(_("flag phrases are given for complaint and manager"))
     for kind, by_language in phrases.items():
         if not isinstance(by_language, dict) or not set(by_language) <= set(FLAG_LANGUAGES):
-            raise SettingsError(f"{kind} phrases are given per language: {', '.join(FLAG_LANGUAGES)}")
+            raise SettingsError(
+                _("%(kind)s phrases are given per language: %(languages)s")
+                % {"kind": kind, "languages": ", ".join(FLAG_LANGUAGES)}
+            )
         for language, listed in by_language.items():
             if not isinstance(listed, list) or not all(isinstance(p, str) and p.strip() for p in listed):
-                raise SettingsError(f"{kind} phrases in {language} must be a list of non-empty phrases")
+                raise SettingsError(
+                    _("%(kind)s phrases in %(language)s must be a list of non-empty phrases")
+                    % {"kind": kind, "language": language}
+                )
 
 
 async def save(values: dict[str, Any], user_id: int | None) -> dict[str, Any]:

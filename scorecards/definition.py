@@ -26,6 +26,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from qa_app.i18n import _
+
 KINDS = ("yes_no", "scale", "call_data", "transcript")
 AUTOMATIC = ("call_data", "transcript")
 ERROR_GROUPS = ("none", "customer", "business", "compliance")
@@ -97,33 +99,42 @@ def _rule(kind: str, rule: Any, where: str) -> dict[str, Any] | None:
     if kind not in AUTOMATIC:
         return None
     if not isinstance(rule, dict):
-        raise DefinitionError(f"{where}: an automatic criterion needs a rule")
+        raise DefinitionError(_("%(where)s: an automatic criterion needs a rule") % {"where": where})
     if kind == "call_data":
         measure = rule.get("measure")
         if measure not in MEASURES:
-            raise DefinitionError(f"{where}: the measure must be one of {', '.join(MEASURES)}")
+            raise DefinitionError(
+                _("%(where)s: the measure must be one of %(choices)s")
+                % {"where": where, "choices": ", ".join(MEASURES)}
+            )
         if measure == "transferred":
             if not isinstance(rule.get("expect"), bool):
-                raise DefinitionError(f"{where}: say whether the call should be transferred (expect true or false)")
+                raise DefinitionError(
+                    _("%(where)s: say whether the call should be transferred (expect true or false)") % {"where": where}
+                )
             return {"measure": measure, "expect": rule["expect"]}
         bounds = {k: _number(rule.get(k)) for k in ("min", "max") if rule.get(k) is not None}
         if not bounds or any(v is None or v < 0 for v in bounds.values()):
-            raise DefinitionError(f"{where}: give a min or max of 0 seconds or more")
+            raise DefinitionError(_("%(where)s: give a min or max of 0 seconds or more") % {"where": where})
         if "min" in bounds and "max" in bounds and bounds["min"] > bounds["max"]:
-            raise DefinitionError(f"{where}: the minimum is above the maximum")
+            raise DefinitionError(_("%(where)s: the minimum is above the maximum") % {"where": where})
         return {"measure": measure, **bounds}
     phrases = rule.get("phrases")
     if not isinstance(phrases, list) or not phrases or not all(isinstance(p, str) and WORDY.search(p) for p in phrases):
-        raise DefinitionError(f"{where}: list the phrases to listen for (each with at least one word)")
+        raise DefinitionError(
+            _("%(where)s: list the phrases to listen for (each with at least one word)") % {"where": where}
+        )
     present = rule.get("present", True)
     if not isinstance(present, bool):
-        raise DefinitionError(f"{where}: present must be true (the phrase should be said) or false (it should not)")
+        raise DefinitionError(
+            _("%(where)s: present must be true (the phrase should be said) or false (it should not)") % {"where": where}
+        )
     within = rule.get("within")
     if within not in (None, "first", "last"):
-        raise DefinitionError(f"{where}: within must be first, last or left out")
+        raise DefinitionError(_("%(where)s: within must be first, last or left out") % {"where": where})
     seconds = _number(rule.get("seconds")) if within else None
     if within and (seconds is None or seconds <= 0):
-        raise DefinitionError(f"{where}: say within how many seconds")
+        raise DefinitionError(_("%(where)s: say within how many seconds") % {"where": where})
     return {
         "phrases": [p.strip() for p in phrases],
         "present": present,
@@ -134,37 +145,50 @@ def _rule(kind: str, rule: Any, where: str) -> dict[str, Any] | None:
 
 def _criterion(data: Any, section: str, where: str) -> Criterion:
     if not isinstance(data, dict):
-        raise DefinitionError(f"{where}: a criterion is an object with a code, title, kind and weight")
+        raise DefinitionError(
+            _("%(where)s: a criterion is an object with a code, title, kind and weight") % {"where": where}
+        )
     code = data.get("code")
     if not isinstance(code, str) or not CODE.fullmatch(code):
-        raise DefinitionError(f"{where}: the code must be lower-case letters, digits and _ (got {code!r})")
-    where = f"{where.rsplit(',', 1)[0]}, criterion {code!r}"
+        raise DefinitionError(
+            _("%(where)s: the code must be lower-case letters, digits and _ (got %(code)s)")
+            % {"where": where, "code": repr(code)}
+        )
+    where = _("%(section)s, criterion %(code)s") % {"section": where.rsplit(",", 1)[0], "code": repr(code)}
     title = data.get("title")
     if not isinstance(title, str) or not title.strip():
-        raise DefinitionError(f"{where}: give it a title")
+        raise DefinitionError(_("%(where)s: give it a title") % {"where": where})
     kind = data.get("kind")
     if kind not in KINDS:
-        raise DefinitionError(f"{where}: the kind must be one of {', '.join(KINDS)}")
+        raise DefinitionError(
+            _("%(where)s: the kind must be one of %(choices)s") % {"where": where, "choices": ", ".join(KINDS)}
+        )
     weight = _number(data.get("weight"))
     if weight is None or weight <= 0:
-        raise DefinitionError(f"{where}: weight must be a positive number")
+        raise DefinitionError(_("%(where)s: weight must be a positive number") % {"where": where})
     scale_max, pass_from = 1, 1
     if kind == "scale":
         scale_max = data.get("scale_max")
         if not isinstance(scale_max, int) or isinstance(scale_max, bool) or not 1 <= scale_max <= 10:
-            raise DefinitionError(f"{where}: scale_max must be a whole number from 1 to 10")
+            raise DefinitionError(_("%(where)s: scale_max must be a whole number from 1 to 10") % {"where": where})
         pass_from = data.get("pass_from", math.ceil(0.75 * scale_max))
         if not isinstance(pass_from, int) or isinstance(pass_from, bool) or not 1 <= pass_from <= scale_max:
-            raise DefinitionError(f"{where}: pass_from must be a whole number from 1 to {scale_max}")
+            raise DefinitionError(
+                _("%(where)s: pass_from must be a whole number from 1 to %(scale_max)s")
+                % {"where": where, "scale_max": scale_max}
+            )
     group = data.get("error_group", "none")
     if group not in ERROR_GROUPS:
-        raise DefinitionError(f"{where}: the error group must be one of {', '.join(ERROR_GROUPS)}")
+        raise DefinitionError(
+            _("%(where)s: the error group must be one of %(choices)s")
+            % {"where": where, "choices": ", ".join(ERROR_GROUPS)}
+        )
     guidance = data.get("guidance", "")
     if not isinstance(guidance, str):
-        raise DefinitionError(f"{where}: guidance is text")
+        raise DefinitionError(_("%(where)s: guidance is text") % {"where": where})
     na_allowed = data.get("na_allowed", False)
     if not isinstance(na_allowed, bool):
-        raise DefinitionError(f"{where}: na_allowed must be true or false")
+        raise DefinitionError(_("%(where)s: na_allowed must be true or false") % {"where": where})
     return Criterion(
         code=code,
         title=title.strip(),
@@ -182,39 +206,52 @@ def _criterion(data: Any, section: str, where: str) -> Criterion:
 
 def parse_definition(data: Any) -> Definition:
     if not isinstance(data, dict):
-        raise DefinitionError("a scorecard definition is an object with sections")
+        raise DefinitionError(_("a scorecard definition is an object with sections"))
     effects = data.get("critical_effect", {}) or {}
     if not isinstance(effects, dict):
-        raise DefinitionError("critical_effect maps an error group to group or evaluation")
+        raise DefinitionError(_("critical_effect maps an error group to group or evaluation"))
     for group, effect in effects.items():
         if group not in ERROR_GROUPS[1:]:
-            raise DefinitionError(f"critical_effect: unknown error group {group!r}")
+            raise DefinitionError(_("critical_effect: unknown error group %(group)s") % {"group": repr(group)})
         if effect not in EFFECTS:
-            raise DefinitionError(f"critical_effect: {group} must zero its group or the evaluation (got {effect!r})")
+            raise DefinitionError(
+                _("critical_effect: %(group)s must zero its group or the evaluation (got %(effect)s)")
+                % {"group": group, "effect": repr(effect)}
+            )
     raw_sections = data.get("sections")
     if not isinstance(raw_sections, list) or not raw_sections:
-        raise DefinitionError("a scorecard needs at least one section")
+        raise DefinitionError(_("a scorecard needs at least one section"))
     sections, seen_sections, seen_criteria = [], set(), set()
     for index, raw in enumerate(raw_sections, 1):
         if not isinstance(raw, dict):
-            raise DefinitionError(f"section {index}: a section is an object with a code, title and criteria")
+            raise DefinitionError(
+                _("section %(index)s: a section is an object with a code, title and criteria") % {"index": index}
+            )
         code = raw.get("code")
         if not isinstance(code, str) or not CODE.fullmatch(code):
-            raise DefinitionError(f"section {index}: the code must be lower-case letters, digits and _ (got {code!r})")
+            raise DefinitionError(
+                _("section %(index)s: the code must be lower-case letters, digits and _ (got %(code)s)")
+                % {"index": index, "code": repr(code)}
+            )
         if code in seen_sections:
-            raise DefinitionError(f"section {code!r}: two sections have this code")
+            raise DefinitionError(_("section %(code)s: two sections have this code") % {"code": repr(code)})
         seen_sections.add(code)
         title = raw.get("title")
         if not isinstance(title, str) or not title.strip():
-            raise DefinitionError(f"section {code!r}: give it a title")
+            raise DefinitionError(_("section %(code)s: give it a title") % {"code": repr(code)})
         raw_criteria = raw.get("criteria")
         if not isinstance(raw_criteria, list) or not raw_criteria:
-            raise DefinitionError(f"section {code!r}: a section needs at least one criterion")
+            raise DefinitionError(_("section %(code)s: a section needs at least one criterion") % {"code": repr(code)})
         criteria = []
         for number, item in enumerate(raw_criteria, 1):
-            criterion = _criterion(item, code, f"section {code!r}, criterion {number}")
+            criterion = _criterion(
+                item, code, _("section %(code)s, criterion %(number)s") % {"code": repr(code), "number": number}
+            )
             if criterion.code in seen_criteria:
-                raise DefinitionError(f"section {code!r}, criterion {criterion.code!r}: two criteria have this code")
+                raise DefinitionError(
+                    _("section %(code)s, criterion %(criterion)s: two criteria have this code")
+                    % {"code": repr(code), "criterion": repr(criterion.code)}
+                )
             seen_criteria.add(criterion.code)
             criteria.append(criterion)
         sections.append(Section(code=code, title=title.strip(), criteria=tuple(criteria)))

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from qa_app import audit, db, notifications
+from qa_app import audit, db, formatting, i18n, notifications
 from qa_app import queries as call_queries
 from qa_app.auth import CurrentUser, agent_scope, can_see
+from qa_app.i18n import _
 from qa_app.settings import get_settings
-from qa_app.tables import Agent, Role
+from qa_app.tables import Agent, Role, User
 from scorecards import automatic, config, trust_store, versions
 from scorecards.definition import Definition
 from scorecards.scoring import Answer, ScoreResult, score, validate_answer
@@ -71,7 +72,7 @@ def _month_of(moment: datetime) -> str:
 async def _call_and_transcript(call_id: int) -> tuple[dict[str, Any], dict[str, Any] | None]:
     call = await call_queries.get_call(call_id)
     if call is None:
-        raise EvaluationError("the call no longer exists")
+        raise EvaluationError(_("the call no longer exists"))
     row = await transcript_queries.for_call(call_id)
     transcript = row["transcript"] if row and row["status"] == "done" else None
     return call, transcript
@@ -135,16 +136,16 @@ async def _create(
 async def start_for_assignment(assignment_id: int, user: CurrentUser) -> int:
     """The evaluation of a sampled call: the existing one, or a new draft."""
     if user.role not in MARKERS:
-        raise EvaluationError("only the QA team marks calls")
+        raise EvaluationError(_("only the QA team marks calls"))
     async with db.write_transaction():
         pick = await Assignment.select().where(Assignment.id == assignment_id).first()
         if pick is None:
-            raise EvaluationError("there is no such assignment")
+            raise EvaluationError(_("there is no such assignment"))
         existing = await Evaluation.select(Evaluation.id).where(Evaluation.assignment == assignment_id).first()
         if existing:
             return existing["id"]
         if pick["status"] != PickStatus.active:
-            raise EvaluationError("this pick was replaced; mark its replacement instead")
+            raise EvaluationError(_("this pick was replaced; mark its replacement instead"))
         return await _create(call_id=pick["call"], marker_id=user.id, assignment_id=assignment_id)
 
 
@@ -156,9 +157,9 @@ async def start_for_calibration(session_id: int, user: CurrentUser) -> int:
             (CalibrationMarker.session == session_id) & (CalibrationMarker.marker == user.id)
         )
         if session is None or not invited:
-            raise EvaluationError("you are not a marker in this calibration session")
+            raise EvaluationError(_("you are not a marker in this calibration session"))
         if session["closed_at"] is not None:
-            raise EvaluationError("this calibration session is closed")
+            raise EvaluationError(_("this calibration session is closed"))
         existing = (
             await Evaluation.select(Evaluation.id)
             .where((Evaluation.calibration == session_id) & (Evaluation.marker == user.id))
@@ -268,12 +269,12 @@ async def can_view(user: CurrentUser, evaluation: dict[str, Any]) -> bool:
 
 def _check_editable(evaluation: dict[str, Any], user: CurrentUser) -> None:
     if evaluation["status"] != EvaluationStatus.draft:
-        raise EvaluationError("this evaluation is submitted already and can no longer be changed here")
+        raise EvaluationError(_("this evaluation is submitted already and can no longer be changed here"))
     if evaluation["calibration"] is not None:
         if evaluation["marker"] != user.id:
-            raise EvaluationError("in a calibration session each marker marks only their own evaluation")
+            raise EvaluationError(_("in a calibration session each marker marks only their own evaluation"))
     elif user.role not in MARKERS:
-        raise EvaluationError("only the QA team marks calls")
+        raise EvaluationError(_("only the QA team marks calls"))
 
 
 def _checked_answers(definition: Definition, marked: dict[str, Marked]) -> dict[str, Answer]:
@@ -282,7 +283,7 @@ def _checked_answers(definition: Definition, marked: dict[str, Marked]) -> dict[
         try:
             definition.criterion(code)
         except KeyError:
-            raise EvaluationError(f"unknown criterion {code!r}") from None
+            raise EvaluationError(_("unknown criterion %(code)s") % {"code": repr(code)}) from None
     for criterion in definition.criteria():
         given = marked.get(criterion.code)
         if given is None:
@@ -320,7 +321,7 @@ async def save(
     async with db.write_transaction():
         evaluation = await load(evaluation_id)
         if evaluation is None:
-            raise EvaluationError("there is no such evaluation")
+            raise EvaluationError(_("there is no such evaluation"))
         _check_editable(evaluation, user)
         definition = evaluation["definition"]
         given = _checked_answers(definition, marked)
@@ -329,7 +330,10 @@ async def save(
         if submit:
             missing = [c.title for c in definition.criteria() if _unanswered(answers.get(c.code))]
             if missing:
-                raise EvaluationError("answer every criterion before submitting; still open: " + ", ".join(missing))
+                raise EvaluationError(
+                    _("answer every criterion before submitting; still open: %(criteria)s")
+                    % {"criteria": ", ".join(missing)}
+                )
         await _write_answers(evaluation_id, marked, evaluation["answers"])
         result = await _store_score(evaluation_id, definition, answers)
         update: dict[Any, Any] = {Evaluation.comment: comment.strip(), Evaluation.marker: user.id}
@@ -350,10 +354,13 @@ async def save(
             await _event(evaluation_id, user.id, "submitted", "", score=result.score)
             await audit.record(user.id, "submit", "evaluation", evaluation_id, score=result.score)
             if not evaluation["calibration"]:
+                reader = await _agent_user(evaluation["agent"])
+                with i18n.using(await _language_of(reader)):
+                    text = _("A new evaluation of one of your calls is ready to read")
                 await notifications.notify(
-                    await _agent_user(evaluation["agent"]),
+                    reader,
                     "evaluation_released",
-                    "A new evaluation of one of your calls is ready to read",
+                    text,
                     f"/evaluations/{evaluation_id}",
                 )
     return result
@@ -362,6 +369,14 @@ async def save(
 async def _agent_user(agent_id: int | None) -> int | None:
     row = await Agent.select(Agent.user).where(Agent.id == agent_id).first() if agent_id else None
     return row["user"] if row else None
+
+
+async def _language_of(user_id: int | None) -> str | None:
+    """A notification is written in its reader's language (their choice, else the centre's)."""
+    if user_id is None:
+        return None
+    row = await User.select(User.language).where(User.id == user_id).first()
+    return (row or {}).get("language") or None
 
 
 def _unanswered(answer: Answer | None) -> bool:
@@ -375,9 +390,9 @@ def _agent_owns(user: CurrentUser, evaluation: dict[str, Any]) -> bool:
 async def _for_agent_response(evaluation_id: int, user: CurrentUser) -> dict[str, Any]:
     evaluation = await load(evaluation_id)
     if evaluation is None or evaluation["calibration"] is not None or not _agent_owns(user, evaluation):
-        raise EvaluationError("only the agent whose call this is can respond to it")
+        raise EvaluationError(_("only the agent whose call this is can respond to it"))
     if evaluation["status"] != EvaluationStatus.released:
-        raise EvaluationError("you have responded to this evaluation already")
+        raise EvaluationError(_("you have responded to this evaluation already"))
     return evaluation
 
 
@@ -401,7 +416,10 @@ async def dispute(evaluation_id: int, user: CurrentUser, reasons: dict[str, str]
     async with db.write_transaction():
         evaluation = await _for_agent_response(evaluation_id, user)
         if not respond_window_open(evaluation):
-            raise EvaluationError(f"the time to dispute this evaluation ended on {evaluation['respond_by']}")
+            raise EvaluationError(
+                _("the time to dispute this evaluation ended on %(day)s")
+                % {"day": formatting.day(evaluation["respond_by"])}
+            )
         items = []
         for criterion in evaluation["definition"].criteria():
             reason = reasons.get(criterion.code, "").strip()
@@ -409,9 +427,9 @@ async def dispute(evaluation_id: int, user: CurrentUser, reasons: dict[str, str]
                 items.append({"criterion": criterion.code, "title": criterion.title, "reason": reason})
         unknown = set(reasons) - {c.code for c in evaluation["definition"].criteria()}
         if unknown:
-            raise EvaluationError(f"unknown criterion {sorted(unknown)[0]!r}")
+            raise EvaluationError(_("unknown criterion %(code)s") % {"code": repr(sorted(unknown)[0])})
         if not items:
-            raise EvaluationError("say which criterion you disagree with and why")
+            raise EvaluationError(_("say which criterion you disagree with and why"))
         rows = await Dispute.insert(
             Dispute(evaluation=evaluation_id, raised_by=user.id, items=items, comment=comment.strip())
         ).returning(Dispute.id)
@@ -427,16 +445,16 @@ async def resolve(
     """Uphold the evaluation (`amend` None or empty) or amend some answers; the score is
     recomputed and the answers before and after are kept in the history."""
     if user.role not in RESOLVERS:
-        raise EvaluationError("only the QA team or a team leader resolves disputes")
+        raise EvaluationError(_("only the QA team or a team leader resolves disputes"))
     if not note.strip():
-        raise EvaluationError("write a note to the agent explaining the decision")
+        raise EvaluationError(_("write a note to the agent explaining the decision"))
     async with db.write_transaction():
         evaluation = await load(evaluation_id)
         if evaluation is None or not can_see(await agent_scope(user), evaluation["agent"]):
-            raise EvaluationError("there is no such evaluation")
+            raise EvaluationError(_("there is no such evaluation"))
         open_dispute = evaluation["open_dispute"]
         if evaluation["status"] != EvaluationStatus.disputed or open_dispute is None:
-            raise EvaluationError("this evaluation has no open dispute")
+            raise EvaluationError(_("this evaluation has no open dispute"))
         definition = evaluation["definition"]
         changes = {}
         for code, given in (amend or {}).items():
@@ -471,10 +489,17 @@ async def resolve(
         await Evaluation.update({Evaluation.status: EvaluationStatus.resolved}).where(Evaluation.id == evaluation_id)
         await _event(evaluation_id, user.id, status.value, note.strip(), **detail)
         await audit.record(user.id, status.value, "evaluation", evaluation_id, **detail)
+        reader = await _agent_user(evaluation["agent"])
+        with i18n.using(await _language_of(reader)):
+            text = (
+                _("Your dispute was answered: some answers were changed")
+                if changes
+                else _("Your dispute was answered: the marks stand")
+            )
         await notifications.notify(
-            await _agent_user(evaluation["agent"]),
+            reader,
             "dispute_answered",
-            f"Your dispute was {'answered: some answers were changed' if changes else 'answered: the marks stand'}",
+            text,
             f"/evaluations/{evaluation_id}",
         )
     return result

@@ -26,6 +26,7 @@ from functools import lru_cache
 from typing import Any
 
 from kit.text import same_word, stems
+from qa_app.i18n import _l
 from scorecards.automatic import clock, normalise
 from transcription.metrics import overlap, speech_intervals
 from transcription.transcript import Word
@@ -42,6 +43,20 @@ KINDS: dict[str, str] = {
     "long": "Unusually long",
     "short": "Unusually short",
     "transfer": "Transferred",
+}
+# The same labels as people read them, in their language (KINDS stays English: a targeted pick's
+# stored reason starts with it, and the reason is read back by it).
+KIND_LABELS = {
+    "automatic": _l("Failed automatic check"),
+    "complaint": _l("Words of complaint"),
+    "manager": _l("Asked for a manager"),
+    "low_survey": _l("Low survey answer"),
+    "repeat": _l("Repeat contact"),
+    "silence": _l("Long silence"),
+    "talk_over": _l("Talk-over"),
+    "long": _l("Unusually long"),
+    "short": _l("Unusually short"),
+    "transfer": _l("Transferred"),
 }
 PHRASE_KINDS = ("complaint", "manager")
 

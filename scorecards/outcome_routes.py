@@ -17,6 +17,7 @@ from litestar.response import Template
 
 from kit.timeutil import next_month, parse_month, previous_month
 from qa_app.auth import require
+from qa_app.i18n import _
 from qa_app.tables import Role
 from scorecards import config, outcome_store, outcomes, trust_store
 
@@ -38,12 +39,21 @@ def _months(last: str | None) -> list[date]:
     return months
 
 
+def _outcome_titles() -> dict[str, str]:
+    """Each outcome's title in the current language, by its code."""
+    return {
+        "csat": _("Resident satisfied (survey answer 4 or 5)"),
+        "repeat": _("Repeat contact within %(days)s days") % {"days": outcomes.REPEAT_WITHIN_DAYS},
+        "reopened": _("Case reopened"),
+    }
+
+
 @get("/scorecards/outcomes", name="criterion_outcomes", guards=[require(*READERS)], include_in_schema=False)
 async def outcomes_page(to: FromQuery[str | None] = None) -> Template:
     months = _months(to)
     latest = outcome_store.default_months()[-1]
     later = months[-1]
-    for _ in range(PERIOD_MONTHS):
+    for _month in range(PERIOD_MONTHS):
         later = next_month(later)
     settings = await config.load()
     min_n = int(settings["min_n"])
@@ -62,7 +72,7 @@ async def outcomes_page(to: FromQuery[str | None] = None) -> Template:
                 {
                     "source": label,
                     "criterion": criterion,
-                    "outcomes": [outcomes.OUTCOME_BY_CODE[code].title for code in where],
+                    "outcomes": [_outcome_titles()[code] for code in where],
                 }
             )
     return Template(
@@ -78,6 +88,12 @@ async def outcomes_page(to: FromQuery[str | None] = None) -> Template:
             "max_half_width": outcomes.MAX_HALF_WIDTH,
             "repeat_days": outcomes.REPEAT_WITHIN_DAYS,
             "verdicts": {"related": outcomes.RELATED, "nothing": outcomes.NOTHING, "too_few": outcomes.TOO_FEW},
+            "verdict_words": {
+                outcomes.RELATED: _("related"),
+                outcomes.NOTHING: _("predicts nothing we can see"),
+                outcomes.TOO_FEW: _("too few to judge"),
+            },
+            "outcome_titles": _outcome_titles(),
         },
     )
 

@@ -30,6 +30,7 @@ from typing import Any
 
 from cases.tables import Case, CaseEvent, CaseLink
 from kit.timeutil import current_month, month_range, previous_month
+from qa_app.i18n import _l
 from qa_app.settings import get_settings
 from qa_app.tables import Call
 from scorecards import outcomes
@@ -41,7 +42,7 @@ from surveys.tables import SurveyResponse
 
 HUMAN = "human"
 AUTOMATIC = "automatic"
-SOURCES = {HUMAN: "QA marks (random picks)", AUTOMATIC: "Automatic checks (trusted criteria)"}
+SOURCES = {HUMAN: _l("QA marks (random picks)"), AUTOMATIC: _l("Automatic checks (trusted criteria)")}
 
 # source -> outcome code -> criterion code -> [(passed, outcome)]
 PairsBySource = dict[str, dict[str, dict[str, list[outcomes.Pair]]]]

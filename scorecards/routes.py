@@ -21,17 +21,19 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
 from kit.timeutil import current_month, month_range, parse_month, previous_month
+from qa_app import i18n
 from qa_app import queries as org_queries
 from qa_app.auth import EVERYONE, STAFF, CurrentUser, agent_scope, ensure_visible, require, team_scope
-from qa_app.formatting import local
+from qa_app.formatting import local, long_day
+from qa_app.i18n import _, _l
 from qa_app.settings import get_settings
 from qa_app.tables import Role
 from qa_app.web import Form, dynamic_form, problem
-from scorecards import autochecks, calibration_store, config, evaluations, sample_store, versions
+from scorecards import autochecks, automatic, calibration_store, config, evaluations, sample_store, versions
 from scorecards.balanced_queries import month_key, scorecards_for
 from scorecards.definition import DefinitionError
 from scorecards.evaluations import EvaluationError, Marked
-from scorecards.flags import KINDS
+from scorecards.flags import KIND_LABELS, KINDS
 from scorecards.tables import EvaluationStatus
 from surveys import figures as survey_figures
 
@@ -87,10 +89,10 @@ class TemplateForm(msgspec.Struct):
 
 QUEUE_PAGE = 10  # picks per page of the queue: one screen, what is still to mark first
 QUEUE_STATUSES = {
-    "open": "still to mark",
-    "draft": "drafts",
-    "done": "marked",
-    "replaced": "replaced or withdrawn",
+    "open": _l("still to mark"),
+    "draft": _l("drafts"),
+    "done": _l("marked"),
+    "replaced": _l("replaced or withdrawn"),
 }
 
 
@@ -188,7 +190,7 @@ async def qa_queue(
             "settings": await config.load(),
             "flagged": await sample_store.flagged_overview(first, kind=kind) if sample else None,
             "flag_kind": kind,
-            "kinds": KINDS,
+            "kinds": KIND_LABELS,
             "settle": await sample_store.settle_plan(first) if sample else [],
             "submitted": await _submitted_note(request, _int_or_none(submitted)),
         },
@@ -206,8 +208,11 @@ async def _submitted_note(request: Request, evaluation_id: int | None) -> str:
     if evaluation["status"] == EvaluationStatus.draft:
         return ""
     call = await org_queries.get_call(evaluation["call"])
-    when = local(call["offered_at"]) if call else "unknown date"
-    return f"Submitted: {evaluation['agent_name'] or 'no agent'}, call of {when}."
+    when = local(call["offered_at"]) if call else _("unknown date")
+    return _("Submitted: %(agent)s, call of %(when)s.") % {
+        "agent": evaluation["agent_name"] or _("no agent"),
+        "when": when,
+    }
 
 
 async def _next_pick(user: CurrentUser, assignment_id: int) -> int | None:
@@ -237,7 +242,7 @@ async def draw_sample(request: Request, data: Form[SampleForm]) -> Redirect | Te
         first = parse_month(data.month)
         result = await sample_store.run_sample(first, user_id=request.user.id)
     except (ValueError, sample_store.SampleError) as error:
-        return problem("The sample was not drawn", str(error))
+        return problem(_("The sample was not drawn"), str(error))
     return Redirect(f"/qa/queue?month={result.month}&everyone=1")
 
 
@@ -252,9 +257,9 @@ async def add_targeted(request: Request, data: Form[TargetedForm]) -> Redirect |
         else:
             await sample_store.add_targeted(first, int(data.n or 0), user_id=request.user.id)
     except ValueError:
-        return problem("No targeted pick was added", "give a month, and a call or a number of calls")
+        return problem(_("No targeted pick was added"), _("give a month, and a call or a number of calls"))
     except sample_store.SampleError as error:
-        return problem("No targeted pick was added", str(error))
+        return problem(_("No targeted pick was added"), str(error))
     return Redirect(f"/qa/queue?month={month_key(first)}&everyone=1")
 
 
@@ -265,14 +270,14 @@ async def settle_agent(request: Request, data: Form[SettleForm]) -> Redirect | T
         first = parse_month(data.month)
         agent_id = int(data.agent)
     except ValueError:
-        return problem("No calls were drawn", "give a month and an agent")
+        return problem(_("No calls were drawn"), _("give a month and an agent"))
     plan = next((s for s in await sample_store.settle_plan(first) if s.agent_id == agent_id), None)
     if plan is None or plan.draw < 1:
-        return problem("No calls were drawn", "this agent's interval needs no more random calls now")
+        return problem(_("No calls were drawn"), _("this agent's interval needs no more random calls now"))
     try:
         await sample_store.add_random(first, agent_id, plan.draw, user_id=request.user.id)
     except sample_store.SampleError as error:
-        return problem("No calls were drawn", str(error))
+        return problem(_("No calls were drawn"), str(error))
     return Redirect(f"/qa/queue?month={month_key(first)}&everyone=1")
 
 
@@ -288,7 +293,7 @@ async def replace_pick(
     try:
         await sample_store.replace_pick(assignment_id, data.reason, request.user.id)
     except sample_store.SampleError as error:
-        return problem("The call was not replaced", str(error))
+        return problem(_("The call was not replaced"), str(error))
     return Redirect(f"/qa/queue?month={month}&everyone=1")
 
 
@@ -297,7 +302,7 @@ async def mark_assignment(request: Request, assignment_id: FromPath[int]) -> Red
     try:
         evaluation_id = await evaluations.start_for_assignment(assignment_id, request.user)
     except EvaluationError as error:
-        return problem("This call cannot be marked", str(error))
+        return problem(_("This call cannot be marked"), str(error))
     return Redirect(f"/evaluations/{evaluation_id}")
 
 
@@ -355,6 +360,7 @@ async def _evaluation_page(
             "form": form or {},
             "done": await _what_happens_next(request, evaluation),
             "submitted": await _submitted_note(request, _int_or_none(request.query_params.get("submitted"))),
+            "evidence_summary": automatic.summary_of,
         },
         status_code=status,
     )
@@ -368,15 +374,15 @@ async def _what_happens_next(request: Request, evaluation: dict[str, Any]) -> st
     if request.user.role != Role.agent or request.user.agent_id != evaluation["agent"]:
         return ""
     if done == "acknowledged" and evaluation["status"] == EvaluationStatus.acknowledged:
-        return "Thank you: you acknowledged this evaluation. There is nothing more to do."
+        return _("Thank you: you acknowledged this evaluation. There is nothing more to do.")
     if done == "disputed" and evaluation["open_dispute"]:
         days = (await config.load())["respond_days"]
         raised = evaluation["open_dispute"]["raised_at"].astimezone(get_settings().timezone).date()
         by = raised + timedelta(days=days)
-        return (
-            f"Your dispute goes to your team leader, who answers by {by:%A %d %B %Y}. "
+        return _(
+            "Your dispute goes to your team leader, who answers by %(day)s. "
             "You will be told in the app when they have answered."
-        )
+        ) % {"day": f"{by:%A %d %B %Y}" if i18n.current() in (i18n.SOURCE, i18n.PSEUDO) else long_day(by)}
     return ""
 
 
@@ -402,7 +408,9 @@ def _marked_from_form(definition, form: dict[str, Any], prefix: str = "") -> dic
             try:
                 marked[criterion.code] = Marked(float(raw), False, comment)
             except ValueError:
-                raise EvaluationError(f"{criterion.title}: {raw!r} is not an answer") from None
+                raise EvaluationError(
+                    _("%(criterion)s: %(value)s is not an answer") % {"criterion": criterion.title, "value": repr(raw)}
+                ) from None
     return marked
 
 
@@ -429,12 +437,6 @@ async def evaluation_save(request: Request, evaluation_id: FromPath[int]) -> Red
     return Redirect(f"/evaluations/{evaluation_id}" + ("" if submit else "?saved=1"))
 
 
-DRAFT_STATUS = """{% if error %}<span class="error">Not saved: {{ error }}</span>{% else %}Draft saved at {{ at }}
-{%- if e.score is not none %}: score {{ e.score | percent(0) }}.{% elif e.possible %}: {{ (e.earned / e.possible) | percent(0) }} so far over the answered criteria.{% else %}.{% endif %}{% endif %}
-<span id="score-now" hx-swap-oob="true">Score: <strong data-score>{{ e.score | percent(0) if e.score is not none else "–" }}</strong>
-{%- if e.score is none and e.earned is not none and e.possible %} <span class="hint">(provisional {{ (e.earned / e.possible) | percent(0) }} over the answered criteria)</span>{% endif %}</span>"""
-
-
 @post("/evaluations/{evaluation_id:int}/draft", guards=[require(*EVERYONE)], include_in_schema=False)
 async def evaluation_draft(request: Request, evaluation_id: FromPath[int]) -> Template:
     """The background save of a draft (HTMX, as answers change): the page is not reloaded, so the
@@ -449,7 +451,7 @@ async def evaluation_draft(request: Request, evaluation_id: FromPath[int]) -> Te
         error = str(problem_)
     now = datetime.now(timezone.utc)
     return Template(
-        template_str=DRAFT_STATUS,
+        "scorecards/_draft_status.html",
         context={"error": error, "at": local(now, "%H:%M:%S"), "e": await evaluations.load(evaluation_id)},
     )
 
@@ -489,15 +491,15 @@ async def evaluation_resolve(request: Request, evaluation_id: FromPath[int]) -> 
     decision = form.get("decision")
     errors = {}
     if decision not in ("uphold", "amend"):
-        errors["decision"] = "Choose whether the evaluation stands or the disputed answers are amended."
+        errors["decision"] = _("Choose whether the evaluation stands or the disputed answers are amended.")
     if not str(form.get("note", "")).strip():
-        errors["note"] = "Write a note to the agent explaining the decision."
+        errors["note"] = _("Write a note to the agent explaining the decision.")
     amend = None
     try:
         if decision == "amend":
             amend = _marked_from_form(evaluation["definition"], form, prefix="amend_")
             if not any(m.value is not None or m.na for m in amend.values()):
-                errors["amend"] = "Choose the new answer for the disputed criteria, or uphold the evaluation."
+                errors["amend"] = _("Choose the new answer for the disputed criteria, or uphold the evaluation.")
         if not errors:
             await evaluations.resolve(evaluation_id, request.user, amend=amend, note=str(form.get("note", "")))
     except EvaluationError as error:
@@ -525,7 +527,7 @@ async def agent_month(request: Request, agent_id: FromPath[int], month: FromQuer
     settings = await config.load()
     trend = []  # the last six months, this one last
     step = first
-    for _ in range(6):
+    for _counted in range(6):
         trend.insert(0, (month_key(step), (await scorecards_for([agent_id], step))[agent_id]))
         step = previous_month(step)
     return Template(
@@ -654,7 +656,7 @@ async def calibration_mark(request: Request, session_id: FromPath[int]) -> Redir
     try:
         evaluation_id = await evaluations.start_for_calibration(session_id, request.user)
     except EvaluationError as error:
-        return problem("You cannot mark in this session", str(error))
+        return problem(_("You cannot mark in this session"), str(error))
     return Redirect(f"/evaluations/{evaluation_id}")
 
 
@@ -664,7 +666,7 @@ async def calibration_close(request: Request, session_id: FromPath[int]) -> Redi
     try:
         await calibration_store.close(session_id, request.user.id)
     except calibration_store.CalibrationError as error:
-        return problem("The session was not closed", str(error))
+        return problem(_("The session was not closed"), str(error))
     return Redirect(f"/calibration/{session_id}")
 
 
@@ -705,7 +707,10 @@ async def templates_publish(request: Request, data: Form[TemplateForm]) -> Redir
         try:
             definition = json.loads(text)
         except json.JSONDecodeError as error:
-            raise DefinitionError(f"the definition is not valid JSON: line {error.lineno}: {error.msg}") from None
+            raise DefinitionError(
+                _("the definition is not valid JSON: line %(line)s: %(message)s")
+                % {"line": error.lineno, "message": error.msg}
+            ) from None
         template_id = await versions.publish(
             current["key"],
             data.name or current["name"],
@@ -739,7 +744,7 @@ async def settings_save(request: Request) -> Redirect | Template:
                 values[key] = int(raw)
         await config.save(values, request.user.id)
     except (ValueError, config.SettingsError) as error:
-        message = str(error) if isinstance(error, config.SettingsError) else "every field needs a number"
+        message = str(error) if isinstance(error, config.SettingsError) else _("every field needs a number")
         merged = config._merge(config.DEFAULTS, {})
         return Template(
             "scorecards/settings.html", context={"s": merged, "error": message}, status_code=HTTP_400_BAD_REQUEST

@@ -23,11 +23,12 @@ from typing import Any
 from kit.stats import mean_interval
 from kit.timeutil import month_range, next_month
 from qa_app import audit, db
+from qa_app.i18n import _
 from qa_app.settings import get_settings
 from qa_app.tables import Agent, Call, Role, User
 from scorecards import config
 from scorecards.evaluations import AFTER_RELEASE
-from scorecards.flags import KINDS
+from scorecards.flags import KIND_LABELS, KINDS
 from scorecards.sampling import (
     Candidate,
     Flagged,
@@ -174,9 +175,9 @@ async def run_sample(
             per_agent = settings["per_agent"] if per_agent is None else per_agent
             min_seconds = settings["min_seconds"] if min_seconds is None else min_seconds
             if per_agent < 1:
-                raise SampleError("--per-agent must be at least 1")
+                raise SampleError(_("--per-agent must be at least 1"))
             if min_seconds < 0:
-                raise SampleError("--min-seconds cannot be negative")
+                raise SampleError(_("--min-seconds cannot be negative"))
             seed = secrets.randbelow(2**31) if seed is None else seed
             rows = await Sample.insert(
                 Sample(month=key, seed=seed, per_agent=per_agent, min_seconds=min_seconds, created_by=user_id)
@@ -186,8 +187,10 @@ async def run_sample(
             for name, given in (("seed", seed), ("per_agent", per_agent), ("min_seconds", min_seconds)):
                 if given is not None and given != sample[name]:
                     raise SampleError(
-                        f"the sample of {key} was drawn with {name.replace('_', ' ')} {sample[name]}; "
-                        f"it keeps its rules (asked for {given})"
+                        _(
+                            "the sample of %(month)s was drawn with %(rule)s %(value)s; it keeps its rules (asked for %(given)s)"
+                        )
+                        % {"month": key, "rule": name.replace("_", " "), "value": sample[name], "given": given}
                     )
         seed, per_agent, min_seconds = sample["seed"], sample["per_agent"], sample["min_seconds"]
         agents = await _active_agents(first)
@@ -312,7 +315,7 @@ async def picks_of(sample_id: int) -> tuple[list[tuple[str, str]], list[Targeted
 async def _sample_for(first: date) -> dict[str, Any]:
     sample = await Sample.select().where(Sample.month == _key(first)).first()
     if sample is None:
-        raise SampleError(f"no sample is drawn for {_key(first)} yet; draw it first")
+        raise SampleError(_("no sample is drawn for %(month)s yet; draw it first") % {"month": _key(first)})
     return sample
 
 
@@ -370,7 +373,7 @@ async def add_targeted(
     order), or exactly the calls `call_ids` (picked by hand, for all their flags). Each pick
     keeps its reason. Returns the picks added."""
     if call_ids is None and (n is None or n < 1):
-        raise SampleError("say how many targeted picks to add (at least 1)")
+        raise SampleError(_("say how many targeted picks to add (at least 1)"))
     async with db.write_transaction():
         sample = await _sample_for(first)
         flagged, details = await unsampled_flagged(first)
@@ -380,7 +383,7 @@ async def add_targeted(
             missing = [c for c in call_ids if c not in by_id]
             if missing:
                 raise SampleError(
-                    "only a flagged, recorded call of this month that is not in the sample yet can be picked"
+                    _("only a flagged, recorded call of this month that is not in the sample yet can be picked")
                 )
             chosen = [(by_id[c], "") for c in dict.fromkeys(call_ids)]
         else:
@@ -447,7 +450,7 @@ async def flagged_overview(first: date, *, kind: str | None = None, limit: int =
                 **calls[call.call_id],
                 "call_id": call.call_id,
                 "kind": picked_for,
-                "flags": [(KINDS[k], flags[k]) for k in KINDS if k in flags],
+                "flags": [(str(KIND_LABELS[k]), flags[k]) for k in KINDS if k in flags],
             }
         )
     return {"total": len(flagged), "by_kind": {k: counts[k] for k in KINDS if counts[k]}, "calls": rows}
@@ -535,7 +538,7 @@ async def add_random(first: date, agent_id: int, n: int, *, user_id: int | None 
     sample's seeded order and keeping the spread over the weeks; the number drawn (fewer when
     the agent has fewer calls left)."""
     if n < 1:
-        raise SampleError("say how many calls to draw (at least 1)")
+        raise SampleError(_("say how many calls to draw (at least 1)"))
     async with db.write_transaction():
         sample = await _sample_for(first)
         state = await _state(sample["id"])
@@ -543,7 +546,7 @@ async def add_random(first: date, agent_id: int, n: int, *, user_id: int | None 
         fresh = [c for c in candidates if c.call_id not in state.used]
         chosen = pick(fresh, n, sample["seed"], already_by_week=state.random_weeks.get(agent_id, []))
         if not chosen:
-            raise SampleError("this agent has no other recorded call in that month to draw")
+            raise SampleError(_("this agent has no other recorded call in that month to draw"))
         await _take_random(sample["id"], chosen, state)
         await audit.record(
             user_id, "sample", "sample", sample["id"], month=_key(first), agent=agent_id, created=len(chosen)
@@ -556,7 +559,7 @@ async def replace_pick(assignment_id: int, reason: str, user_id: int | None) -> 
     the old pick stays, with its reason, pointing at the new one (whose id is returned). A
     targeted pick is withdrawn instead (None). A draft evaluation of it is dropped."""
     if not reason.strip():
-        raise SampleError("say why this call cannot be marked")
+        raise SampleError(_("say why this call cannot be marked"))
     async with db.write_transaction():
         old = (
             await Assignment.select(
@@ -569,14 +572,14 @@ async def replace_pick(assignment_id: int, reason: str, user_id: int | None) -> 
             .first()
         )
         if old is None or old["status"] != PickStatus.active:
-            raise SampleError("only a pick that is still in the sample can be replaced")
+            raise SampleError(_("only a pick that is still in the sample can be replaced"))
         evaluation = (
             await Evaluation.select(Evaluation.id, Evaluation.status)
             .where(Evaluation.assignment == assignment_id)
             .first()
         )
         if evaluation and evaluation["status"] != EvaluationStatus.draft:
-            raise SampleError("this call is marked already; it can no longer be replaced")
+            raise SampleError(_("this call is marked already; it can no longer be replaced"))
         first = date.fromisoformat(old["month"] + "-01")
         if evaluation:
             await Evaluation.delete().where(Evaluation.id == evaluation["id"])
@@ -599,7 +602,7 @@ async def replace_pick(assignment_id: int, reason: str, user_id: int | None) -> 
         fresh = [c for c in candidates if c.call_id not in state.used and c.agent_id == old["agent"]]
         chosen = pick(fresh, 1, old["seed"], already_by_week=weeks)
         if not chosen:
-            raise SampleError("this agent has no other recorded call in that month to take its place")
+            raise SampleError(_("this agent has no other recorded call in that month to take its place"))
         new = chosen[0]
         if new.call_id in state.targeted:  # the draw takes a call picked as targeted: it becomes random
             new_id = state.targeted[new.call_id]["id"]

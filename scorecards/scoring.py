@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from qa_app.i18n import _
 from scorecards.definition import Criterion, Definition
 
 
@@ -80,13 +81,13 @@ def validate_answer(criterion: Criterion, answer: Answer) -> str | None:
         return None
     value = answer.value
     if not isinstance(value, numbers.Real) or not math.isfinite(value):
-        return "the answer must be a number"
+        return _("the answer must be a number")
     if criterion.kind == "scale":
         if value != int(value) or not 0 <= value <= criterion.scale_max:
-            return f"choose a whole number from 0 to {criterion.scale_max}"
+            return _("choose a whole number from 0 to %(max)s") % {"max": criterion.scale_max}
         return None
     if value not in (0, 1):
-        return "the answer is yes (1) or no (0)"
+        return _("the answer is yes (1) or no (0)")
     return None
 
 
@@ -95,7 +96,7 @@ def score(definition: Definition, answers: Mapping[str, Answer]) -> ScoreResult:
     known = {c.code for c in criteria}
     unknown = sorted(set(answers) - known)
     if unknown:
-        raise ValueError(f"unknown criterion {unknown[0]!r}")
+        raise ValueError(_("unknown criterion %(code)s") % {"code": repr(unknown[0])})
     points: dict[str, tuple[float, float]] = {}  # code -> (earned, possible) before zeroing
     verdicts: dict[str, bool | None] = {}
     missing = []

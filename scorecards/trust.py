@@ -28,6 +28,9 @@ from enum import Enum
 import krippendorff
 import numpy as np
 
+from qa_app import formatting
+from qa_app.i18n import _, ngettext
+
 
 class Standing(str, Enum):
     trusted = "trusted"
@@ -110,13 +113,28 @@ def explain(trust: Trust, *, alpha_min: float, min_calls: int) -> str:
     """The standing in a sentence a QA lead reads."""
     if trust.standing is Standing.unjudged:
         return (
-            f"Not judged yet: {trust.n} marked call{'s' if trust.n != 1 else ''} to compare, {min_calls} needed. "
-            "Its results are shown but not counted."
+            ngettext(
+                "Not judged yet: %(n)s marked call to compare, %(needed)s needed.",
+                "Not judged yet: %(n)s marked calls to compare, %(needed)s needed.",
+                trust.n,
+            )
+            % {"n": trust.n, "needed": min_calls}
+            + " "
+            + _("Its results are shown but not counted.")
         )
-    agreement = f"marker and machine agree on {trust.agreed} of {trust.n} calls"
+    agreement = _("marker and machine agree on %(agreed)s of %(n)s calls") % {"agreed": trust.agreed, "n": trust.n}
+    alpha = formatting.decimal(trust.alpha, 2)
+    least = float(f"{alpha_min:.3g}")
+    least = formatting.number(int(least) if least.is_integer() else least)
     if trust.standing is Standing.trusted:
-        return f"Trusted: {agreement} (alpha {trust.alpha:.2f}, at least {alpha_min:.3g} needed)."
+        return _("Trusted: %(agreement)s (alpha %(alpha)s, at least %(least)s needed).") % {
+            "agreement": agreement,
+            "alpha": alpha,
+            "least": least,
+        }
     return (
-        f"Not trusted: {agreement} (alpha {trust.alpha:.2f}, below {alpha_min:.3g}). "
-        "Its results are suggestions only and count in no figure until agreement returns."
+        _("Not trusted: %(agreement)s (alpha %(alpha)s, below %(least)s).")
+        % {"agreement": agreement, "alpha": alpha, "least": least}
+        + " "
+        + _("Its results are suggestions only and count in no figure until agreement returns.")
     )

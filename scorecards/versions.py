@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from qa_app import audit, db
+from qa_app.i18n import _
 from scorecards.default_template import DEFAULT_DEFINITION, DEFAULT_TEMPLATE_KEY, DEFAULT_TEMPLATE_NAME
 from scorecards.definition import Definition, DefinitionError, definition_to_json, parse_definition
 from scorecards.tables import ScorecardTemplate
@@ -44,7 +45,7 @@ async def publish(
     """Publish the next version of `key` (checked first) and make it the default; returns its id."""
     parsed = parse_definition(definition)
     if not name.strip():
-        raise DefinitionError("the scorecard needs a name")
+        raise DefinitionError(_("the scorecard needs a name"))
     async with db.write_transaction():
         latest = (
             await ScorecardTemplate.select(ScorecardTemplate.version)

@@ -9,36 +9,43 @@ from pathlib import Path
 
 import click
 
+from qa_app.i18n import _, _l, ngettext
 
-@click.group(name="surveys", help="Post-call surveys.")
+# Counts keep the English they always had ("1 listed calls ..."): each form is the plural in
+# English, and a catalogue gives the right singular.
+
+
+@click.group(name="surveys", help=_l("Post-call surveys."))
 def surveys() -> None:
     pass
 
 
 @surveys.command(
     name="invite",
-    help="Create single-use survey links for a month's answered calls: email them to the residents listed in "
-    "--email (call_id,email[,language]) through QA_SMTP_URL, and/or write the links to --csv for an SMS gateway.",
+    help=_l(
+        "Create single-use survey links for a month's answered calls: email them to the residents listed in "
+        "--email (call_id,email[,language]) through QA_SMTP_URL, and/or write the links to --csv for an SMS gateway."
+    ),
 )
 @click.option("--month", required=True, metavar="YYYY-MM")
-@click.option("--share", type=float, default=1.0, show_default=True, help="Share of the calls to invite (0-1].")
-@click.option("--service", "services", multiple=True, help="Only calls of this service (repeatable).")
-@click.option("--quiet-days", type=int, default=30, show_default=True, help="Do not ask a caller again within.")
-@click.option("--valid-days", type=int, default=14, show_default=True, help="Days a link stays open.")
-@click.option("--base-url", required=True, help="The public address of this app, e.g. https://survey.city.example")
+@click.option("--share", type=float, default=1.0, show_default=True, help=_l("Share of the calls to invite (0-1]."))
+@click.option("--service", "services", multiple=True, help=_l("Only calls of this service (repeatable)."))
+@click.option("--quiet-days", type=int, default=30, show_default=True, help=_l("Do not ask a caller again within."))
+@click.option("--valid-days", type=int, default=14, show_default=True, help=_l("Days a link stays open."))
+@click.option("--base-url", required=True, help=_l("The public address of this app, e.g. https://survey.city.example"))
 @click.option(
     "--email",
     "addresses_path",
     type=click.Path(path_type=Path),
-    help="CSV of call_id,email[,language]: these calls' residents are emailed their link (addresses are not kept).",
+    help=_l("CSV of call_id,email[,language]: these calls' residents are emailed their link (addresses are not kept)."),
 )
 @click.option(
     "--csv",
     "csv_path",
     type=click.Path(path_type=Path),
-    help="Write call id, link and expiry of the other calls here for an SMS gateway or mail merge (- for stdout).",
+    help=_l("Write call id, link and expiry of the other calls here for an SMS gateway or mail merge (- for stdout)."),
 )
-@click.option("--json", "as_json", is_flag=True, help="Print a summary as JSON on stdout.")
+@click.option("--json", "as_json", is_flag=True, help=_l("Print a summary as JSON on stdout."))
 def invite(
     month: str,
     share: float,
@@ -65,9 +72,9 @@ def invite(
     except ValueError as error:
         fail(str(error), 2)
     if not base_url.startswith(("https://", "http://")):
-        fail("--base-url must start with https:// (or http:// for a test)", 2)
+        fail(_("--base-url must start with https:// (or http:// for a test)"), 2)
     if addresses_path is None and csv_path is None:
-        fail("say where the links go: --email ADDRESSES.csv, --csv FILE, or both", 2)
+        fail(_("say where the links go: --email ADDRESSES.csv, --csv FILE, or both"), 2)
     recipients, server = {}, None
     if addresses_path is not None:
         try:
@@ -84,7 +91,7 @@ def invite(
             rows = await Service.select(Service.id, Service.name).where(Service.name.is_in(list(services)))
             missing = sorted(set(services) - {r["name"] for r in rows})
             if missing:
-                raise SurveyError(f"no service named {missing[0]!r} in the catalogue")
+                raise SurveyError(_("no service named %(name)s in the catalogue") % {"name": repr(missing[0])})
             service_ids = [r["id"] for r in rows]
         start, end = month_range(first, settings.timezone)
         emailed, sent = [], None
@@ -113,7 +120,7 @@ def invite(
     except SurveyError as error:
         fail(str(error), 2)
     except mail.MailError as error:
-        fail(f"{error}; no link was sent or kept, run again when the mail server answers", 1)
+        fail(_("%(error)s; no link was sent or kept, run again when the mail server answers") % {"error": error}, 1)
     if csv_path is not None:
         handle = sys.stdout if str(csv_path) == "-" else open(csv_path, "w", newline="")  # noqa: SIM115
         try:
@@ -126,18 +133,43 @@ def invite(
             if handle is not sys.stdout:
                 handle.close()
     if sent is not None:
-        click.echo(f"{sent.sent} survey invitations emailed for {month}", err=True)
+        click.echo(
+            ngettext(
+                "%(n)s survey invitations emailed for %(month)s",
+                "%(n)s survey invitations emailed for %(month)s",
+                sent.sent,
+            )
+            % {"n": sent.sent, "month": month},
+            err=True,
+        )
         for call_id in sent.refused:
-            click.echo(f"the mail server refused the address for call {call_id}; its link was not sent", err=True)
+            click.echo(
+                _("the mail server refused the address for call %(call)s; its link was not sent") % {"call": call_id},
+                err=True,
+            )
         unknown = len(recipients) - len(emailed)
         if unknown:
             click.echo(
-                f"{unknown} listed calls got no link (not answered in {month}, already invited, outside the share, "
-                "or asked within the quiet days)",
+                ngettext(
+                    "%(n)s listed calls got no link (not answered in %(month)s, already invited, outside the share, "
+                    "or asked within the quiet days)",
+                    "%(n)s listed calls got no link (not answered in %(month)s, already invited, outside the share, "
+                    "or asked within the quiet days)",
+                    unknown,
+                )
+                % {"n": unknown, "month": month},
                 err=True,
             )
     if csv_path is not None:
-        click.echo(f"{len(exported)} survey links for {month} written to {csv_path}", err=True)
+        click.echo(
+            ngettext(
+                "%(n)s survey links for %(month)s written to %(file)s",
+                "%(n)s survey links for %(month)s written to %(file)s",
+                len(exported),
+            )
+            % {"n": len(exported), "month": month, "file": csv_path},
+            err=True,
+        )
     if as_json and str(csv_path) != "-":
         summary = {"month": month, "created": len(emailed) + len(exported), "csv": str(csv_path) if csv_path else None}
         if sent is not None:
@@ -145,8 +177,8 @@ def invite(
         click.echo(json.dumps(summary))
 
 
-@surveys.command(name="integration", help="Create an API key for a phone system that posts survey answers.")
-@click.option("--name", required=True, help="e.g. 'Asterisk IVR'")
+@surveys.command(name="integration", help=_l("Create an API key for a phone system that posts survey answers."))
+@click.option("--name", required=True, help=_l("e.g. 'Asterisk IVR'"))
 def integration(name: str) -> None:
     from qa_app.cli_support import create_api_key
 
@@ -154,10 +186,10 @@ def integration(name: str) -> None:
 
 
 @surveys.command(
-    name="import-ivr", help="Import phone-survey answers: call_id, satisfaction[, resolved, effort, recommend]."
+    name="import-ivr", help=_l("Import phone-survey answers: call_id, satisfaction[, resolved, effort, recommend].")
 )
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--skip-invalid", is_flag=True, help="Store the good rows and report the bad ones.")
+@click.option("--skip-invalid", is_flag=True, help=_l("Store the good rows and report the bad ones."))
 @click.option("--map", "mapping", multiple=True, metavar="OURS=THEIRS")
 @click.option("--json", "as_json", is_flag=True)
 def import_ivr(file: Path, skip_invalid: bool, mapping: tuple[str, ...], as_json: bool) -> None:
@@ -170,22 +202,39 @@ def import_ivr(file: Path, skip_invalid: bool, mapping: tuple[str, ...], as_json
         click.echo(json.dumps(summary.as_json(), indent=2))
     else:
         for error in summary.errors[:20]:
-            click.echo(f"line {error['line']}: {error['reason']}", err=True)
+            click.echo(_("line %(line)s: %(reason)s") % {"line": error["line"], "reason": error["reason"]}, err=True)
     if not summary.committed:
         first = summary.errors[0]
         click.echo(
-            f"qa: nothing imported: {summary.rejected} bad rows, the first at line {first['line']}: "
-            f"{first['reason']} (use --skip-invalid to import the rest)",
+            "qa: "
+            + ngettext(
+                "nothing imported: %(n)s bad rows, the first at line %(line)s: %(reason)s "
+                "(use --skip-invalid to import the rest)",
+                "nothing imported: %(n)s bad rows, the first at line %(line)s: %(reason)s "
+                "(use --skip-invalid to import the rest)",
+                summary.rejected,
+            )
+            % {"n": summary.rejected, "line": first["line"], "reason": first["reason"]},
             err=True,
         )
         sys.exit(1)
-    click.echo(f"{summary.created} phone-survey answers imported, {summary.rejected} rejected", err=True)
+    click.echo(
+        ngettext(
+            "%(n)s phone-survey answers imported, %(rejected)s rejected",
+            "%(n)s phone-survey answers imported, %(rejected)s rejected",
+            summary.created,
+        )
+        % {"n": summary.created, "rejected": summary.rejected},
+        err=True,
+    )
 
 
 @surveys.command(
     name="transcribe-voice",
-    help="Transcribe residents' voice comments still waiting (offline, Vosk). Without QA_QUEUE_URL the web app "
-    "starts this itself after each voice comment; with it, `qa worker` transcribes them.",
+    help=_l(
+        "Transcribe residents' voice comments still waiting (offline, Vosk). Without QA_QUEUE_URL the web app "
+        "starts this itself after each voice comment; with it, `qa worker` transcribes them."
+    ),
 )
 @click.option("--json", "as_json", is_flag=True)
 def transcribe_voice(as_json: bool) -> None:
@@ -194,7 +243,8 @@ def transcribe_voice(as_json: bool) -> None:
 
     counts = run_with_database(transcribe_pending)
     click.echo(
-        f"voice comments: {counts['done']} transcribed, {counts['failed']} failed, {counts['pending']} waiting",
+        _("voice comments: %(done)s transcribed, %(failed)s failed, %(pending)s waiting")
+        % {"done": counts["done"], "failed": counts["failed"], "pending": counts["pending"]},
         err=True,
     )
     if as_json:

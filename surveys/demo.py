@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone
 
 from qa_app import db
+from qa_app.i18n import _
 from qa_app.settings import get_settings
 from qa_app.tables import Agent, Call
 from surveys.invitations import default_template, in_share, new_token, token_hash
@@ -98,4 +99,7 @@ async def load(*, seed: int, today: date, echo: Callable[[str], None]) -> None:
             )
         for start in range(0, len(responses), 500):
             await SurveyResponse.insert(*responses[start : start + 500])
-    echo(f"demo surveys: {len(invitations)} links sent, {len(responses)} answered")
+    echo(
+        _("demo surveys: %(sent)s links sent, %(answered)s answered")
+        % {"sent": len(invitations), "answered": len(responses)}
+    )

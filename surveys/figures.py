@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from kit.stats import Estimate, mean_interval, net_score_interval, proportion_interval
+from qa_app.i18n import _
 from surveys.tables import SurveyInvitation, SurveyResponse
 
 
@@ -114,7 +115,7 @@ async def praise(start: datetime, end: datetime, agent_ids: list[int] | None = N
         query = query.where(SurveyResponse.call.agent.is_in(agent_ids or [-1]))
     rows = await query.order_by(SurveyResponse.created_at, ascending=False).limit(limit)
     for row in rows:  # a spoken comment is shown as its transcript, marked as such
-        spoken = f"(spoken) {row['voice_text']}" if row["voice_text"] else ""
+        spoken = _("(spoken) %(text)s") % {"text": row["voice_text"]} if row["voice_text"] else ""
         row["comment"] = " ".join(part for part in (row["comment"], spoken) if part)
     return rows
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from kit.table_file import ImportError_, rows
 from qa_app import db, mail
+from qa_app.i18n import _
 from surveys.invitations import NewLink, token_hash
 from surveys.questions import LANGUAGES
 from surveys.tables import InvitationStatus, SurveyInvitation
@@ -56,23 +57,29 @@ def read_addresses(path: Path) -> dict[str, Recipient]:
     try:
         handle = open(path, newline="", encoding="utf-8-sig")  # noqa: SIM115 - closed below
     except OSError as error:
-        raise ImportError_(f"cannot read {path}: {error.strerror}") from None
+        raise ImportError_(_("cannot read %(file)s: %(reason)s") % {"file": path, "reason": error.strerror}) from None
     with handle:
         for line, row in rows(handle, required=("call_id", "email"), optional=("language",)):
             call_id, address = row["call_id"].strip(), row["email"].strip()
             language = row.get("language", "").strip().lower()[:2]
             if not call_id:
-                errors.append(f"line {line}: no call_id")
+                errors.append(_("line %(line)s: no call_id") % {"line": line})
             elif not ADDRESS.match(address):
-                errors.append(f"line {line}: {address!r} is not an email address")
+                errors.append(
+                    _("line %(line)s: %(address)s is not an email address") % {"line": line, "address": repr(address)}
+                )
             elif language and language not in LANGUAGES:
-                errors.append(f"line {line}: language {language!r} is not one of {', '.join(LANGUAGES)}")
+                errors.append(
+                    _("line %(line)s: language %(language)s is not one of %(languages)s")
+                    % {"line": line, "language": repr(language), "languages": ", ".join(LANGUAGES)}
+                )
             elif call_id in recipients:
-                errors.append(f"line {line}: call {call_id} is listed twice")
+                errors.append(_("line %(line)s: call %(call)s is listed twice") % {"line": line, "call": call_id})
             else:
                 recipients[call_id] = Recipient(address, language)
     if errors:
-        raise ImportError_("; ".join(errors[:20]) + (f" (and {len(errors) - 20} more)" if len(errors) > 20 else ""))
+        more = _(" (and %(n)s more)") % {"n": len(errors) - 20} if len(errors) > 20 else ""
+        raise ImportError_("; ".join(errors[:20]) + more)
     return recipients
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from cases import register
 from qa_app import audit, db
+from qa_app.i18n import _
 from qa_app.redaction import redact_text
 from qa_app.tables import Call
 from surveys.questions import DEFAULT_SURVEY, SURVEY_KEY, SURVEY_NAME, is_praise
@@ -77,9 +78,9 @@ async def create_invitations(
     """Links for the answered calls offered in [start, end) that have none yet, following the
     rule; returns the new links (their tokens are not kept anywhere else)."""
     if not 0 < share <= 1:
-        raise SurveyError("the share of calls to invite is above 0 and at most 1")
+        raise SurveyError(_("the share of calls to invite is above 0 and at most 1"))
     if quiet_days < 0 or valid_days < 1:
-        raise SurveyError("quiet days cannot be negative and a link must be valid for at least a day")
+        raise SurveyError(_("quiet days cannot be negative and a link must be valid for at least a day"))
     now = now or datetime.now(timezone.utc)
     template = await default_template()
     query = Call.select(Call.id, Call.external_id, Call.caller_hash, Call.offered_at).where(

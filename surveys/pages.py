@@ -15,6 +15,7 @@ from msgspec import Struct
 
 from kit.timeutil import current_month, month_range, parse_month, previous_month
 from qa_app.auth import STAFF, agent_scope, require
+from qa_app.i18n import _, pgettext
 from qa_app.settings import get_settings
 from qa_app.tables import Role
 from qa_app.web import Form
@@ -58,6 +59,14 @@ async def _survey_page(request: Request, show: int | None, error: str = "", draf
     if show and shown is None:
         raise NotFoundException()
     shown = shown or next(v for v in versions if v["is_default"])
+    kinds = {
+        "satisfaction": pgettext("survey question kind", "satisfaction"),
+        "resolved": pgettext("survey question kind", "resolved"),
+        "effort": pgettext("survey question kind", "effort"),
+        "recommend": pgettext("survey question kind", "recommend"),
+        "text": pgettext("survey question kind", "text"),
+        "voice": pgettext("survey question kind", "voice"),
+    }
     return Template(
         "surveys/versions.html",
         context={
@@ -67,6 +76,7 @@ async def _survey_page(request: Request, show: int | None, error: str = "", draf
             "error": error,
             "draft": draft if draft is not None else json.dumps(shown["definition"], indent=2, ensure_ascii=False),
             "languages": LANGUAGES,
+            "kinds": kinds,
         },
         status_code=HTTP_400_BAD_REQUEST if error else 200,
     )
@@ -88,7 +98,7 @@ async def versions_publish(request: Request, data: Form[VersionForm]) -> Redirec
     try:
         definition = json.loads(text)
     except json.JSONDecodeError as error:
-        return await _survey_page(request, None, f"not valid JSON: {error}", text)
+        return await _survey_page(request, None, _("not valid JSON: %(error)s") % {"error": error}, text)
     try:
         template_id = await survey_versions.publish(definition, data.name, request.user.id)
     except survey_versions.SurveyVersionError as error:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kit import i18n
+from qa_app.i18n import _
 
 LANGUAGES = ("en", "sv", "nl")
 DEFAULT_LANGUAGE = "en"
@@ -284,39 +285,50 @@ LABEL_COUNTS = {"satisfaction": 5, "resolved": 3, "effort": 7, "recommend": 11}
 
 
 def definition_problems(definition: Any) -> list[str]:
-    """What is wrong with a survey definition, each with its place; [] when it can be published."""
+    """What is wrong with a survey definition, each with its place; [] when it can be published
+    (in the staff's language: the page that publishes shows them)."""
     if not isinstance(definition, Mapping) or not isinstance(definition.get("questions"), list):
-        return ['the survey is {"questions": [...]}']
+        return [_('the survey is {"questions": [...]}')]
     questions = definition["questions"]
     problems: list[str] = []
     seen: set[str] = set()
     for number, question in enumerate(questions, start=1):
-        where = f"question {number}"
         if not isinstance(question, Mapping):
-            problems.append(f"{where}: not an object")
+            problems.append(_("question %(number)s: not an object") % {"number": number})
             continue
         kind = question.get("kind")
         if kind not in KINDS:
-            problems.append(f"{where}: kind must be one of {', '.join(KINDS)}")
+            problems.append(
+                _("question %(number)s: kind must be one of %(kinds)s") % {"number": number, "kinds": ", ".join(KINDS)}
+            )
             continue
         if question.get("code") != CODES[kind]:
-            problems.append(f"{where}: a {kind} question has the code {CODES[kind]!r}")
+            problems.append(
+                _("question %(number)s: a %(kind)s question has the code %(code)s")
+                % {"number": number, "kind": kind, "code": repr(CODES[kind])}
+            )
         if kind in seen:
-            problems.append(f"{where}: only one {kind} question")
+            problems.append(_("question %(number)s: only one %(kind)s question") % {"number": number, "kind": kind})
         seen.add(kind)
         if not isinstance(question.get("required", False), bool):
-            problems.append(f"{where}: required is true or false")
+            problems.append(_("question %(number)s: required is true or false") % {"number": number})
         texts = question.get("text")
         for language in LANGUAGES:
             if not isinstance(texts, Mapping) or not str(texts.get(language, "")).strip():
-                problems.append(f"{where}: the text in {language} is missing")
+                problems.append(
+                    _("question %(number)s: the text in %(language)s is missing")
+                    % {"number": number, "language": language}
+                )
         if kind in LABEL_COUNTS and "labels" in question:
             for language in LANGUAGES:
                 labels = question["labels"].get(language) if isinstance(question["labels"], Mapping) else None
                 if not isinstance(labels, list) or len(labels) != LABEL_COUNTS[kind]:
-                    problems.append(f"{where}: {LABEL_COUNTS[kind]} labels in {language} (empty ones allowed)")
+                    problems.append(
+                        _("question %(number)s: %(count)s labels in %(language)s (empty ones allowed)")
+                        % {"number": number, "count": LABEL_COUNTS[kind], "language": language}
+                    )
     if "satisfaction" not in seen:
-        problems.append("the survey needs its satisfaction question (CSAT is read from it)")
+        problems.append(_("the survey needs its satisfaction question (CSAT is read from it)"))
     elif questions and isinstance(questions[0], Mapping) and questions[0].get("kind") != "satisfaction":
-        problems.append("the satisfaction question comes first: a resident who answers one question answers it")
+        problems.append(_("the satisfaction question comes first: a resident who answers one question answers it"))
     return problems

@@ -13,6 +13,7 @@ Run against a live server to see what is left, page by page:
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import sys
@@ -25,7 +26,6 @@ from babel import dates
 
 OPEN, CLOSE = "⟦", "⟧"
 READ_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt")
-WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
 # Words that are not the product's text in any language: units, codes and names of standards.
 NOT_PRODUCT_TEXT = {
     "CSAT",
@@ -74,6 +74,9 @@ SKIP = re.compile(
 )
 
 
+HIDDEN = ("script", "style", "template", "textarea", "pre", "code")  # code, or what a user typed
+
+
 class _Visible(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -81,7 +84,7 @@ class _Visible(HTMLParser):
         self._hidden = 0
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style", "template"):
+        if tag in HIDDEN:
             self._hidden += 1
         values = dict(attrs)
         for name in READ_ATTRIBUTES:
@@ -92,11 +95,11 @@ class _Visible(HTMLParser):
 
     def handle_startendtag(self, tag, attrs):
         self.handle_starttag(tag, attrs)
-        if tag in ("script", "style", "template"):
+        if tag in HIDDEN:
             self._hidden -= 1
 
     def handle_endtag(self, tag):
-        if tag in ("script", "style", "template") and self._hidden:
+        if tag in HIDDEN and self._hidden:
             self._hidden -= 1
 
     def handle_data(self, data):
@@ -125,17 +128,22 @@ def outside_marks(text: str) -> str:
     return "".join(out)
 
 
-CHUNK = re.compile(r"[A-Za-z][A-Za-z'’\- ]*[A-Za-z]|[A-Za-z]")
+# A phrase: words joined by spaces or hyphens ("bulky waste pick-up"), compared word by word.
+# (one space between words: a line break or a wider gap, as between a table's columns, ends it)
+CHUNK = re.compile(r"[A-Za-z][A-Za-z'’]*(?:(?: ?- ?| )[A-Za-z][A-Za-z'’]*)*")
+TOKEN = re.compile(r"[A-Za-z][A-Za-z'’]*")
 LONGEST = 8  # words in a data phrase matched as a whole
 
 
-def _chunks(text: str) -> list[str]:
+URL = re.compile(r"https?://\S+|\S+@\S+")  # addresses are data
+
+
+def _chunks(text: str) -> list[list[str]]:
     """Runs of words (a phrase) outside the marks, each to be found whole in the data."""
-    return [" ".join(c.lower().split()) for c in CHUNK.findall(outside_marks(text))]
+    return [[w.lower() for w in TOKEN.findall(c)] for c in CHUNK.findall(URL.sub(" ", outside_marks(text)))]
 
 
-def _known(chunk: str, vocabulary: set[str]) -> bool:
-    words = chunk.split()
+def _known(words: list[str], vocabulary: set[str]) -> bool:
     if all(w in NOT_PRODUCT_LOWER for w in words):
         return True
     # a long phrase: each part of at most LONGEST words must be data
@@ -144,22 +152,34 @@ def _known(chunk: str, vocabulary: set[str]) -> bool:
 
 def unmarked_words(html: str, vocabulary: set[str]) -> list[str]:
     """Phrases on the page outside the marks that are not data."""
-    return [chunk for part in visible_text(html) for chunk in _chunks(part) if not _known(chunk, vocabulary)]
+    return [" ".join(c) for part in visible_text(html) for c in _chunks(part) if not _known(c, vocabulary)]
 
 
 def unmarked_text(text: str, vocabulary: set[str]) -> list[str]:
     """The same for plain text (an email, a PDF's text)."""
-    return [chunk for chunk in _chunks(text) if not _known(chunk, vocabulary)]
+    return [" ".join(c) for c in _chunks(text) if not _known(c, vocabulary)]
 
 
 def _phrases(value: str) -> set[str]:
-    words = [w.lower() for w in WORD.findall(value)]
+    words = [w.lower() for w in TOKEN.findall(value)]
     return {" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, min(len(words), i + LONGEST) + 1)}
 
 
+def _strings(value: object) -> list[str]:
+    """The text values inside a JSON document (its keys are code, not data)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
 def vocabulary_of(sqlite_file: Path) -> set[str]:
-    """Every phrase (up to LONGEST words) in the centre's data: any text column of any table,
-    lower-cased; with the English names of months and weekdays (dates in English formats)."""
+    """Every phrase (up to LONGEST words) in the centre's data: any text column of any table
+    (and the text values of JSON ones), lower-cased; with the English names of months and
+    weekdays (dates in English formats)."""
     phrases: set[str] = set()
     conn = sqlite3.connect(f"file:{sqlite_file}?mode=ro", uri=True)
     try:
@@ -173,11 +193,16 @@ def vocabulary_of(sqlite_file: Path) -> set[str]:
                 if "CHAR" in r[2].upper() or "TEXT" in r[2].upper() or "JSON" in r[2].upper()
             ]
             for column in columns:
-                for (value,) in conn.execute(
-                    f'select distinct "{column}" from "{table}" where typeof("{column}") = \'text\''
-                ):
-                    if not value.lstrip().startswith(("{", "[")):  # JSON's keys are code, not data
-                        phrases.update(_phrases(value))
+                query = f'select distinct "{column}" from "{table}" where typeof("{column}") = \'text\''
+                for (value,) in conn.execute(query):
+                    texts = [value]
+                    if value.lstrip().startswith(("{", "[")):
+                        try:
+                            texts = _strings(json.loads(value))
+                        except ValueError:
+                            pass
+                    for text in texts:
+                        phrases.update(_phrases(text))
     finally:
         conn.close()
     for width in ("wide", "abbreviated"):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from qa_app.i18n import _
 from qa_app.tables import Call
 from transcription.tables import Status, Transcription
 
@@ -53,11 +54,13 @@ class Backlog:
 def how_long(seconds: float | None) -> str:
     """A stretch of time as a person says it: "2 h 05 min", "14 min", "under a minute"."""
     if seconds is None:
-        return "unknown"
+        return _("unknown")
     minutes = int(round(seconds / 60))
     if minutes < 1:
-        return "under a minute"
-    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+        return _("under a minute")
+    if minutes >= 60:
+        return _("%(hours)s h %(minutes)s min") % {"hours": minutes // 60, "minutes": f"{minutes % 60:02d}"}
+    return _("%(minutes)s min") % {"minutes": minutes}
 
 
 def busy_seconds(spans: list[tuple[datetime, datetime]]) -> float:

@@ -258,7 +258,8 @@ async def run_batch(
     """Transcribe every pending recording here (only the monthly sample's calls when
     `sampled`), `workers` at a time (default one per core) in worker processes or threads
     (`kind`, transcription/pool.py; threads sharing `engine` when one is given); returns what
-    happened. `on_start` is told which workers were started ("2 worker processes, one model each")."""
+    happened. `on_start` is told which workers were started ("2 worker processes, one model each",
+    in the command's language)."""
     summary = BatchSummary()
     summary.recovered = await recover_abandoned()
     only = await sampled_calls(month) if sampled else None
@@ -271,7 +272,7 @@ async def run_batch(
     transcriber = await asyncio.to_thread(Transcriber, workers, kind, model=model, engine=engine)
     summary.workers = transcriber.describe()
     if on_start:
-        on_start(summary.workers)
+        on_start(transcriber.say())
     me = worker_name()
     root = get_settings().recordings_dir
     channel = get_settings().agent_channel if agent_channel is None else agent_channel

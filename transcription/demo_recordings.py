@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 from scipy.signal import resample_poly
 
+from qa_app.i18n import _
 from qa_app.settings import get_settings
 from qa_app.tables import Call, Service
 from transcription import search
@@ -440,7 +441,7 @@ async def add_demo_recordings(rng: random.Random, echo: Callable[[str], None]) -
         except (OSError, subprocess.SubprocessError, RuntimeError) as error:
             reason = f"{ESPEAK} failed: {error}"
     if reason:
-        echo(f"no demo recordings or transcripts: {reason}")
+        echo(_("no demo recordings or transcripts: %(reason)s") % {"reason": reason})
         return 0
     services = {r["name"]: r["id"] for r in await Service.select(Service.id, Service.name)}
     by_service: dict[int, list[Rendered]] = {}
@@ -481,8 +482,10 @@ async def add_demo_recordings(rng: random.Random, echo: Callable[[str], None]) -
         await Transcription.insert(*transcriptions[start : start + 200])
     await search.index_calls([call["id"] for call in picked])  # searchable like any finished transcript
     echo(
-        f"demo recordings: {len(rendered)} espeak-ng dialogues in {settings.recordings_dir / FOLDER}, "
-        f"{len(picked)} calls linked with scripted transcripts"
+        _(
+            "demo recordings: %(dialogues)s espeak-ng dialogues in %(folder)s, %(calls)s calls linked with scripted transcripts"
+        )
+        % {"dialogues": len(rendered), "folder": settings.recordings_dir / FOLDER, "calls": len(picked)}
     )
     return len(picked)
 

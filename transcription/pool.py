@@ -23,6 +23,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPool
 from pathlib import Path
 from typing import Any
 
+from qa_app.i18n import ngettext
 from transcription.engine import Engine
 from transcription.model import ModelInfo, find_model
 
@@ -49,6 +50,15 @@ def describe(kind: str, workers: int) -> str:
     if kind == "process":
         return f"{workers} worker process{'es' if workers != 1 else ''}, one model each"
     return f"{workers} thread{'s' if workers != 1 else ''} sharing one model"
+
+
+def say(kind: str, workers: int) -> str:
+    """The same in the language of the command's output (describe's English goes in the summary)."""
+    if kind == "process":
+        return ngettext("%(n)s worker process, one model each", "%(n)s worker processes, one model each", workers) % {
+            "n": workers
+        }
+    return ngettext("%(n)s thread sharing one model", "%(n)s threads sharing one model", workers) % {"n": workers}
 
 
 # In a worker process: its engine, loaded once when the process starts.
@@ -124,6 +134,9 @@ class Transcriber:
 
     def describe(self) -> str:
         return describe(self.kind, self.workers)
+
+    def say(self) -> str:
+        return say(self.kind, self.workers)
 
     def submit(self, job: Callable[..., Any], *args: Any) -> Future:
         if self.kind == "process":

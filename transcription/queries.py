@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from qa_app import audit, db
+from qa_app.i18n import _
 from qa_app.settings import get_settings
 from transcription.accuracy import Score, pooled, score
 from transcription.tables import Status, Transcription
@@ -31,7 +32,7 @@ async def save_correction(call_id: int, text: str, by_user: int) -> Score:
     """Keep a QA user's corrected text beside the machine's and score the machine against it."""
     text = " ".join(text.split())
     if not text:
-        raise CorrectionError("the corrected text is empty")
+        raise CorrectionError(_("the corrected text is empty"))
     async with db.write_transaction():
         row = (
             await Transcription.select(
@@ -41,9 +42,9 @@ async def save_correction(call_id: int, text: str, by_user: int) -> Score:
             .first()
         )
         if row is None or row["status"] != Status.done:
-            raise CorrectionError("this call has no finished transcript to correct")
+            raise CorrectionError(_("this call has no finished transcript to correct"))
         if row["scripted"]:
-            raise CorrectionError("this is scripted demo text, not a machine transcript")
+            raise CorrectionError(_("this is scripted demo text, not a machine transcript"))
         result = score(text, row["text"])
         await Transcription.update(
             {

@@ -10,6 +10,7 @@ from msgspec import Struct
 
 from kit import redaction
 from qa_app.auth import EVERYONE, require
+from qa_app.i18n import ngettext
 from qa_app.tables import Role
 from qa_app.web import Form, visible_call
 from transcription import backlog, queries
@@ -32,15 +33,34 @@ def _panel_context(request: Request, call: dict, transcription: dict | None, **e
             transcription["ref_chars"],
         )
     taken = ((transcription or {}).get("transcript") or {}).get("redactions") or []
+    taken_items = [_taken(kind, n) for kind, n in sorted(redaction.count_kinds(taken).items())]
     return {
         "call": call,
         "t": transcription,
         "taken_kinds": redaction.count_kinds(taken),
+        "taken_items": taken_items,
         "accuracy": machine,
         "can_correct": request.user.role in CORRECTORS,
         "error": None,
         **extra,
     }
+
+
+def _taken(kind: str, n: int) -> str:
+    """ "2 card numbers": how many numbers of a kind were taken out of a call."""
+    if kind == "national_id":
+        text = ngettext("%(n)s personal number", "%(n)s personal numbers", n)
+    elif kind == "card":
+        text = ngettext("%(n)s card number", "%(n)s card numbers", n)
+    elif kind == "bank_account":
+        text = ngettext("%(n)s bank account", "%(n)s bank accounts", n)
+    elif kind == "phone":
+        text = ngettext("%(n)s phone number", "%(n)s phone numbers", n)
+    elif kind == "email":
+        text = ngettext("%(n)s email address", "%(n)s email addresses", n)
+    else:  # a kind added later: its code
+        return f"{n} {kind}"
+    return text % {"n": n}
 
 
 @get("/calls/{call_id:int}/transcript", guards=[require(*EVERYONE)], include_in_schema=False)

@@ -46,8 +46,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+from babel import dates as babel_dates
+
 from kit.timeutil import day_range
-from qa_app import db
+from qa_app import db, i18n
+from qa_app.i18n import _
 from qa_app.settings import get_settings
 from transcription.tables import Status, TranscriptIndex, Transcription
 
@@ -123,7 +126,7 @@ def parse(text: str) -> Query:
     """The search a user typed, or a SearchError saying what to change (see the module)."""
     text = (text or "").strip()
     if len(text) > MAX_QUERY:
-        raise SearchError(f"A search has at most {MAX_QUERY} characters.")
+        raise SearchError(_("A search has at most %(n)s characters.") % {"n": MAX_QUERY})
     terms: list[Term] = []
     for index, piece in enumerate(text.split('"')):
         if index % 2:  # inside quotes (an unpaired quote runs to the end)
@@ -133,9 +136,9 @@ def parse(text: str) -> Query:
             terms.extend(t for chunk in piece.split() if (t := _term(chunk, quoted=False)))
     unique = tuple(dict.fromkeys(terms))
     if not unique:
-        raise SearchError("Type a word or a phrase to search for: letters or digits, not only punctuation.")
+        raise SearchError(_("Type a word or a phrase to search for: letters or digits, not only punctuation."))
     if len(unique) > MAX_TERMS:
-        raise SearchError(f"A search has at most {MAX_TERMS} words or phrases.")
+        raise SearchError(_("A search has at most %(n)s words or phrases.") % {"n": MAX_TERMS})
     return Query(unique)
 
 
@@ -351,9 +354,9 @@ class Filters:
 
     def __post_init__(self) -> None:
         if self.speaker is not None and self.speaker not in SPEAKERS:
-            raise SearchError("The speaker is the agent or the caller.")
+            raise SearchError(_("The speaker is the agent or the caller."))
         if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise SearchError("The first day comes after the last day.")
+            raise SearchError(_("The first day comes after the last day."))
 
     def saved(self) -> dict[str, Any]:
         """The filters a saved search keeps (its weeks are always the last twelve)."""
@@ -645,7 +648,15 @@ class Week:
 
     @property
     def label(self) -> str:
-        return self.monday.strftime("%d %b") + (" (so far)" if self.partial else "")
+        day = _short_day(self.monday)
+        return _("%(day)s (so far)") % {"day": day} if self.partial else day
+
+
+def _short_day(day: date) -> str:
+    """A week's Monday as a chart's label: "23 Nov" (English), "23 nov." (sv), "23 nov" (nl)."""
+    if i18n.current() in (i18n.SOURCE, i18n.PSEUDO):
+        return day.strftime("%d %b")
+    return babel_dates.format_date(day, "d MMM", locale=i18n.babel_locale())
 
 
 def week_starts(today: date, weeks: int = WEEKS) -> list[date]:

@@ -8,7 +8,12 @@ from datetime import date
 
 import click
 
-SEARCH_HELP = (
+from qa_app.i18n import _, _l, ngettext
+
+# Counts keep the English they always had ("1 calls match"): both English forms are the plural,
+# and a catalogue gives the right singular.
+
+SEARCH_HELP = _l(
     'Search every transcript: calls in which every word is said; "quoted words" are a phrase said '
     "together; park* finds words starting with park; other punctuation is ignored."
 )
@@ -22,18 +27,20 @@ def _day(value: str | None, option: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        fail(f"{option} takes a day as YYYY-MM-DD (got {value!r})", 2)
+        fail(_("%(option)s takes a day as YYYY-MM-DD (got %(value)s)") % {"option": option, "value": repr(value)}, 2)
 
 
 @click.command(name="search", help=SEARCH_HELP)
 @click.argument("text", required=False)
-@click.option("--agent", "staff_number", default=None, metavar="STAFF_NUMBER", help="Only this agent's calls.")
-@click.option("--from", "date_from", default=None, metavar="YYYY-MM-DD", help="Calls offered on this day or later.")
-@click.option("--to", "date_to", default=None, metavar="YYYY-MM-DD", help="Calls offered on this day or earlier.")
-@click.option("--speaker", type=click.Choice(["agent", "caller"]), default=None, help="Only what this side said.")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 1000), help="Calls listed at most.")
-@click.option("--json", "as_json", is_flag=True, help='Print {"hits": [...], "total": n} as JSON on stdout.')
-@click.option("--reindex", is_flag=True, help="Index every finished transcript again (and search, if TEXT is given).")
+@click.option("--agent", "staff_number", default=None, metavar="STAFF_NUMBER", help=_l("Only this agent's calls."))
+@click.option("--from", "date_from", default=None, metavar="YYYY-MM-DD", help=_l("Calls offered on this day or later."))
+@click.option("--to", "date_to", default=None, metavar="YYYY-MM-DD", help=_l("Calls offered on this day or earlier."))
+@click.option("--speaker", type=click.Choice(["agent", "caller"]), default=None, help=_l("Only what this side said."))
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 1000), help=_l("Calls listed at most."))
+@click.option("--json", "as_json", is_flag=True, help=_l('Print {"hits": [...], "total": n} as JSON on stdout.'))
+@click.option(
+    "--reindex", is_flag=True, help=_l("Index every finished transcript again (and search, if TEXT is given).")
+)
 def search(
     text: str | None,
     staff_number: str | None,
@@ -50,7 +57,7 @@ def search(
     from transcription import search as engine
 
     if not text and not reindex:
-        fail("give the words to search for, e.g. qa search '\"missed bin\"'", 2)
+        fail(_("give the words to search for, e.g. qa search '\"missed bin\"'"), 2)
     query = filters = None
     if text:
         try:
@@ -63,15 +70,27 @@ def search(
 
     async def run():
         if reindex:
-            done = await engine.index_all(lambda n: click.echo(f"indexed {n} transcripts", err=True))
-            click.echo(f"search index: {done} finished transcripts indexed", err=True)
+            done = await engine.index_all(
+                lambda n: click.echo(
+                    ngettext("indexed %(n)s transcripts", "indexed %(n)s transcripts", n) % {"n": n}, err=True
+                )
+            )
+            click.echo(
+                ngettext(
+                    "search index: %(n)s finished transcripts indexed",
+                    "search index: %(n)s finished transcripts indexed",
+                    done,
+                )
+                % {"n": done},
+                err=True,
+            )
         if query is None:
             return None
         found = filters
         if staff_number:
             agent = await Agent.select(Agent.id).where(Agent.staff_number == staff_number).first()
             if agent is None:
-                return f"no agent has the staff number {staff_number!r}"
+                return _("no agent has the staff number %(number)s") % {"number": repr(staff_number)}
             found = engine.Filters(
                 agent=agent["id"], speaker=filters.speaker, date_from=filters.date_from, date_to=filters.date_to
             )
@@ -85,9 +104,14 @@ def search(
     if as_json:
         click.echo(json.dumps(results.as_json(), ensure_ascii=False, indent=2))
         return
-    click.echo(f"{results.total} calls match {results.query}", err=True)
+    click.echo(
+        ngettext("%(n)s calls match %(query)s", "%(n)s calls match %(query)s", results.total)
+        % {"n": results.total, "query": results.query},
+        err=True,
+    )
+    sides = {"agent": _("agent"), "caller": _("caller")}
     for hit in results.hits:
-        who = {"agent": "agent", "caller": "caller"}.get(hit.speaker or "", "?")
+        who = sides.get(hit.speaker or "", "?")
         click.echo(
             f"{hit.external_id}\t{hit.staff_number or '-'}\t{local(hit.offered_at)}\t{duration(hit.start)}\t"
             f"{who}: {hit.snippet}"

@@ -16,6 +16,7 @@ from msgspec import Struct
 
 from qa_app import queries
 from qa_app.auth import EVERYONE, agent_scope, require, team_scope
+from qa_app.i18n import _
 from qa_app.tables import Role
 from qa_app.web import Form
 from transcription import search
@@ -38,23 +39,24 @@ class SaveForm(Struct):
     speaker: str = ""
 
 
-def _id(value: str, what: str) -> int | None:
+def _id(value: str, problem: str) -> int | None:
+    """The id a list gave; `problem` (translated) says what to do when it is not one."""
     value = value.strip()
     if not value:
         return None
     if not value.isdigit() or len(value) > 12:
-        raise search.SearchError(f"Choose the {what} from the list.")
+        raise search.SearchError(problem)
     return int(value)
 
 
-def _day(value: str, what: str) -> date | None:
+def _day(value: str, problem: str) -> date | None:
     value = value.strip()
     if not value:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise search.SearchError(f"The {what} day looks like 2026-11-30.") from None
+        raise search.SearchError(problem) from None
 
 
 def read_search(values: dict[str, str]) -> tuple[search.Query, search.Filters]:
@@ -62,15 +64,15 @@ def read_search(values: dict[str, str]) -> tuple[search.Query, search.Filters]:
     query = search.parse(values.get("q", ""))
     speaker = values.get("speaker", "").strip()
     if speaker and speaker not in search.SPEAKERS:
-        raise search.SearchError("Choose who said it: the agent, the caller or either.")
+        raise search.SearchError(_("Choose who said it: the agent, the caller or either."))
     filters = search.Filters(
-        agent=_id(values.get("agent", ""), "agent"),
-        team=_id(values.get("team", ""), "team"),
+        agent=_id(values.get("agent", ""), _("Choose the agent from the list.")),
+        team=_id(values.get("team", ""), _("Choose the team from the list.")),
         queue=values.get("queue", "").strip()[:100] or None,
-        service=_id(values.get("service", ""), "service"),
+        service=_id(values.get("service", ""), _("Choose the service from the list.")),
         speaker=speaker or None,
-        date_from=_day(values.get("date_from", ""), "first"),
-        date_to=_day(values.get("date_to", ""), "last"),
+        date_from=_day(values.get("date_from", ""), _("The first day looks like 2026-11-30.")),
+        date_to=_day(values.get("date_to", ""), _("The last day looks like 2026-11-30.")),
     )
     return query, filters
 
@@ -92,7 +94,7 @@ async def _choices(request: Request) -> dict[str, Any]:
         "teams": [] if is_agent else await queries.list_teams(await team_scope(user)),
         "queues": await queries.queues(),
         "services": await queries.list_services(),
-        "speakers": [("agent", "The agent"), ("caller", "The caller")],
+        "speakers": [("agent", _("The agent")), ("caller", _("The caller"))],
     }
 
 
@@ -136,14 +138,16 @@ async def save_search(request: Request, data: Form[SaveForm]) -> Redirect | Temp
     try:
         query, filters = read_search(values)
         if not name:
-            raise search.SearchError("Give the search a name, to find it among your saved searches.")
+            raise search.SearchError(_("Give the search a name, to find it among your saved searches."))
         if len(name) > MAX_NAME:
-            raise search.SearchError(f"A name has at most {MAX_NAME} characters.")
+            raise search.SearchError(_("A name has at most %(n)s characters.") % {"n": MAX_NAME})
         owner = request.user.id
         if await SavedSearch.exists().where((SavedSearch.owner == owner) & (SavedSearch.name == name)):
-            raise search.SearchError(f"You already have a saved search called {name!r}: choose another name.")
+            raise search.SearchError(
+                _("You already have a saved search called %(name)s: choose another name.") % {"name": repr(name)}
+            )
         if await SavedSearch.count().where(SavedSearch.owner == owner) >= MAX_SAVED:
-            raise search.SearchError(f"You can keep {MAX_SAVED} saved searches: delete one first.")
+            raise search.SearchError(_("You can keep %(n)s saved searches: delete one first.") % {"n": MAX_SAVED})
     except search.SearchError as error:
         return await _search_page(
             request, {**values, "date_from": "", "date_to": ""}, save_error=str(error), save_name=name
@@ -154,16 +158,19 @@ async def save_search(request: Request, data: Form[SaveForm]) -> Redirect | Temp
 
 def _describe(filters: search.Filters, names: dict[str, dict[int, str]]) -> list[str]:
     described = []
+    gone = _("no longer listed")
     if filters.agent is not None:
-        described.append(f"agent {names['agents'].get(filters.agent, 'no longer listed')}")
+        described.append(_("agent %(name)s") % {"name": names["agents"].get(filters.agent, gone)})
     if filters.team is not None:
-        described.append(f"team {names['teams'].get(filters.team, 'no longer listed')}")
+        described.append(_("team %(name)s") % {"name": names["teams"].get(filters.team, gone)})
     if filters.queue:
-        described.append(f"queue {filters.queue}")
+        described.append(_("queue %(name)s") % {"name": filters.queue})
     if filters.service is not None:
-        described.append(f"service {names['services'].get(filters.service, 'no longer listed')}")
-    if filters.speaker:
-        described.append(f"said by the {filters.speaker}")
+        described.append(_("service %(name)s") % {"name": names["services"].get(filters.service, gone)})
+    if filters.speaker == "agent":
+        described.append(_("said by the agent"))
+    elif filters.speaker == "caller":
+        described.append(_("said by the caller"))
     return described
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from qa_app.i18n import _
 from qa_app.imports.common import CallRecord, parse_int
 from qa_app.tables import Disposition
 
@@ -29,7 +30,9 @@ def _when(value: str, name: str, zone: ZoneInfo) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{name} is not a time like 2026-09-01 08:15:00: {value!r}") from None
+        raise ValueError(
+            _("%(name)s is not a time like 2026-09-01 08:15:00: %(value)r") % {"name": name, "value": value}
+        ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
     return parsed.astimezone(ZoneInfo("UTC"))
@@ -57,7 +60,10 @@ def parse(handle: TextIO, source_timezone: ZoneInfo) -> Iterator[tuple[int, Call
 
 def _record(row: list[str], line: int, zone: ZoneInfo) -> CallRecord:
     if len(row) < FIELDS:
-        raise ValueError(f"expected {FIELDS} CDR columns (accountcode ... userfield), found {len(row)}")
+        raise ValueError(
+            _("expected %(expected)s CDR columns (accountcode ... userfield), found %(found)s")
+            % {"expected": FIELDS, "found": len(row)}
+        )
     src, dst, dstchannel, lastapp = row[1], row[2], row[6], row[7]
     start = _when(row[9], "start", zone)
     answer = _when(row[10], "answer", zone)
@@ -67,9 +73,11 @@ def _record(row: list[str], line: int, zone: ZoneInfo) -> CallRecord:
     status = row[14].strip().upper()
     uniqueid = row[16].strip()
     if start is None:
-        raise ValueError("start is empty")
+        raise ValueError(_("start is empty"))
     if status != ANSWERED and status not in UNANSWERED:
-        raise ValueError(f"unknown disposition {row[14]!r} (ANSWERED, NO ANSWER, BUSY, FAILED, CONGESTION)")
+        raise ValueError(
+            _("unknown disposition %(value)r (ANSWERED, NO ANSWER, BUSY, FAILED, CONGESTION)") % {"value": row[14]}
+        )
     answered = status == ANSWERED and answer is not None
     transferred = answered and lastapp.strip().lower() in TRANSFER_APPS
     wait = int((answer - start).total_seconds()) if answered else duration

@@ -12,6 +12,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from qa_app import db
+from qa_app.i18n import _
 from qa_app.settings import ConfigError
 from qa_app.tables import Agent, Disposition, Service
 
@@ -41,21 +42,23 @@ class CallRecord:
 def check_record(record: CallRecord) -> str | None:
     """The rules every source must satisfy; a reason when broken."""
     if not record.external_id:
-        return "the call has no id"
+        return _("the call has no id")
     if len(record.external_id) > 100:
-        return "the call id is longer than 100 characters"
+        return _("the call id is longer than 100 characters")
     for name in ("wait_seconds", "talk_seconds", "hold_seconds"):
         value = getattr(record, name)
         if value is not None and value < 0:
-            return f"{name} is negative ({value})"
+            return _("%(name)s is negative (%(value)s)") % {"name": name, "value": value}
     if record.answered_at and record.answered_at < record.offered_at:
-        return "answered before it was offered"
+        return _("answered before it was offered")
     if record.ended_at and record.ended_at < (record.answered_at or record.offered_at):
-        return "ended before it was answered or offered"
+        return _("ended before it was answered or offered")
     if record.disposition not in Disposition._value2member_map_:
-        return f"unknown disposition {record.disposition!r} (answered, abandoned or transferred)"
+        return _("unknown disposition %(value)r (answered, abandoned or transferred)") % {"value": record.disposition}
     if record.recording is not None and not inside_recordings(record.recording):
-        return f"the recording {record.recording[:80]!r} is not a path inside QA_RECORDINGS_DIR (relative, without ..)"
+        return _("the recording %(path)r is not a path inside QA_RECORDINGS_DIR (relative, without ..)") % {
+            "path": record.recording[:80]
+        }
     return None
 
 
@@ -93,18 +96,23 @@ class ImportSummary:
 
     def headline(self) -> str:
         if self.committed:
-            text = (
-                f"{self.read} read, {self.created} created, {self.updated} updated, "
-                f"{self.unchanged} unchanged, {self.rejected} rejected"
-            )
+            text = _(
+                "%(read)s read, %(created)s created, %(updated)s updated, %(unchanged)s unchanged, %(rejected)s rejected"
+            ) % {
+                "read": self.read,
+                "created": self.created,
+                "updated": self.updated,
+                "unchanged": self.unchanged,
+                "rejected": self.rejected,
+            }
             if self.incomplete:
-                text += f", {self.incomplete} unfinished at the end of the file (not imported)"
+                text += ", " + _("%(num)s unfinished at the end of the file (not imported)") % {"num": self.incomplete}
             return text
         first = self.errors[0] if self.errors else {"line": 0, "reason": "?"}
-        return (
-            f"nothing imported: {self.rejected} bad row(s), the first on line {first['line']}: "
-            f"{first['reason']} (fix the file, or import the rest with --skip-invalid)"
-        )
+        return _(
+            "nothing imported: %(rejected)s bad row(s), the first on line %(line)s: "
+            "%(reason)s (fix the file, or import the rest with --skip-invalid)"
+        ) % {"rejected": self.rejected, "line": first["line"], "reason": first["reason"]}
 
 
 AUDIO_SUFFIXES = {".wav", ".mp3", ".gsm", ".ogg", ".opus", ".oga", ".flac", ".wav49", ".sln", ".ulaw", ".alaw", ".m4a"}
@@ -293,7 +301,7 @@ def parse_int(value: str, name: str) -> int:
     try:
         number = float(value) if "." in value else int(value)
     except ValueError:
-        raise ValueError(f"{name} is not a number: {value!r}") from None
+        raise ValueError(_("%(name)s is not a number: %(value)r") % {"name": name, "value": value}) from None
     return int(round(number))
 
 
@@ -301,4 +309,6 @@ def to_date(value: str, name: str = "date") -> date:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise ValueError(f"{name} is not a date like 2026-09-01: {value!r}") from None
+        raise ValueError(
+            _("%(name)s is not a date like 2026-09-01: %(value)r") % {"name": name, "value": value}
+        ) from None

@@ -26,6 +26,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from kit import table_file
+from qa_app.i18n import _
 from qa_app.imports.common import CallRecord, parse_int
 from qa_app.tables import Disposition
 
@@ -54,7 +55,9 @@ def _when(value: str, name: str, zone: ZoneInfo) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"{name} is not an ISO 8601 time like 2026-09-01 08:15:00: {value!r}") from None
+        raise ValueError(
+            _("%(name)s is not an ISO 8601 time like 2026-09-01 08:15:00: %(value)r") % {"name": name, "value": value}
+        ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
     return parsed.astimezone(ZoneInfo("UTC")).replace(microsecond=0)
@@ -66,7 +69,7 @@ def _bool(value: str, name: str) -> bool:
         return True
     if lowered in FALSE:
         return False
-    raise ValueError(f"{name} is not yes/no: {value!r}")
+    raise ValueError(_("%(name)s is not yes/no: %(value)r") % {"name": name, "value": value})
 
 
 def _seconds(value: str | None, name: str, start: datetime | None, end: datetime | None) -> int | None:
@@ -91,7 +94,7 @@ def parse(handle: TextIO, source_timezone: ZoneInfo, mapping: dict[str, str]) ->
 def _record(row: dict[str, str], line: int, zone: ZoneInfo) -> CallRecord:
     offered = _when(row["offered_at"], "offered_at", zone)
     if offered is None:
-        raise ValueError("offered_at is empty")
+        raise ValueError(_("offered_at is empty"))
     answered = _when(row.get("answered_at", ""), "answered_at", zone)
     ended = _when(row.get("ended_at", ""), "ended_at", zone)
     transferred = _bool(row.get("transferred", ""), "transferred")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from qa_app.i18n import _
 from qa_app.imports import cdr, csv_calls, queue_log
 from qa_app.imports.common import BATCH_SIZE, CallRecord, check_record, fingerprint, staff_number_from_ref, utc_text
 from qa_app.security import CallerHasher
@@ -66,13 +67,18 @@ class Preparer:
             agent = self.agent(record.agent_ref)
             if agent is None:
                 if not self.lookups.create_agents:
-                    return f"unknown agent {record.agent_ref!r}: add the agent with that interface or staff number, or import with --create-agents"
+                    return _(
+                        "unknown agent %(agent)r: add the agent with that interface or staff number, "
+                        "or import with --create-agents"
+                    ) % {"agent": record.agent_ref}
                 pending_agent = record.agent_ref
         service = None
         if record.service_ref:
             service = self.lookups.services.get(record.service_ref.lower())
             if service is None:
-                return f"unknown service {record.service_ref!r}: it is not in the service catalogue"
+                return _("unknown service %(service)r: it is not in the service catalogue") % {
+                    "service": record.service_ref
+                }
         recording = record.recording
         if recording is None and self.lookups.recordings is not None:
             recording = self.lookups.recordings.get(record.external_id)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import BinaryIO
 
+from qa_app.i18n import _
 from qa_app.imports.common import CallRecord, parse_int
 from qa_app.tables import Disposition
 
@@ -29,21 +30,21 @@ def _time(value: str) -> int:
     try:
         return int(value) if value.isdigit() else int(float(value))
     except (ValueError, OverflowError):
-        raise ValueError(f"the time is not a Unix timestamp: {value!r}") from None
+        raise ValueError(_("the time is not a Unix timestamp: %(value)r") % {"value": value}) from None
 
 
 def _utc(stamp: int) -> datetime:
     try:
         return datetime.fromtimestamp(stamp, tz=timezone.utc)
     except (OverflowError, OSError, ValueError):
-        raise ValueError(f"the time is out of range: {stamp}") from None
+        raise ValueError(_("the time is out of range: %(value)s") % {"value": stamp}) from None
 
 
 def _field(data: list[str], index: int, name: str, event: str) -> int:
     try:
         value = data[index]
     except IndexError:
-        raise ValueError(f"{event} has no {name} field") from None
+        raise ValueError(_("%(event)s has no %(name)s field") % {"event": event, "name": name}) from None
     return parse_int(value, f"{event} {name}")
 
 

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from kit import table_file
 from kit.table_file import ImportError_
 from qa_app import db, packages
+from qa_app.i18n import _
 from qa_app.imports import prepare
 from qa_app.imports.common import CallStore, ImportSummary, RecordingIndex, parse_int, to_date
 from qa_app.settings import get_settings
@@ -33,7 +34,7 @@ class _Rollback(Exception):
 def _require_file(path: Path) -> int:
     """The file's size; a clear error when there is no such file."""
     if not path.is_file():
-        raise ImportError_(f"{path} is not a file")
+        raise ImportError_(_("%(path)s is not a file") % {"path": path})
     return path.stat().st_size
 
 
@@ -50,7 +51,9 @@ async def import_calls(
     user_id: int | None = None,
 ) -> ImportSummary:
     if fmt not in FORMATS:
-        raise ImportError_(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+        raise ImportError_(
+            _("unknown format %(format)r; use one of %(formats)s") % {"format": fmt, "formats": ", ".join(FORMATS)}
+        )
     settings = get_settings()
     zone = ZoneInfo(source_timezone) if source_timezone else settings.timezone
     column_map = table_file.parse_mapping(mapping)
@@ -146,12 +149,15 @@ def _attendance_row(row: dict[str, str]) -> tuple[str, Any, int, int, str, int]:
     for name in ("scheduled_minutes", "worked_minutes", "minutes_late"):
         value = parse_int(row.get(name) or "0", name)
         if not 0 <= value <= MINUTES_IN_DAY:
-            raise ValueError(f"{name} must be between 0 and {MINUTES_IN_DAY} (got {value})")
+            raise ValueError(
+                _("%(name)s must be between 0 and %(most)s (got %(value)s)")
+                % {"name": name, "most": MINUTES_IN_DAY, "value": value}
+            )
         values.append(value)
     scheduled, worked, late = values
     absence = row.get("absence", "").strip().lower()
     if len(absence) > 50:
-        raise ValueError("absence is longer than 50 characters")
+        raise ValueError(_("absence is longer than 50 characters"))
     return row["staff_number"], day, scheduled, worked, absence, late
 
 
@@ -184,7 +190,7 @@ async def import_attendance(
                         staff, day, scheduled, worked, absence, late = _attendance_row(row)
                         agent = agents.get(staff.lower())
                         if agent is None:
-                            raise ValueError(f"unknown staff number {staff!r}")
+                            raise ValueError(_("unknown staff number %(staff)r") % {"staff": staff})
                     except ValueError as error:
                         summary.reject(line, str(error))
                         continue

@@ -21,6 +21,7 @@ from msgspec import Struct
 
 from qa_app import audit, i18n, limits, packages
 from qa_app.auth import EVERYONE, require, start_session
+from qa_app.i18n import _, ngettext
 from qa_app.tables import User
 from qa_app.users import UserError, authenticate, change_own_password
 from qa_app.web import Form
@@ -78,7 +79,11 @@ async def login_submit(request: Request, data: Form[LoginForm]) -> Template | Re
     context = login_context(safe_next(data.next), email=data.email)
     if wait := await limits.account_wait(store, data.email):
         minutes = max(1, round(wait / 60))
-        message = f"Too many failed attempts for this account. Please wait {minutes} minute{'s' * (minutes > 1)}."
+        message = ngettext(
+            "Too many failed attempts for this account. Please wait %(num)s minute.",
+            "Too many failed attempts for this account. Please wait %(num)s minutes.",
+            minutes,
+        ) % {"num": minutes}
         return Template(
             "login.html", context={**context, "error": message}, status_code=429, headers={"retry-after": str(wait)}
         )
@@ -97,7 +102,7 @@ async def login_submit(request: Request, data: Form[LoginForm]) -> Template | Re
         await limits.login_failed(store, data.email)
         return Template(
             "login.html",
-            context={**context, "error": refused or "That e-mail and password do not match an account."},
+            context={**context, "error": refused or _("That e-mail and password do not match an account.")},
             status_code=HTTP_400_BAD_REQUEST,
         )
     await limits.login_succeeded(store, data.email)

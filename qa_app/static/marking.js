@@ -45,6 +45,12 @@
     radio.focus({ preventScroll: true });
   }
 
+  // The page's own (translated) words for "every criterion is answered" (data-all-answered).
+  function allAnswered() {
+    var status = document.getElementById("draft-status");
+    return (status && status.dataset.allAnswered) || "";
+  }
+
   function say(text) {
     var status = document.getElementById("draft-status");
     if (status) status.textContent = text;
@@ -147,7 +153,7 @@
       choose(keyed);
       var following = nextUnanswered(criterion);
       if (following) focusCriterion(following);
-      else say("Every criterion is answered: Ctrl+Enter submits.");
+      else say(allAnswered());
       return;
     }
     if (target.matches("input[type=radio]") && /^Arrow(Up|Down|Left|Right)$/.test(key)) {

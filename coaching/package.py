@@ -12,5 +12,6 @@ PACKAGE = Package(
         NavEntry(_l("Coaching"), "/coaching", (Role.admin, Role.manager, Role.team_leader), 90),
         NavEntry(_l("My coaching"), "/coaching/agents/{agent_id}", (Role.agent,), 210),
     ],
+    home=["coaching.home:to_do"],
     demo="coaching.demo:load",
 )

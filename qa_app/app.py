@@ -23,7 +23,7 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from qa_app import db, formatting, i18n, jobs, limits, packages
+from qa_app import db, formatting, i18n, jobs, limits, notifications, packages
 from qa_app.auth import CurrentUser, session_auth
 from qa_app.edge import RefuseNul
 from qa_app.i18n import _, _l, pgettext
@@ -80,6 +80,7 @@ def _configure_templates(engine: JinjaTemplateEngine) -> None:
         disposition_name=disposition_name,
         timezone_name=get_settings().timezone_name,
         current_user=lambda request: request.scope.get("user"),
+        unread_notifications=lambda request: request.scope.get("unread_notifications", 0),
         call_panels=packages.call_panels(),
     )
 
@@ -171,7 +172,7 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response:
 
 class BrowserLanguage(ASGIMiddleware):
     """Every response, even one no route answers (a 404), starts in the centre's language or the
-    browser's; `choose_language` then applies the signed-in user's own choice."""
+    browser's; `before_request` then applies the signed-in user's own choice."""
 
     scopes = (ScopeType.HTTP,)
 
@@ -181,9 +182,13 @@ class BrowserLanguage(ASGIMiddleware):
         await next_app(scope, receive, send)
 
 
-async def choose_language(request: Request) -> None:
+async def before_request(request: Request) -> None:
+    """The signed-in user's own language; and, for a page they will read, how many of their
+    notifications are unread (the navigation shows the count)."""
     user = request.scope.get("user")
     i18n.set_current(i18n.choose(user.language if user else None, request.headers.get("accept-language")))
+    if user is not None and request.method == "GET" and "text/html" in request.headers.get("accept", ""):
+        request.scope["unread_notifications"] = await notifications.unread_count(user.id)
 
 
 async def on_startup(app: Litestar) -> None:
@@ -244,7 +249,7 @@ def create_app(*, manage_database: bool = True, secure_cookies: bool | None = No
             ],  # survey links and API keys (surveys/routes.py, cases/open311.py)
         ),
         on_app_init=[auth.on_app_init],
-        before_request=choose_language,
+        before_request=before_request,
         stores={"sessions": DatabaseStore(), limits.STORE: limits.store_for(settings)},
         # The client address is the connection's, or what a trusted proxy forwarded (none by default).
         middleware=[

@@ -18,6 +18,7 @@ from qa_app.settings import get_settings
 MISSING = "–"
 _DATE_ONLY = {"%Y-%m-%d"}
 _WITH_SECONDS = {"%Y-%m-%d %H:%M:%S"}
+_TIME_ONLY = {"%H:%M"}
 
 
 def _babel() -> bool:
@@ -36,6 +37,8 @@ def local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if not _babel():
         return value.strftime(fmt)
     locale = i18n.babel_locale()
+    if fmt in _TIME_ONLY:
+        return babel_dates.format_time(value, "HH:mm", locale=locale)
     if fmt in _DATE_ONLY:
         return babel_dates.format_date(value, "short", locale=locale)
     time_format = "HH:mm:ss" if fmt in _WITH_SECONDS else "HH:mm"

@@ -15,14 +15,28 @@ from typing import Any
 
 from qa_app import db, i18n, mail
 from qa_app.i18n import _, _l, ngettext
-from qa_app.tables import Notification, NotificationSetting
+from qa_app.tables import Notification, NotificationSetting, Role
 
 KINDS = {
     "evaluation_released": _l("A new evaluation of one of your calls"),
     "dispute_answered": _l("An answer to your dispute"),
+    "dispute_raised": _l("An agent disputes an evaluation (of your team, or one you marked)"),
     "session_scheduled": _l("A coaching session scheduled"),
     "session_acknowledged": _l("An agent acknowledged a coaching session"),
 }
+# Who can ever receive each kind: the settings page offers no others.
+KIND_ROLES = {
+    "evaluation_released": (Role.agent,),
+    "dispute_answered": (Role.agent,),
+    "dispute_raised": (Role.admin, Role.manager, Role.qa, Role.team_leader),
+    "session_scheduled": (Role.agent,),
+    "session_acknowledged": (Role.admin, Role.manager, Role.team_leader),
+}
+
+
+def kinds_for(role: str) -> dict[str, Any]:
+    """The kinds of notification a user of this role can receive, with their labels."""
+    return {kind: label for kind, label in KINDS.items() if role in KIND_ROLES[kind]}
 
 
 async def settings_for(user_id: int) -> dict[str, dict[str, bool]]:

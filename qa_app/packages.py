@@ -47,6 +47,17 @@ class NavEntry:
 
 
 @dataclass(frozen=True)
+class ToDo:
+    """Something for the signed-in user to do, on their home page: a sentence, where to do it,
+    and by when (already worded, "by 10 December"; "" when there is no deadline)."""
+
+    text: str
+    link: str
+    due: str = ""
+    sort: str = ""  # items sort by this (an ISO date or time), those without one last
+
+
+@dataclass(frozen=True)
 class Package:
     """What one package contributes. Strings are "module:attribute" references."""
 
@@ -69,6 +80,9 @@ class Package:
     # async def () -> None, run when the web app stops, before its database closes (work in
     # flight that must not be lost: a resident's voice comment being transcribed).
     on_shutdown: Sequence[str] = ()
+    # async def (user) -> list[ToDo]: what the user has to do in this package (an evaluation to
+    # respond to, a dispute to answer, a session to acknowledge), listed on their home page.
+    home: Sequence[str] = ()
     templates: bool = True  # has a `templates/` folder
 
     @property
@@ -121,6 +135,12 @@ def personal_data() -> list:
 
 def shutdown_hooks() -> list[Callable]:
     return [resolve(reference) for package in installed() for reference in package.on_shutdown]
+
+
+async def to_do(user: Any) -> list[ToDo]:
+    """Every package's to-do items for this user, soonest first."""
+    items = [item for package in installed() for reference in package.home for item in await resolve(reference)(user)]
+    return sorted(items, key=lambda item: (item.sort == "", item.sort))
 
 
 def navigation() -> list[NavEntry]:

@@ -15,9 +15,9 @@ from typing import Any
 from qa_app import audit, db, formatting, i18n, notifications
 from qa_app import queries as call_queries
 from qa_app.auth import CurrentUser, agent_scope, can_see
-from qa_app.i18n import _
+from qa_app.i18n import _, ngettext
 from qa_app.settings import get_settings
-from qa_app.tables import Agent, Role, User
+from qa_app.tables import Agent, Call, Role, Team, User
 from scorecards import automatic, config, trust_store, versions
 from scorecards.definition import Definition
 from scorecards.scoring import Answer, ScoreResult, score, validate_answer
@@ -355,8 +355,12 @@ async def save(
             await audit.record(user.id, "submit", "evaluation", evaluation_id, score=result.score)
             if not evaluation["calibration"]:
                 reader = await _agent_user(evaluation["agent"])
+                offered = await Call.select(Call.offered_at).where(Call.id == evaluation["call"]).first()
                 with i18n.using(await _language_of(reader)):
-                    text = _("A new evaluation of one of your calls is ready to read")
+                    text = _("Your call of %(when)s has been evaluated: %(score)s") % {
+                        "when": formatting.local(offered["offered_at"]),
+                        "score": formatting.percent(result.score, 0) if result.score is not None else "–",
+                    }
                 await notifications.notify(
                     reader,
                     "evaluation_released",
@@ -436,7 +440,31 @@ async def dispute(evaluation_id: int, user: CurrentUser, reasons: dict[str, str]
         await Evaluation.update({Evaluation.status: EvaluationStatus.disputed}).where(Evaluation.id == evaluation_id)
         await _event(evaluation_id, user.id, "disputed", comment.strip(), items=items)
         await audit.record(user.id, "dispute", "evaluation", evaluation_id, criteria=[i["criterion"] for i in items])
+        await _tell_resolvers(evaluation, len(items))
         return rows[0]["id"]
+
+
+async def _tell_resolvers(evaluation: dict[str, Any], criteria: int) -> None:
+    """A dispute goes to the agent's team leader, who answers it, and to the marker, whose
+    marks it questions; each is told in their own language."""
+    leader = (
+        await Team.select(Team.leader).where(Team.id == evaluation["agent_team"]).first()
+        if evaluation["agent_team"]
+        else None
+    )
+    offered = await Call.select(Call.offered_at).where(Call.id == evaluation["call"]).first()
+    for reader in dict.fromkeys(r for r in ((leader or {}).get("leader"), evaluation["marker"]) if r):
+        with i18n.using(await _language_of(reader)):
+            text = ngettext(
+                "%(agent)s disputes %(num)s answer of the evaluation of the call of %(when)s",
+                "%(agent)s disputes %(num)s answers of the evaluation of the call of %(when)s",
+                criteria,
+            ) % {
+                "agent": evaluation["agent_name"] or "–",
+                "num": criteria,
+                "when": formatting.local(offered["offered_at"]),
+            }
+        await notifications.notify(reader, "dispute_raised", text, f"/evaluations/{evaluation['id']}")
 
 
 async def resolve(

@@ -21,6 +21,7 @@ PACKAGE = Package(
         NavEntry(_l("Settings"), "/scorecards/settings", (Role.admin,), 190),
         NavEntry(_l("My month"), "/scorecards/agents/{agent_id}", (Role.agent,), 200),
     ],
+    home=["scorecards.home:to_do"],
     demo="scorecards.demo:load",
     personal_data=["scorecards.privacy:FLAGS"],
 )

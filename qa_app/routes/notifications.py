@@ -17,7 +17,7 @@ async def notifications_page(request: Request) -> Template:
         context={
             "items": await notifications.unread(request.user.id),
             "settings": await notifications.settings_for(request.user.id),
-            "kinds": notifications.KINDS,
+            "kinds": notifications.kinds_for(request.user.role),
         },
     )
 
@@ -33,7 +33,10 @@ async def notifications_settings(request: Request) -> Redirect:
     form = await dynamic_form(request)  # a checkbox per kind of notification and channel, ticked or absent
     await notifications.save_settings(
         request.user.id,
-        {kind: {"in_app": f"{kind}:in_app" in form, "email": f"{kind}:email" in form} for kind in notifications.KINDS},
+        {
+            kind: {"in_app": f"{kind}:in_app" in form, "email": f"{kind}:email" in form}
+            for kind in notifications.kinds_for(request.user.role)
+        },
     )
     return Redirect("/notifications")
 

@@ -62,14 +62,23 @@ def test_acknowledge_dispute_and_resolve(live_app, new_context):
 
     agent = new_context().new_page()
     login(agent, "robin@test.org")
-    agent.goto(f"/evaluations/{first}")
+    # Home says what to do: both evaluations, each with its last day; the header counts the news.
+    assert agent.locator("h1").first.inner_text() == "What to do next"
+    to_do = agent.locator(".to-do li")
+    assert to_do.count() == 2
+    assert all(re.search(r"\(0%\) and acknowledge or dispute it by \d{4}-\d\d-\d\d$", t) for t in to_do.all_inner_texts())
+    assert agent.get_by_role("link", name=re.compile(r"^Notifications 2 unread$")).count() == 1
+    problems = serious_violations(agent, "the agent's home")
+    agent.screenshot(path=f"{SHOTS}/home-agent.png", full_page=True)
+    agent.locator(f".to-do a[href='/evaluations/{first}']").click()
+    assert agent.url.endswith(f"/evaluations/{first}")
     assert agent.title().startswith("Evaluation of the call of ")
     main = agent.locator("main").inner_text()
     assert "How the score is made:" in main and "compliance-critical error sets the whole evaluation to 0%" in main
     assert "This call has a critical error: Data-protection check." in main
     assert "Keys outside text fields" not in main
     agent.screenshot(path=f"{SHOTS}/evaluation-agent.png", full_page=True)
-    problems = serious_violations(agent, "the agent's evaluation")
+    problems += serious_violations(agent, "the agent's evaluation")
     agent.get_by_role("button", name="I have read this and acknowledge it").click()
     agent.wait_for_url(f"**/evaluations/{first}?done=acknowledged")
     assert agent.get_by_role("status").inner_text().startswith("Thank you: you acknowledged this evaluation.")
@@ -97,9 +106,19 @@ def test_acknowledge_dispute_and_resolve(live_app, new_context):
     agent.reload()  # a GET: nothing is sent again
     assert agent.locator("h2", has_text="Dispute").count() == 1
 
+    agent.goto("/")
+    assert agent.locator(".to-do li").count() == 0  # both answered: nothing left to do here
+
+    # The team leader is told, on their home page and in their notifications, and answers.
     leader = new_context().new_page()
     login(leader, "leader@test.org")
-    leader.goto(f"/evaluations/{second}")
+    item = leader.locator(".to-do li")
+    assert item.count() == 1 and item.inner_text().startswith("Answer Robin Agent's dispute of the evaluation")
+    leader.get_by_role("link", name=re.compile(r"^Notifications 1 unread$")).click()
+    notice = leader.locator("main li").first.inner_text()
+    assert notice.startswith("Robin Agent disputes 1 answer of the evaluation of the call of"), notice
+    leader.locator("main li a").first.click()
+    assert leader.url.endswith(f"/evaluations/{second}")
     form = leader.locator("#resolve-form")
     assert form.locator("input[type=radio]:checked").count() == 0  # nothing chosen for the leader
     leader.get_by_label("Note to the agent").fill("Listened again: the address was checked.")

@@ -28,7 +28,7 @@ def nav_of(html: str) -> str:
 
 async def test_a_swedish_user_gets_the_start_page_and_notifications_in_swedish(client, centre, no_centre_language):
     await User.update({User.language: "sv"}).where(User.id == centre["users"]["manager"])
-    await notifications.notify(centre["users"]["manager"], "dispute_answered", "Agent 1 answered", "/x")
+    await notifications.notify(centre["users"]["manager"], "dispute_raised", "Agent 1 answered", "/x")
     await login(client, "manager@test.org")
 
     home = await client.get("/", headers=HTML)
@@ -39,7 +39,8 @@ async def test_a_swedish_user_gets_the_start_page_and_notifications_in_swedish(c
     assert ">Home<" not in nav and ">Calls<" not in nav
     assert "Den här månaden hittills" in home.text and "This month so far" not in home.text
     assert "Inkommande samtal" in home.text and "förra månaden" in home.text
-    assert ">Aviseringar<" in home.text and ">Mitt konto<" in home.text and "Logga ut" in home.text
+    assert '>Aviseringar <span class="count">1 oläst</span><' in home.text  # with the unread count
+    assert ">Mitt konto<" in home.text and "Logga ut" in home.text
     assert '<nav aria-label="Huvudmeny">' in home.text
 
     page = await client.get("/notifications", headers=HTML)
@@ -47,8 +48,10 @@ async def test_a_swedish_user_gets_the_start_page_and_notifications_in_swedish(c
     assert '<html lang="sv">' in page.text
     assert "<h1>Aviseringar</h1>" in page.text
     assert "Markera alla som lästa" in page.text and "Spara mina val" in page.text
-    assert "Ett svar på din invändning" in page.text  # the kind's label
-    assert 'aria-label="Ett svar på din invändning i appen"' in page.text
+    kind = "En handläggare invänder mot en bedömning (i ditt team, eller en som du gjort)"
+    assert kind in page.text  # the kind's label
+    assert f'aria-label="{kind} i appen"' in page.text
+    assert "Ett svar på din invändning" not in page.text  # only an agent's disputes are answered
     assert "Agent 1 answered" in page.text  # what was written is shown as it was written
     assert "Mark all as read" not in page.text and "What reaches me" not in page.text
 
@@ -152,3 +155,11 @@ async def test_a_form_error_is_in_the_users_language(client, centre, no_centre_l
         headers=HTML,
     )
     assert "Det nya lösenordet godtas inte: ett lösenord måste ha minst 10 tecken." in refused.text
+
+
+def test_each_role_is_offered_only_the_notifications_it_can_receive():
+    from qa_app.tables import Role
+
+    assert set(notifications.kinds_for(Role.agent)) == {"evaluation_released", "dispute_answered", "session_scheduled"}
+    assert set(notifications.kinds_for(Role.team_leader)) == {"dispute_raised", "session_acknowledged"}
+    assert set(notifications.kinds_for(Role.qa)) == {"dispute_raised"}

@@ -8,7 +8,9 @@ PACKAGE = Package(
     name="audits",
     routes=["audits.routes:ROUTES"],
     commands=["audits.cli:audits"],
-    navigation=[NavEntry(_l("Mystery emails"), "/audits", (Role.admin, Role.manager, Role.qa), 130)],
+    navigation=[
+        NavEntry(_l("Mystery emails"), "/audits", (Role.admin, Role.manager, Role.qa), 130, section="residents")
+    ],
     demo="audits.demo:load",
     personal_data=["audits.privacy:REPLIES"],
 )

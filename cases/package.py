@@ -9,7 +9,7 @@ PACKAGE = Package(
     name="cases",
     routes=["cases.routes:ROUTES", "cases.open311:ROUTES"],
     commands=["cases.cli:cases_group"],
-    navigation=[NavEntry(_l("Cases"), "/cases", EVERYONE, 20)],
+    navigation=[NavEntry(_l("Cases"), "/cases", EVERYONE, 20, section="calls")],
     call_panels=["/calls/{call_id}/cases"],
     demo="cases.demo:load",
     personal_data=["cases.privacy:CASES"],

@@ -9,8 +9,8 @@ PACKAGE = Package(
     name="coaching",
     routes=["coaching.routes:ROUTES"],
     navigation=[
-        NavEntry(_l("Coaching"), "/coaching", (Role.admin, Role.manager, Role.team_leader), 90),
-        NavEntry(_l("My coaching"), "/coaching/agents/{agent_id}", (Role.agent,), 210),
+        NavEntry(_l("Coaching"), "/coaching", (Role.admin, Role.manager, Role.team_leader), 90, section="people"),
+        NavEntry(_l("My coaching"), "/coaching/agents/{agent_id}", (Role.agent,), 210, section="people"),
     ],
     home=["coaching.home:to_do"],
     demo="coaching.demo:load",

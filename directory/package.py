@@ -11,5 +11,5 @@ PACKAGE = Package(
     name="directory",
     routes=["directory.routes:ROUTES"],
     cron_jobs=["directory.sync:CRON_JOBS"],
-    navigation=[NavEntry(_l("Directory"), "/admin/directory", (Role.admin,), 175)],
+    navigation=[NavEntry(_l("Directory"), "/admin/directory", (Role.admin,), 175, section="admin")],
 )

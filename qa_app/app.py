@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
@@ -53,20 +54,64 @@ def disposition_name(value: str) -> str:
     return names.get(value, value)
 
 
-def navigation_for(user: CurrentUser | None) -> list[tuple[str, str]]:
-    """The links this user sees, from every installed package's navigation entries."""
+# Navigation groups, in their order. A role with at most MOST_ENTRIES links sees them all in
+# one row; a role with more sees one link per group (to the group's first page), the links of
+# a group shown under it (on hover or keyboard focus, and always for the group of the page
+# it is on).
+MOST_ENTRIES = 7
+SECTIONS = {
+    "home": _l("Home"),
+    "calls": _l("Calls"),
+    "quality": _l("Quality"),
+    "people": _l("People"),
+    "residents": _l("Residents"),
+    "reports": _l("Reports"),
+    "admin": _l("Administration"),
+}
+
+
+@dataclass
+class NavLink:
+    label: str
+    href: str
+    current: bool = False
+    children: list[NavLink] = field(default_factory=list)
+
+
+def _is_current(href: str, path: str) -> bool:
+    return path == href or (href != "/" and path.startswith(href + "/"))
+
+
+def navigation_for(user: CurrentUser | None, path: str = "") -> list[NavLink]:
+    """The links this user sees, from every installed package's navigation entries: in one row,
+    or grouped by section when there are more than MOST_ENTRIES."""
     if user is None:
         return []
-    items = []
+    links: list[tuple[str, NavLink]] = []
     for entry in packages.navigation():
         if user.role not in entry.roles:
             continue
         if "{agent_id}" in entry.href:
-            if user.agent_id:
-                items.append((entry.label, entry.href.format(agent_id=user.agent_id)))
-            continue
+            if not user.agent_id:
+                continue
+            href = entry.href.format(agent_id=user.agent_id)
+        else:
+            href = entry.href
         label = entry.agent_label if entry.agent_label and user.role == Role.agent else entry.label
-        items.append((label, entry.href))
+        links.append((entry.section, NavLink(str(label), href, _is_current(href, path))))
+    if len(links) <= MOST_ENTRIES:
+        return [link for _, link in links]
+    grouped: dict[str, list[NavLink]] = {}
+    for section, link in links:
+        grouped.setdefault(section if section in SECTIONS else "admin", []).append(link)
+    items = []
+    for section, label in SECTIONS.items():
+        children = grouped.get(section, [])
+        if len(children) == 1:
+            items.append(children[0])
+        elif children:
+            current = any(c.current for c in children)
+            items.append(NavLink(str(label), children[0].href, current, children))
     return items
 
 

@@ -17,7 +17,7 @@ PACKAGE = Package(
     jobs=["qa_app.jobs:purge_expired_sessions"],
     cron_jobs=["qa_app.jobs:CRON_JOBS"],
     navigation=[
-        NavEntry(_l("Home"), "/", EVERYONE, 0),
-        NavEntry(_l("Calls"), "/calls", EVERYONE, 10, agent_label=_l("My calls")),
+        NavEntry(_l("Home"), "/", EVERYONE, 0, section="home"),
+        NavEntry(_l("Calls"), "/calls", EVERYONE, 10, agent_label=_l("My calls"), section="calls"),
     ],
 )

@@ -44,6 +44,7 @@ class NavEntry:
     roles: tuple[str, ...]
     order: int
     agent_label: str | None = None
+    section: str = ""  # its group in the navigation (qa_app/app.py SECTIONS)
 
 
 @dataclass(frozen=True)

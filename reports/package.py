@@ -8,5 +8,5 @@ PACKAGE = Package(
     name="reports",
     routes=["reports.routes:ROUTES"],
     commands=["reports.cli:report"],
-    navigation=[NavEntry(_l("Reports"), "/reports", STAFF, 150)],
+    navigation=[NavEntry(_l("Reports"), "/reports", STAFF, 150, section="reports")],
 )

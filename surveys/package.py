@@ -13,7 +13,7 @@ PACKAGE = Package(
     jobs=["surveys.voice:transcribe_voice_job"],
     cron_jobs=["surveys.voice:CRON_JOBS"],
     on_shutdown=["surveys.voice:on_shutdown"],
-    navigation=[NavEntry(_l("Surveys"), "/surveys", STAFF, 120)],
+    navigation=[NavEntry(_l("Surveys"), "/surveys", STAFF, 120, section="residents")],
     demo="surveys.demo:load",
     personal_data=["surveys.privacy:SURVEYS"],
 )

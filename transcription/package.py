@@ -14,8 +14,10 @@ PACKAGE = Package(
     cron_jobs=["transcription.schedule:CRON_JOBS"],
     after_calls=["transcription.schedule:after_calls", "transcription.search:index_calls"],
     navigation=[
-        NavEntry(_l("Search"), "/search", EVERYONE, 15),
-        NavEntry(_l("Transcripts"), "/transcription/accuracy", (Role.admin, Role.manager, Role.qa), 140),
+        NavEntry(_l("Search"), "/search", EVERYONE, 15, section="calls"),
+        NavEntry(
+            _l("Transcripts"), "/transcription/accuracy", (Role.admin, Role.manager, Role.qa), 140, section="quality"
+        ),
     ],
     call_panels=["/calls/{call_id}/transcript"],
     demo="transcription.demo_recordings:load",

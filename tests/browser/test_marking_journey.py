@@ -43,6 +43,7 @@ def test_mark_release_dispute_resolve(live_app, new_context):
     # 2. The QA marker.
     qa = new_context().new_page()
     login(qa, "qa@test.org")
+    qa.get_by_role("link", name="Quality").hover()  # the group opens under its link
     qa.get_by_role("link", name="Marking").click()
     qa.goto(f"/qa/queue?month={month}")
     qa.get_by_role("button", name=re.compile("^Mark the call of Robin Agent")).click()
@@ -98,6 +99,7 @@ def test_mark_release_dispute_resolve(live_app, new_context):
     # 4. The team leader.
     leader = new_context().new_page()
     login(leader, "leader@test.org")
+    leader.get_by_role("link", name="Quality").focus()  # and on keyboard focus
     leader.get_by_role("link", name="Scorecards").click()
     leader.get_by_role("link", name=re.compile("Robin Agent, call")).click()
     assert leader.url == evaluation_url

@@ -57,6 +57,7 @@ def test_signing_in_with_the_organisations_account(live_app, new_context, provid
     sign_in_with_the_organisation(marker, provider, "mia")
     expect(marker).to_have_url(home)
     expect(marker.locator(".who")).to_contain_text("Mia Marker · Quality assurance")
+    marker.get_by_role("link", name="Quality").hover()
     marker.get_by_role("link", name="Marking").click()
     expect(marker).to_have_url(re.compile(r"/qa/queue$"))
     expect(marker.get_by_role("link", name="My page")).to_have_count(0)

@@ -81,6 +81,7 @@ def test_an_agent_and_a_team_leader_in_swedish(live_app, new_context):
     # The team leader's browser asks for Swedish; they have chosen no language of their own.
     leader = new_context(locale="sv-SE").new_page()
     _swedish_login(leader, "leader@test.org")
+    leader.get_by_role("link", name="Personal").hover()  # the group "People" opens under its link
     leader.get_by_role("link", name="Coachning").click()
     leader.get_by_role("link", name="Robin Agent").click()
     leader.get_by_label("Det ni har kommit överens om att arbeta med tillsammans").fill("Varmare hälsning.")

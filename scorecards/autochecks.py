@@ -11,8 +11,8 @@ Runs after an import and after each transcript (the package's `after_calls`), an
 `qa autoscore --month`. Reads in batches of calls, so memory stays flat over a month of any
 size, and overlaps the work: while one batch is checked (Python, on this thread), the next is
 read and the last one written (the database's work: SQLite on its connection threads without
-the GIL, PostgreSQL in the server). A month of 150,000 calls, 80% transcribed, takes under a
-minute (benchmarks/autoscore.py, docs/benchmarks.md).
+the GIL, PostgreSQL in the server). benchmarks/autoscore.py times a month of 150,000 calls, 80%
+transcribed; docs/benchmarks.md has its figures (the aim, under a minute, is not met yet).
 """
 
 from __future__ import annotations

@@ -139,7 +139,10 @@ async def _next_tracking_number(year: int) -> str:
     return case_rules.tracking_number(year, last + 1)
 
 
-async def set_status(case_id: int, status: str, note: str, user_id: int | None) -> None:
+async def set_status(case_id: int, status: str, note: str, user_id: int | None) -> bool:
+    """Change a case's status, with a note for its history; returns False when nothing was
+    added (the same status saved again without a note). The same status with a note adds the
+    note to the history and keeps when the case was closed."""
     if status not in (*case_rules.OPEN_STATUSES, *case_rules.DONE_STATUSES):
         raise CaseError(_("unknown status"))
     now = datetime.now(timezone.utc)
@@ -147,8 +150,11 @@ async def set_status(case_id: int, status: str, note: str, user_id: int | None) 
         case = await Case.select(Case.status, Case.contact).where(Case.id == case_id).first()
         if case is None:
             raise CaseError(_("no such case"))
+        same = status == case["status"]
+        if same and not note.strip():
+            return False
         values: dict[Any, Any] = {Case.status: status, Case.updated_at: now}
-        if status in case_rules.DONE_STATUSES:
+        if status in case_rules.DONE_STATUSES and not same:
             values[Case.closed_at] = now
             if case["contact"]:
                 days = get_settings().retention_days["contacts"]
@@ -156,6 +162,7 @@ async def set_status(case_id: int, status: str, note: str, user_id: int | None) 
         await Case.update(values).where(Case.id == case_id)
         await CaseEvent.insert(CaseEvent(case=case_id, at=now, user=user_id, status=status, note=note.strip()))
         await audit.record(user_id, "status", "case", case_id, status=status)
+    return True
 
 
 async def link(case_id: int, kind: str, ref: int, user_id: int | None = None) -> None:
@@ -236,8 +243,8 @@ async def suggest(text: str) -> categories.Suggestions:
     if path.is_file() and text.strip():
         model = _model(str(path), path.stat().st_mtime)
         return categories.Suggestions(categories.suggest_with_model(model, text, names), "model")
-    note = _("suggested from the catalogue's keywords: no trained model yet (qa cases train)")
-    return categories.Suggestions(categories.suggest_by_keywords(text, services), "keywords", note)
+    # How the suggestion was made is for `qa cases train` to tell: agents see only the suggestion.
+    return categories.Suggestions(categories.suggest_by_keywords(text, services), "keywords")
 
 
 async def training_data() -> tuple[list[str], list[int]]:
@@ -250,18 +257,38 @@ async def training_data() -> tuple[list[str], list[int]]:
 # Reads.
 
 
-async def case_rows(where=None, limit: int | None = None) -> list[dict[str, Any]]:
+async def case_rows(where=None, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
+    """Cases, newest first (by id among those opened at the same moment, so pages never
+    overlap)."""
     query = Case.select(
         Case.all_columns(),
         Case.service.name.as_alias("service_name"),
         Case.service.department.name.as_alias("department"),
         Case.agent.name.as_alias("agent_name"),
-    ).order_by(Case.created_at, ascending=False)
+    ).order_by(Case.created_at, Case.id, ascending=False)
     if where is not None:
         query = query.where(where)
     if limit:
         query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
     return await query
+
+
+async def count_cases(where=None) -> int:
+    query = Case.count()
+    if where is not None:
+        query = query.where(where)
+    return await query
+
+
+async def by_tracking_number(number: str) -> dict[str, Any] | None:
+    """The case with exactly this tracking number (`2026-004217`), whoever handles it."""
+    number = number.strip()
+    if not case_rules.TRACKING_NUMBER.fullmatch(number):
+        return None
+    rows = await case_rows(Case.tracking_number == number, limit=1)
+    return rows[0] if rows else None
 
 
 async def links_of_call(call_id: int) -> list[dict[str, Any]]:

@@ -28,6 +28,7 @@ def test_an_agent_is_told_about_a_personal_number_as_they_type(live_app, new_con
 
     description.fill("Resident gave BSN 111222333, bins not collected")  # saved anyway
     note.get_by_text(NOTE).wait_for()
+    page.get_by_label("No, it needs follow-up").check()
     page.get_by_role("button", name="Log the case").click()
     status = page.locator("#cases p[role=status]")
     status.get_by_text("1 personal number was taken out of the description").wait_for()
@@ -52,6 +53,7 @@ def test_without_javascript_the_check_is_a_button(live_app, new_context):
     assert description.input_value() == "Resident gave BSN 111222333, bins not collected"
     description.fill("Bins not collected")
     page.get_by_label("Service").select_option(label="Missed bin collection")
+    page.get_by_label("No, it needs follow-up").check()
     page.get_by_role("button", name="Log the case").click()
     assert page.locator("h1").inner_text().startswith("Case ")
     assert "Case logged." in page.locator("main").inner_text()

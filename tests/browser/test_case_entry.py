@@ -25,6 +25,7 @@ def test_an_agent_logs_a_case_from_the_call_page(live_app, new_context):
     )
     assert "Suggested from the description" in page.locator("#case-service-hint").inner_text()
     page.get_by_label("Address (if it is about a place)").fill("14 Church Street")
+    page.get_by_label("Yes").check()
     page.get_by_role("button", name="Log the case").click()
     number = page.locator("strong.tracking").inner_text()
     assert len(number) == 11 and number[4] == "-"  # 2026-000001

@@ -55,6 +55,7 @@ async def test_saving_takes_the_number_out_and_says_how_many(client, centre):
         data={
             "description": f"BSN {BSN}, phone 070-123 45 67, about the bins",
             "call": str(call),
+            "resolved": "no",
             "_csrf_token": token,
         },
         headers=HTML,
@@ -71,7 +72,7 @@ async def test_saving_takes_the_number_out_and_says_how_many(client, centre):
 
     plain = await client.post(
         f"/calls/{call}/cases",
-        data={"description": "Bins not emptied", "call": str(call), "_csrf_token": token},
+        data={"description": "Bins not emptied", "call": str(call), "resolved": "no", "_csrf_token": token},
         headers=HTML,
         follow_redirects=False,
     )
@@ -93,7 +94,12 @@ async def test_without_javascript_the_check_is_a_page_and_saving_shows_the_case(
     assert 'name="then" value="case"' in page.text
     saved = await client.post(
         f"/calls/{call}/cases",
-        data={"description": f"BSN {BSN} needs a new bin", "then": "case", "_csrf_token": csrf_from(page.text)},
+        data={
+            "description": f"BSN {BSN} needs a new bin",
+            "then": "case",
+            "resolved": "yes",
+            "_csrf_token": csrf_from(page.text),
+        },
         headers=HTML,
         follow_redirects=True,
     )
@@ -127,7 +133,7 @@ async def test_in_test_mode_or_off_the_note_still_shows_and_nothing_is_taken_out
     assert NOTE in (await check(client, token, f"BSN {BSN}", call)).text
     saved = await client.post(
         f"/calls/{call}/cases",
-        data={"description": f"BSN {BSN}", "_csrf_token": token},
+        data={"description": f"BSN {BSN}", "resolved": "no", "_csrf_token": token},
         headers=HTML,
         follow_redirects=False,
     )

@@ -87,6 +87,11 @@ class Settings:
     # QA_LANGUAGE: the centre's language for the staff ("en", "sv", "nl"): pages of users who chose
     # none, emails, the printed report, the `qa` command. Unset: each browser's language.
     language: str = ""
+    # QA_COUNCIL_NAME and QA_COUNCIL_LOGO: shown at the top of the residents' survey and thank-you
+    # pages, so a link that came by SMS can be trusted. The logo is a PNG, JPEG, GIF or WebP file
+    # of at most LOGO_MAX_BYTES (checked here), served at /s/council-logo.
+    council_name: str = ""
+    council_logo: Path | None = None
 
     @property
     def secret_key(self) -> str:
@@ -279,6 +284,8 @@ def get_settings() -> Settings:
         retention_days=_retention(os.environ.get("QA_RETENTION", "")),
         redact_keep_original=_flag("QA_REDACT_KEEP_ORIGINAL"),
         language=_language(os.environ.get("QA_LANGUAGE", "")),
+        council_name=" ".join(os.environ.get("QA_COUNCIL_NAME", "").split())[:200],
+        council_logo=_council_logo(os.environ.get("QA_COUNCIL_LOGO", ""), os.environ.get("QA_COUNCIL_NAME", "")),
         **_redaction(),
     )
 
@@ -293,6 +300,52 @@ def _language(text: str) -> str:
     if code and code not in LANGUAGES and code != PSEUDO:
         raise ConfigError(f"QA_LANGUAGE must be one of {', '.join(LANGUAGES)} (got {text!r})")
     return code
+
+
+# The council's logo: an image the browser cannot mistake for anything else (no SVG, which can
+# carry script), told apart by its first bytes as well as its suffix.
+LOGO_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+}
+LOGO_MAX_BYTES = 512 * 1024
+
+
+def logo_type(head: bytes) -> str | None:
+    """The image type its first bytes say, if it is one of LOGO_TYPES'."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def _council_logo(text: str, name: str) -> Path | None:
+    if not text.strip():
+        return None
+    if not name.strip():
+        raise ConfigError("QA_COUNCIL_LOGO needs QA_COUNCIL_NAME too (the logo's text for those who cannot see it)")
+    path = Path(text.strip()).expanduser().resolve()
+    if path.suffix.lower() not in LOGO_TYPES:
+        raise ConfigError(f"QA_COUNCIL_LOGO must be a {', '.join(sorted(LOGO_TYPES))} image (got {path.name!r})")
+    if not path.is_file():
+        raise ConfigError(f"QA_COUNCIL_LOGO: no file at {path}")
+    if path.stat().st_size > LOGO_MAX_BYTES:
+        raise ConfigError(
+            f"QA_COUNCIL_LOGO must be at most {LOGO_MAX_BYTES // 1024} KB (got {path.stat().st_size // 1024} KB)"
+        )
+    with path.open("rb") as handle:
+        kind = logo_type(handle.read(16))
+    if kind != LOGO_TYPES[path.suffix.lower()]:
+        raise ConfigError(f"QA_COUNCIL_LOGO: {path.name} is not a {path.suffix.lower()} image")
+    return path
 
 
 def reset_settings() -> None:

@@ -46,6 +46,10 @@ PAGE = {
         "optional": "optional",
         "language": "Language",
         "voice_bad": "Please choose a sound recording (such as .m4a, .mp3 or .wav) of up to 10 MB.",
+        "voice_too_large": "The recording is {size} MB; a recording may be at most {limit} MB.",
+        "voice_again": "Your other answers are kept: please attach your recording again.",
+        "voice_reattach": "Your recording was not kept because another answer needs checking: please attach it again.",
+        "voice_limit": "At most {limit} MB and {minutes} min.",
     },
     "sv": {
         "title": "Hur gick det?",
@@ -67,6 +71,10 @@ PAGE = {
         "optional": "frivillig",
         "language": "Språk",
         "voice_bad": "Välj en ljudinspelning (till exempel .m4a, .mp3 eller .wav) på högst 10 MB.",
+        "voice_too_large": "Inspelningen är {size} MB; en inspelning får vara högst {limit} MB.",
+        "voice_again": "Dina andra svar finns kvar: bifoga din inspelning igen.",
+        "voice_reattach": "Din inspelning sparades inte eftersom ett annat svar behöver ses över: bifoga den igen.",
+        "voice_limit": "Högst {limit} MB och {minutes} min.",
     },
     "nl": {
         "title": "Hoe hebben we het gedaan?",
@@ -88,6 +96,11 @@ PAGE = {
         "optional": "niet verplicht",
         "language": "Taal",
         "voice_bad": "Kies een geluidsopname (bijvoorbeeld .m4a, .mp3 of .wav) van maximaal 10 MB.",
+        "voice_too_large": "De opname is {size} MB; een opname mag maximaal {limit} MB zijn.",
+        "voice_again": "Uw andere antwoorden zijn bewaard: voeg uw opname opnieuw toe.",
+        "voice_reattach": "Uw opname is niet bewaard omdat een ander antwoord moet worden nagekeken: voeg hem "
+        "opnieuw toe.",
+        "voice_limit": "Maximaal {limit} MB en {minutes} min.",
     },
 }
 

@@ -9,42 +9,81 @@ made-up link is never parsed.
 A voice comment's header is read before it is kept (surveys/voice.py): one longer than
 QA_MAX_VOICE_SECONDS is refused with its length. Its transcription happens outside the web
 process, in `qa worker` or a process started for it.
+
+The form is read as it streams in (`read_answers`): a recording larger than VOICE_LIMIT_BYTES is
+counted and dropped rather than refused with a bare 413, so the resident gets the page back in
+their language with every other answer kept and is asked to attach the recording again. A
+used link answers in the language its survey was answered in.
+
+The council's name and logo (QA_COUNCIL_NAME, QA_COUNCIL_LOGO) head every page, so a link that
+came by SMS can be trusted; the logo is served at /s/council-logo.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
-from litestar.datastructures import UploadFile
-from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.exceptions import ClientException, HTTPException, NotAuthorizedException, NotFoundException
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 from litestar.response import Template
-from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_404_NOT_FOUND, HTTP_410_GONE
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_404_NOT_FOUND,
+    HTTP_410_GONE,
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+)
+from multipart import MultipartSegment, ParserError, ParserLimitReached, PushMultipartParser
 
 from qa_app import api_keys, limits
-from qa_app.web import dynamic_form
+from qa_app.settings import get_settings, logo_type
 from surveys import invitations, ivr, voice
-from surveys.questions import LANGUAGES, PAGE, check_answers, choose_language, options
+from surveys.questions import CODES, LANGUAGES, PAGE, check_answers, choose_language, options
+from surveys.tables import SurveyResponse
 
 survey_rate_limit = limits.per_minute(30)
 STATUS = {"unknown": HTTP_404_NOT_FOUND, "expired": HTTP_410_GONE, "used": 200, "answered": 200}
 
 
 def _page(language: str, token: str, **context) -> dict:
+    settings = get_settings()
     return {
         "lang": language,
         "t": PAGE[language],
         "token": token,
         "languages": LANGUAGES,
         "options": options,
+        "council": {"name": settings.council_name, "logo": settings.council_logo is not None},
+        "voice_limit": PAGE[language]["voice_limit"].format(
+            limit=VOICE_LIMIT_MB, minutes=_number(settings.max_voice_seconds / 60, language)
+        ),
         **context,
     }
+
+
+def _number(value: float, language: str) -> str:
+    """12.3 as residents of the language write it (12,3 in Swedish and Dutch); whole numbers bare."""
+    text = f"{value:.0f}" if value == int(value) else f"{value:.1f}"
+    return text.replace(".", ",") if language in ("sv", "nl") else text
+
+
+async def _answered_in(invitation: dict | None) -> str:
+    """The language a used link's survey was answered in ("" if unknown)."""
+    if invitation is None:
+        return ""
+    row = (
+        await SurveyResponse.select(SurveyResponse.language)
+        .where(SurveyResponse.invitation == invitation["id"])
+        .first()
+    )
+    return row["language"] if row and row["language"] in LANGUAGES else ""
 
 
 def _closed(language: str, token: str, state: str, invitation: dict | None) -> Template:
@@ -65,7 +104,7 @@ async def survey_page(request: Request, token: FromPath[str], lang: FromQuery[st
     )
     state = invitations.state(invitation)
     if state != "open":
-        return _closed(language, token, state, invitation)
+        return _closed(await _answered_in(invitation) if state == "used" else language, token, state, invitation)
     return Template(
         "surveys/resident.html",
         context=_page(language, token, questions=invitation["definition"]["questions"], errors={}, form={}),
@@ -77,7 +116,7 @@ async def survey_page(request: Request, token: FromPath[str], lang: FromQuery[st
     "/s/{token:str}",
     include_in_schema=False,
     middleware=[survey_rate_limit.middleware],
-    request_max_body_size=voice.VOICE_LIMIT_BYTES + 1024 * 1024,
+    request_max_body_size=None,  # read_answers keeps its own limits, to answer kindly
 )
 async def survey_answer(request: Request, token: FromPath[str]) -> Template:
     # The link first: a used, expired or unknown one is answered without parsing the body.
@@ -89,39 +128,153 @@ async def survey_answer(request: Request, token: FromPath[str]) -> Template:
             request.headers.get("accept-language"),
             invitation["language"] if invitation else "",
         )
+        if state == "used":
+            language = await _answered_in(invitation) or language
         return _closed(language, token, state, invitation)
     # The questions' codes come from the survey's version; one text per question (the last, if a
     # field is repeated) and the voice file apart.
-    received = await dynamic_form(request)
-    last = {key: value[-1] if isinstance(value, list) else value for key, value in received.items()}
-    form = {key: value for key, value in last.items() if isinstance(value, str)}
-    upload = last.get("voice")
-    spoken = None
-    if isinstance(upload, UploadFile) and upload.filename:
-        spoken = (upload.filename, await upload.read())
+    received = await read_answers(request)
+    form = received.fields
     language = choose_language(form.get("lang"), request.headers.get("accept-language"), invitation["language"])
+    t = PAGE[language]
     questions = invitation["definition"]["questions"]
     answers, errors = check_answers(invitation["definition"], form, language)
-    if spoken is not None:
+    spoken = received.voice
+    if received.voice_bytes > voice.VOICE_LIMIT_BYTES:
+        size = _number(math.ceil(received.voice_bytes / 1024 / 1024 * 10) / 10, language)  # never rounded to the limit
+        errors[VOICE] = f"{t['voice_too_large'].format(size=size, limit=VOICE_LIMIT_MB)} {t['voice_again']}"
+    elif spoken is not None:
         try:
             await asyncio.to_thread(voice.check_recording, *spoken)
         except voice.VoiceTooLong as error:
-            errors["voice"] = VOICE_TOO_LONG[language].format(length=clock(error.seconds), limit=clock(error.limit))
+            reason = VOICE_TOO_LONG[language].format(length=clock(error.seconds), limit=clock(error.limit))
+            errors[VOICE] = f"{reason} {t['voice_again']}"
         except voice.VoiceError:
-            errors["voice"] = PAGE[language]["voice_bad"]
+            errors[VOICE] = f"{t['voice_bad']} {t['voice_again']}"
     if errors:
+        # A recording is never kept with a page sent back: when another answer is at fault, the
+        # page says it must be attached again (a browser cannot refill a file field).
+        reattach = received.voice_bytes > 0 and VOICE not in errors
         return Template(
             "surveys/resident.html",
-            context=_page(language, token, questions=questions, errors=errors, form=form),
+            context=_page(language, token, questions=questions, errors=errors, form=form, reattach=reattach),
             status_code=HTTP_400_BAD_REQUEST,
             headers={"cache-control": "no-store", "referrer-policy": "no-referrer"},
         )
     outcome = await invitations.answer(token, answers, language, voice=spoken)
+    if outcome == "used":
+        language = await _answered_in(await invitations.find(token)) or language
     page = _closed(language, token, outcome, invitation)
     if spoken is not None and outcome == "answered":
         response_id = await voice.response_for_invitation(invitation["id"])
         page.background = BackgroundTask(voice.transcribe_elsewhere, response_id)  # the resident does not wait
     return page
+
+
+VOICE = CODES["voice"]
+VOICE_LIMIT_MB = voice.VOICE_LIMIT_BYTES // 1024 // 1024
+BODY_LIMIT = 64 * 1024 * 1024  # read (and dropped past the recording's limit) before the page answers
+FIELD_LIMIT = 64 * 1024  # a text field's bytes kept (a comment is at most COMMENT_LIMIT characters)
+PART_LIMIT = 50
+PLAIN_LIMIT = 256 * 1024  # a form without a file
+
+
+@dataclass
+class Received:
+    fields: dict[str, str]  # the last value of each text field
+    voice: tuple[str, bytes] | None = None  # (file name, bytes) when a recording within the limit came
+    voice_bytes: int = 0  # the recording's size as sent, also when it was too large to keep
+    cut: bool = False  # the body went past BODY_LIMIT and was not read to its end
+
+
+async def read_answers(request: Request) -> Received:
+    """The survey form as it streams in: text fields, and the recording in `voice`, of which at
+    most VOICE_LIMIT_BYTES are kept; the rest is counted and dropped, so an answer with a large
+    recording comes back as the page with its error, not as a bare 413. At most BODY_LIMIT bytes
+    are read; a form without a multipart body (no file field) is read as a plain form."""
+    content_type, params = request.content_type
+    if content_type != "multipart/form-data":  # a plain form (or none): small, read whole
+        body = bytearray()
+        async for chunk in request.stream():
+            body.extend(chunk)
+            if len(body) > PLAIN_LIMIT:
+                raise ClientException("the survey form is too large", status_code=HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        if content_type != "application/x-www-form-urlencoded":
+            return Received({})
+        return Received(dict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)))
+    boundary = params.get("boundary")
+    if not boundary:
+        raise ClientException("multipart boundary missing in Content-Type")
+    received = Received({})
+    kept = bytearray()
+    total = 0
+    segment: MultipartSegment | None = None
+    parser = PushMultipartParser(boundary.encode(), max_segment_count=PART_LIMIT)
+    try:
+        async for chunk in request.stream():
+            total += len(chunk)
+            if total > BODY_LIMIT:  # the rest is not read; what came before is kept
+                received.cut = True
+                break
+            for part in parser.parse(chunk):
+                if isinstance(part, MultipartSegment):
+                    segment, kept = part, bytearray()
+                elif part is None:  # the end of a part
+                    if segment is not None:
+                        _keep(received, segment, kept)
+                    segment = None
+                elif segment is not None:
+                    _take(received, segment, kept, part)
+            if parser.closed:
+                break
+    except ParserError:
+        raise ClientException("the survey form could not be read") from None
+    except ParserLimitReached:
+        raise ClientException("the survey form has too many parts") from None
+    finally:
+        parser.close(check_complete=False)
+    if received.cut and received.voice_bytes <= voice.VOICE_LIMIT_BYTES:
+        raise ClientException("the survey form is too large", status_code=HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    return received
+
+
+def _is_recording(segment: MultipartSegment) -> bool:
+    return segment.name == VOICE and bool(segment.filename)
+
+
+def _take(received: Received, segment: MultipartSegment, kept: bytearray, data: bytes | bytearray) -> None:
+    if _is_recording(segment):
+        received.voice_bytes += len(data)
+        if received.voice_bytes <= voice.VOICE_LIMIT_BYTES:
+            kept.extend(data)
+    elif not segment.filename and len(kept) < FIELD_LIMIT:
+        kept.extend(data[: FIELD_LIMIT - len(kept)])
+
+
+def _keep(received: Received, segment: MultipartSegment, kept: bytearray) -> None:
+    if _is_recording(segment):
+        if 0 < received.voice_bytes <= voice.VOICE_LIMIT_BYTES:
+            received.voice = (segment.filename, bytes(kept))
+    elif not segment.filename:
+        received.fields[segment.name] = kept.decode(segment.charset or "utf-8", errors="replace")
+
+
+@get("/s/council-logo", include_in_schema=False)
+async def council_logo() -> Response[bytes]:
+    """The council's logo (QA_COUNCIL_LOGO, checked when the settings are read): always served as
+    the image type its first bytes say, never sniffed."""
+    path = get_settings().council_logo
+    if path is None:
+        raise NotFoundException()
+    data = await asyncio.to_thread(path.read_bytes)
+    kind = logo_type(data[:16])
+    if kind is None:
+        raise NotFoundException()
+    return Response(
+        data,
+        media_type=kind,
+        headers={"cache-control": "public, max-age=3600", "x-content-type-options": "nosniff"},
+    )
 
 
 # Why a voice comment is refused for its length, in the page's languages (the header's length
@@ -244,4 +397,4 @@ AUDIO_TYPES = {
     "audio/flac": ".flac",
 }
 
-ROUTES = [survey_page, survey_answer, ivr_answer, ivr_voice]
+ROUTES = [survey_page, survey_answer, council_logo, ivr_answer, ivr_voice]

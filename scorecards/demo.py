@@ -98,7 +98,12 @@ def _answers(rng: random.Random, definition, skill: float, stored: dict) -> dict
             # check hears "anything else" in calls that did not end well, so markers overrule it
             # often: the trust page shows it demoted.
             if rng.random() < OVERRULED.get(criterion.code, 0.0):
-                result[criterion.code] = Marked(1.0 - machine, False, "The automatic check got this wrong.")
+                result[criterion.code] = Marked(
+                    1.0 - machine,
+                    False,
+                    "The automatic check got this wrong.",
+                    reason="Listened to the call: the automatic check misheard it.",
+                )
             elif not existing["automatic"]:
                 result[criterion.code] = Marked(machine, False, "")
             continue

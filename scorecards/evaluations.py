@@ -49,6 +49,14 @@ class EvaluationError(Exception):
     """Something the user asked for cannot be done; the message says why, in their words."""
 
 
+class MissingReasons(EvaluationError):
+    """Automatic answers were changed without saying why: `codes` are their criteria."""
+
+    def __init__(self, message: str, codes: list[str]) -> None:
+        super().__init__(message)
+        self.codes = codes
+
+
 @dataclass
 class Marked:
     """One criterion's answer as a marker gives it."""
@@ -56,9 +64,27 @@ class Marked:
     value: float | None = None
     na: bool = False
     comment: str = ""
+    # Why an automatic answer was changed (kept only when it was); None: as stored before.
+    reason: str | None = None
 
     def answer(self) -> Answer:
         return Answer(value=self.value, na=self.na)
+
+
+def machine_answer(row: dict[str, Any] | None) -> float | None:
+    """The automatic check's own answer to a criterion an evaluation was opened with (None: not
+    automatic, or the check was undecided)."""
+    if not row or not row.get("automatic"):
+        return None
+    return (row.get("evidence") or {}).get("machine")
+
+
+def overrides(row: dict[str, Any] | None, value: float | None, na: bool) -> bool:
+    """Whether this answer changes the automatic result the criterion was filled in with."""
+    machine = machine_answer(row)
+    if machine is None:
+        return False
+    return na or value is None or value != machine
 
 
 def _now() -> datetime:
@@ -296,18 +322,24 @@ def _checked_answers(definition: Definition, marked: dict[str, Marked]) -> dict[
     return {code: m.answer() for code, m in marked.items()}
 
 
-async def _write_answers(evaluation_id: int, marked: dict[str, Marked], previous: dict[str, dict]) -> None:
+async def _write_answers(
+    evaluation_id: int, marked: dict[str, Marked], previous: dict[str, dict], fallback_reason: str = ""
+) -> None:
+    """Write the answers given. An automatic answer the marker changed keeps the check's
+    evidence (and its own answer, "machine"), is marked "overridden" and keeps the reason given
+    (else the one given before, else `fallback_reason`); changed back, it is the machine's again."""
     for code, given in marked.items():
         old = previous.get(code)
-        changed = old is None or old["value"] != given.value or old["na"] != given.na
         values = {
             EvaluationAnswer.value: given.value,
             EvaluationAnswer.na: given.na,
             EvaluationAnswer.comment: given.comment.strip(),
         }
-        if changed and old is not None and old["automatic"]:
-            # The marker overrode the automatic check: keep its evidence, mark the override.
-            values[EvaluationAnswer.evidence] = {**(old["evidence"] or {}), "overridden": True}
+        if machine_answer(old) is not None:
+            overridden = overrides(old, given.value, given.na)
+            values[EvaluationAnswer.evidence] = {**(old["evidence"] or {}), "overridden": overridden}
+            reason = given.reason if given.reason is not None else old.get("override_reason") or fallback_reason
+            values[EvaluationAnswer.override_reason] = _one_line(reason) if overridden else ""
         await EvaluationAnswer.update(values).where(
             (EvaluationAnswer.evaluation == evaluation_id) & (EvaluationAnswer.criterion == code)
         )
@@ -334,6 +366,7 @@ async def save(
                     _("answer every criterion before submitting; still open: %(criteria)s")
                     % {"criteria": ", ".join(missing)}
                 )
+            _refuse_missing_reasons(definition, evaluation["answers"], marked)
         await _write_answers(evaluation_id, marked, evaluation["answers"])
         result = await _store_score(evaluation_id, definition, answers)
         update: dict[Any, Any] = {Evaluation.comment: comment.strip(), Evaluation.marker: user.id}
@@ -381,6 +414,36 @@ async def _language_of(user_id: int | None) -> str | None:
         return None
     row = await User.select(User.language).where(User.id == user_id).first()
     return (row or {}).get("language") or None
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _missing_reasons(definition: Definition, stored: dict[str, dict], marked: dict[str, Marked]) -> list[str]:
+    """The criteria whose automatic answer is changed (as stored, or as given now) without a
+    reason, given now or before."""
+    missing = []
+    for criterion in definition.criteria():
+        row = stored.get(criterion.code) or {}
+        given = marked.get(criterion.code)
+        value, na = (given.value, given.na) if given else (row.get("value"), row.get("na", False))
+        if not overrides(row, value, na):
+            continue
+        reason = given.reason if given and given.reason is not None else row.get("override_reason")
+        if not (reason or "").strip():
+            missing.append(criterion.code)
+    return missing
+
+
+def _refuse_missing_reasons(definition: Definition, stored: dict[str, dict], marked: dict[str, Marked]) -> None:
+    missing = _missing_reasons(definition, stored, marked)
+    if missing:
+        raise MissingReasons(
+            _("say in one line why you changed the automatic result of %(criteria)s")
+            % {"criteria": ", ".join(definition.criterion(code).title for code in missing)},
+            missing,
+        )
 
 
 def _unanswered(answer: Answer | None) -> bool:
@@ -502,7 +565,7 @@ async def resolve(
                 "after": {c: {"value": m.value, "na": m.na} for c, m in changes.items()},
                 "score_before": evaluation["score"],
             }
-            await _write_answers(evaluation_id, changes, evaluation["answers"])
+            await _write_answers(evaluation_id, changes, evaluation["answers"], fallback_reason=note)
             result = await _store_score(evaluation_id, definition, answers)
             detail["score_after"] = result.score
         status = DisputeStatus.amended if changes else DisputeStatus.upheld
@@ -530,6 +593,91 @@ async def resolve(
             text,
             f"/evaluations/{evaluation_id}",
         )
+    return result
+
+
+def can_correct(user: CurrentUser, evaluation: dict[str, Any]) -> bool:
+    """The QA team (the marker or a QA lead) corrects a released evaluation while the agent's
+    response window is open: before the agent acknowledged or disputed it (a dispute is answered
+    by its resolution instead) and not after its last day to respond."""
+    return (
+        user.role in MARKERS
+        and evaluation["calibration"] is None
+        and evaluation["status"] == EvaluationStatus.released
+        and respond_window_open(evaluation)
+    )
+
+
+async def correct(
+    evaluation_id: int, user: CurrentUser, marked: dict[str, Marked], comment: str, reason: str
+) -> ScoreResult:
+    """Correct a released evaluation: the answers given (and the overall comment) replace the
+    stored ones, the score is recomputed, the reason and the answers before and after are kept
+    in its history, and the agent is told in their language. The agent has the full response
+    window again from today to answer the corrected marks."""
+    if user.role not in MARKERS:
+        raise EvaluationError(_("only the QA team corrects an evaluation"))
+    async with db.write_transaction():
+        evaluation = await load(evaluation_id)
+        if evaluation is None:
+            raise EvaluationError(_("there is no such evaluation"))
+        if not can_correct(user, evaluation):
+            raise EvaluationError(
+                _(
+                    "this evaluation can no longer be corrected: the agent has answered it or their time to respond ended"
+                )
+            )
+        definition = evaluation["definition"]
+        given = _checked_answers(definition, marked)
+        stored = evaluation["answers"]
+        answers = {code: Answer(a["value"], a["na"]) for code, a in stored.items()}
+        answers.update(given)
+        missing = [c.title for c in definition.criteria() if _unanswered(answers.get(c.code))]
+        if missing:
+            raise EvaluationError(
+                _("answer every criterion; still open: %(criteria)s") % {"criteria": ", ".join(missing)}
+            )
+        _refuse_missing_reasons(definition, stored, marked)
+        if not reason.strip():
+            raise EvaluationError(_("say why you correct this evaluation"))
+        changes = {
+            code: m for code, m in marked.items() if stored[code]["value"] != m.value or stored[code]["na"] != m.na
+        }
+        edited = {
+            code: m
+            for code, m in marked.items()
+            if code in changes
+            or m.comment.strip() != stored[code]["comment"]
+            or (m.reason is not None and _one_line(m.reason) != stored[code].get("override_reason", ""))
+        }
+        if not edited and comment.strip() == evaluation["comment"]:
+            raise EvaluationError(_("nothing was changed: change an answer or a comment, or leave it as it is"))
+        await _write_answers(evaluation_id, edited, stored)
+        result = await _store_score(evaluation_id, definition, answers)
+        settings = await config.load()
+        local_today = _now().astimezone(get_settings().timezone).date()
+        respond_by = max(
+            d for d in (evaluation["respond_by"], local_today + timedelta(days=settings["respond_days"])) if d
+        )
+        await Evaluation.update(
+            {Evaluation.comment: comment.strip(), Evaluation.respond_by: respond_by, Evaluation.updated_at: _now()}
+        ).where(Evaluation.id == evaluation_id)
+        detail = {
+            "before": {c: _plain(stored[c]) for c in changes},
+            "after": {c: {"value": m.value, "na": m.na} for c, m in changes.items()},
+            "score_before": evaluation["score"],
+            "score_after": result.score,
+        }
+        await _event(evaluation_id, user.id, "corrected", _one_line(reason), **detail)
+        await audit.record(user.id, "correct", "evaluation", evaluation_id, **detail)
+        reader = await _agent_user(evaluation["agent"])
+        offered = await Call.select(Call.offered_at).where(Call.id == evaluation["call"]).first()
+        with i18n.using(await _language_of(reader)):
+            text = _("The evaluation of your call of %(when)s was corrected: %(score)s") % {
+                "when": formatting.local(offered["offered_at"]),
+                "score": formatting.percent(result.score, 0) if result.score is not None else "–",
+            }
+        await notifications.notify(reader, "evaluation_released", text, f"/evaluations/{evaluation_id}")
     return result
 
 

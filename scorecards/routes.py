@@ -32,7 +32,7 @@ from qa_app.web import Form, dynamic_form, problem
 from scorecards import autochecks, automatic, calibration_store, config, evaluations, sample_store, versions
 from scorecards.balanced_queries import month_key, scorecards_for
 from scorecards.definition import DefinitionError
-from scorecards.evaluations import EvaluationError, Marked
+from scorecards.evaluations import EvaluationError, Marked, MissingReasons
 from scorecards.flags import KIND_LABELS, KINDS
 from scorecards.tables import EvaluationStatus
 from surveys import figures as survey_figures
@@ -332,9 +332,12 @@ async def _evaluation_page(
     errors: dict[str, str] | None = None,
     form: dict | None = None,
     status: int = 200,
+    correcting: bool = False,
 ) -> Template:
     """The evaluation page. `error` goes above the marking form; `errors` beside the field or
-    form it is about: "dispute", "respond", "decision", "amend", "note" or "resolve"."""
+    form it is about: "dispute", "respond", "decision", "amend", "note", "resolve",
+    "override_<code>" (the reason for changing an automatic answer) or "correction".
+    `correcting`: the marking form again, to correct the released evaluation."""
     user = request.user
     can_respond = (
         user.role == Role.agent
@@ -351,6 +354,8 @@ async def _evaluation_page(
             "d": evaluation["definition"],
             "call": call,
             "can_mark": _can_mark(user, evaluation),
+            "can_correct": evaluations.can_correct(user, evaluation),
+            "correcting": correcting and evaluations.can_correct(user, evaluation),
             "can_respond": can_respond,
             "is_agent": user.role == Role.agent,
             "window_open": evaluations.respond_window_open(evaluation),
@@ -392,7 +397,8 @@ async def evaluation_page(request: Request, evaluation_id: FromPath[int]) -> Tem
 
 
 def _marked_from_form(definition, form: dict[str, Any], prefix: str = "") -> dict[str, Marked]:
-    """`value_<code>` is "1", "0", a scale point, "na" or empty; `comment_<code>` beside it."""
+    """`value_<code>` is "1", "0", a scale point, "na" or empty; `comment_<code>` beside it, and
+    `override_<code>` on an automatic criterion: why its answer was changed."""
     marked = {}
     for criterion in definition.criteria():
         key = f"{prefix}value_{criterion.code}"
@@ -400,13 +406,15 @@ def _marked_from_form(definition, form: dict[str, Any], prefix: str = "") -> dic
             continue
         raw = str(form.get(key) or "").strip()
         comment = str(form.get(f"{prefix}comment_{criterion.code}") or "")
+        reason_key = f"{prefix}override_{criterion.code}"
+        reason = str(form.get(reason_key) or "") if reason_key in form else None
         if raw == "na":
-            marked[criterion.code] = Marked(None, True, comment)
+            marked[criterion.code] = Marked(None, True, comment, reason)
         elif raw == "":
-            marked[criterion.code] = Marked(None, False, comment)
+            marked[criterion.code] = Marked(None, False, comment, reason)
         else:
             try:
-                marked[criterion.code] = Marked(float(raw), False, comment)
+                marked[criterion.code] = Marked(float(raw), False, comment, reason)
             except ValueError:
                 raise EvaluationError(
                     _("%(criterion)s: %(value)s is not an answer") % {"criterion": criterion.title, "value": repr(raw)}
@@ -424,7 +432,14 @@ async def evaluation_save(request: Request, evaluation_id: FromPath[int]) -> Red
         await evaluations.save(evaluation_id, request.user, marked, str(form.get("comment", "")), submit=submit)
     except EvaluationError as error:
         evaluation = await evaluations.load(evaluation_id)
-        return await _evaluation_page(request, evaluation, error=str(error), form=form, status=HTTP_400_BAD_REQUEST)
+        return await _evaluation_page(
+            request,
+            evaluation,
+            error=str(error),
+            errors=_reason_errors(error),
+            form=form,
+            status=HTTP_400_BAD_REQUEST,
+        )
     if evaluation["calibration"] is not None and submit:
         return Redirect(f"/calibration/{evaluation['calibration']}")
     if submit and evaluation["assignment"] is not None:
@@ -435,6 +450,48 @@ async def evaluation_save(request: Request, evaluation_id: FromPath[int]) -> Red
         month = await sample_store.assignment_month(evaluation["assignment"])
         return Redirect(f"/qa/queue?month={month}&submitted={evaluation_id}")
     return Redirect(f"/evaluations/{evaluation_id}" + ("" if submit else "?saved=1"))
+
+
+def _reason_errors(error: EvaluationError) -> dict[str, str]:
+    """Beside each automatic answer changed without a reason: that a reason is needed."""
+    if not isinstance(error, MissingReasons):
+        return {}
+    return {f"override_{code}": _("Say in one line why you changed the automatic result.") for code in error.codes}
+
+
+@get("/evaluations/{evaluation_id:int}/correct", guards=[require(*QA)], include_in_schema=False)
+async def evaluation_correct_page(request: Request, evaluation_id: FromPath[int]) -> Template | Redirect:
+    """The marking form again, to correct a released evaluation (see `evaluations.correct`)."""
+    evaluation = await _visible_evaluation(request, evaluation_id)
+    if not evaluations.can_correct(request.user, evaluation):
+        return Redirect(f"/evaluations/{evaluation_id}")
+    return await _evaluation_page(request, evaluation, correcting=True)
+
+
+@post("/evaluations/{evaluation_id:int}/correct", guards=[require(*QA)], include_in_schema=False)
+async def evaluation_correct(request: Request, evaluation_id: FromPath[int]) -> Redirect | Template:
+    evaluation = await _visible_evaluation(request, evaluation_id)
+    form = await dynamic_form(request)  # as the marking form, and the reason for the correction
+    reason = str(form.get("correction_reason", ""))
+    errors = {} if reason.strip() else {"correction": _("Say why you correct this evaluation.")}
+    error_text = None
+    try:
+        marked = _marked_from_form(evaluation["definition"], form)
+        await evaluations.correct(evaluation_id, request.user, marked, str(form.get("comment", "")), reason)
+    except EvaluationError as error:
+        errors.update(_reason_errors(error))
+        error_text = _sentence(error)
+    if error_text:
+        return await _evaluation_page(
+            request,
+            await evaluations.load(evaluation_id),
+            error=error_text,
+            errors=errors,
+            form=form,
+            status=HTTP_400_BAD_REQUEST,
+            correcting=True,
+        )
+    return Redirect(f"/evaluations/{evaluation_id}?corrected=1", status_code=HTTP_303_SEE_OTHER)
 
 
 @post("/evaluations/{evaluation_id:int}/draft", guards=[require(*EVERYONE)], include_in_schema=False)
@@ -762,6 +819,8 @@ ROUTES = [
     evaluation_page,
     evaluation_save,
     evaluation_draft,
+    evaluation_correct_page,
+    evaluation_correct,
     evaluation_acknowledge,
     evaluation_dispute,
     evaluation_resolve,

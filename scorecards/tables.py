@@ -149,11 +149,14 @@ class EvaluationAnswer(Table):
     comment = Text(default="")
     automatic = Boolean(default=False)  # filled in from call data or the transcript
     evidence = JSON(default="{}")  # what the automatic check found: the phrase and its time, ...
+    # An automatic answer the marker changed (evidence "overridden", the machine's answer in
+    # evidence "machine"): the marker's one-line reason.
+    override_reason = Text(default="")
 
 
 class EvaluationEvent(Table):
     """The visible history of an evaluation: submitted, acknowledged, disputed, upheld,
-    amended (with the answers before and after)."""
+    amended or corrected (with the answers before and after)."""
 
     evaluation = ForeignKey(references=Evaluation, on_delete=OnDelete.cascade, index=True)
     at = Timestamptz(default=TimestamptzNow())

@@ -7,6 +7,9 @@
 // Ctrl+Enter submits (and the next call of the queue opens). An evidence button plays the
 // recording from the moment the automatic check found. Drafts are saved in the background by
 // HTMX (the form's hx-post): only the status line and the score are replaced, never the audio.
+// Changing an automatic answer (a criterion with data-machine) shows "changed from the
+// automatic result" and asks for a one-line reason (from the keys, the reason box takes the
+// focus; Enter goes back to the criterion); changed back, both are hidden again.
 (function () {
   "use strict";
   var form = document.getElementById("marking-form");
@@ -80,7 +83,25 @@
     if (input) input.focus();
   }
 
+  // Whether the criterion's answer now differs from the automatic check's; shows or hides the
+  // tag and the reason box to match. Answers true when a reason is still to be written.
+  function syncOverride(criterion) {
+    if (!criterion || criterion.dataset.machine === undefined) return false;
+    var options = radios(criterion);
+    var index = checkedIndex(criterion);
+    var changed = index >= 0 && options[index].value !== criterion.dataset.machine;
+    var box = criterion.querySelector(".override-reason");
+    var tag = criterion.querySelector(".override-tag");
+    if (box) box.hidden = !changed;
+    if (tag) tag.hidden = !changed;
+    var input = box && box.querySelector("input");
+    return changed && !!input && !input.value.trim();
+  }
+
   if (form) {
+    form.addEventListener("change", function (event) {
+      if (event.target.matches("input[type=radio]")) syncOverride(criterionOf(event.target));
+    });
     criteria().forEach(function (criterion) {
       var box = criterion.querySelector(".comment-box");
       var input = box && box.querySelector("input, textarea");
@@ -151,6 +172,7 @@
     if (keyed) {
       event.preventDefault();
       choose(keyed);
+      if (syncOverride(criterion)) { criterion.querySelector(".override-reason input").focus(); return; }
       var following = nextUnanswered(criterion);
       if (following) focusCriterion(following);
       else say(allAnswered());

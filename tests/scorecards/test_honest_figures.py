@@ -190,7 +190,9 @@ async def test_a_marked_targeted_pick_leaves_the_quality_figure_and_is_listed_un
     qa = await load_user(centre["users"]["qa"])
     evaluation_id = await evaluations.start_for_assignment(targeted, qa)
     definition = versions.definition_of(await versions.default())
-    await evaluations.save(evaluation_id, qa, {c.code: Marked(0) for c in definition.criteria()}, "", submit=True)
+    # Every criterion failed, the automatic ones too (overridden, so with a reason).
+    failed = {c.code: Marked(0, reason="Failed for the test") for c in definition.criteria()}
+    await evaluations.save(evaluation_id, qa, failed, "", submit=True)
     marked = await Evaluation.select(Evaluation.status, Evaluation.score).where(Evaluation.id == evaluation_id).first()
     assert marked["status"] == "released" and marked["score"] is not None
     counted = statistics.fmean([*random_scores, marked["score"]])

@@ -94,8 +94,12 @@ def update(package: str, languages: Iterable[str] = i18n.TRANSLATED) -> dict[str
         catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
         catalog.obsolete.clear()
         write(path, catalog)
-        counts[language] = sum(1 for m in catalog if m.id and not m.string)
+        counts[language] = sum(1 for m in catalog if m.id and not _translated(m))
     return counts
+
+
+def _translated(message) -> bool:
+    return all(message.string) if isinstance(message.string, tuple) else bool(message.string)
 
 
 def compile_all() -> list[Path]:

@@ -1,13 +1,17 @@
 """What marking asks of a person, on their home page: an agent's evaluations to read and
-respond to (with the last day to do it), a team leader's or the QA team's disputes to answer."""
+respond to (with the last day to do it); a QA marker's calls left to mark this month and drafts
+to finish; a team leader's or the QA team's disputes to answer."""
 
 from __future__ import annotations
 
+from kit.timeutil import current_month
 from qa_app import formatting
 from qa_app.auth import CurrentUser, agent_scope
-from qa_app.i18n import _
+from qa_app.i18n import _, ngettext
 from qa_app.packages import ToDo
+from qa_app.settings import get_settings
 from qa_app.tables import Role
+from scorecards import sample_store
 from scorecards.evaluations import RESOLVERS, respond_window_open
 from scorecards.tables import Evaluation, EvaluationStatus
 
@@ -17,9 +21,28 @@ MOST = 20  # a long list is the queue's job, not the home page's
 async def to_do(user: CurrentUser) -> list[ToDo]:
     if user.role == Role.agent:
         return await _to_respond(user)
+    items = await _to_mark(user) if user.role in (Role.qa, Role.admin) else []
     if user.role in RESOLVERS:
-        return await _disputes(user)
-    return []
+        items += await _disputes(user)
+    return items
+
+
+async def _to_mark(user: CurrentUser) -> list[ToDo]:
+    """The marker's own picks of this month still to mark, and their drafts among them."""
+    first = current_month(get_settings().timezone)
+    key = first.strftime("%Y-%m")
+    left = [r for r in await sample_store.month_assignments(first, marker_id=user.id) if r["to_mark"]]
+    drafts = sum(1 for r in left if r["evaluation_id"])
+    items = []
+    if left:
+        text = ngettext(
+            "%(num)s call left to mark in %(month)s", "%(num)s calls left to mark in %(month)s", len(left)
+        ) % {"num": len(left), "month": formatting.month(first)}
+        items.append(ToDo(text, f"/qa/queue?month={key}"))
+    if drafts:
+        text = ngettext("%(num)s draft to finish", "%(num)s drafts to finish", drafts) % {"num": drafts}
+        items.append(ToDo(text, f"/qa/queue?month={key}&status=draft"))
+    return items
 
 
 async def _to_respond(user: CurrentUser) -> list[ToDo]:

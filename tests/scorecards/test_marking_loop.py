@@ -118,3 +118,28 @@ async def test_a_background_draft_save_answers_the_status_and_the_score(client, 
     assert evaluation["status"] == "draft" and evaluation["score"] == 1.0
     # Without the CSRF token nothing is saved.
     assert (await client.post(f"{url}/draft", data={"value_resolved": "0"})).status_code == 403
+
+
+async def test_a_markers_home_says_what_is_left_to_mark_this_month(client, centre):
+    from kit.timeutil import current_month
+    from qa_app import formatting
+    from qa_app.settings import get_settings
+
+    first = current_month(get_settings().timezone)
+    sample = (await Sample.insert(Sample(month=first.strftime("%Y-%m"), seed=1)).returning(Sample.id))[0]["id"]
+    agent = centre["agents"]["1"]
+    for week, call in enumerate(centre["calls"][agent][:3]):
+        row = Assignment(sample=sample, agent=agent, call=call, week=week, marker=centre["users"]["qa"])
+        await Assignment.insert(row)
+    await login(client, "qa@test.org")
+    home = (await client.get("/", headers=HTML)).text
+    month = formatting.month(first)
+    assert f'<a href="/qa/queue?month={first:%Y-%m}">3 calls left to mark in {month}</a>' in home
+    assert "draft to finish" not in home
+    pick = (await Assignment.select(Assignment.id).order_by(Assignment.id).first())["id"]
+    token = csrf_from(home)
+    opened = await client.post(f"/qa/assignments/{pick}/mark", data={"_csrf_token": token}, headers=HTML)
+    assert opened.status_code in (200, 302)
+    home = (await client.get("/", headers=HTML)).text
+    assert "3 calls left to mark" in home  # a draft is still to mark
+    assert f'<a href="/qa/queue?month={first:%Y-%m}&amp;status=draft">1 draft to finish</a>' in home

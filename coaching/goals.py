@@ -113,21 +113,24 @@ def progress(
     calls: Sequence[dict[str, Any]] = (),
     attendance: Sequence[dict[str, Any]] = (),
     today: date | None = None,
+    titles: dict[str, str] | None = None,
 ) -> Progress:
     """The goal's progress. `evaluations` are the agent's released evaluations, newest first,
     each {"answers": {code: {"passed": bool|None, "na": bool}}}; `sections` maps a section
     title to its criterion codes; `responses` have `satisfaction`; `calls` have
     `talk_seconds` and `hold_seconds`; `attendance` rows have `worked_minutes` and
-    `minutes_late` (the last three already limited to the goal's window of days)."""
+    `minutes_late` (the last three already limited to the goal's window of days); `titles` maps
+    a criterion's code to its title, which is what people read."""
     if goal.kind in EVALUATION_KINDS:
         codes = [goal.subject] if goal.kind == "criterion" else list((sections or {}).get(goal.subject, ()))
+        shown = (titles or {}).get(goal.subject, goal.subject)
         used = [e for e in evaluations if any(_answered(e, c) for c in codes)][: goal.window]
         results = [e["answers"][c]["passed"] for e in used for c in codes if _answered(e, c)]
         if not results:
-            return _done(goal, None, 0, _("%(subject)s: no evaluation yet") % {"subject": goal.subject}, today)
+            return _done(goal, None, 0, _("%(subject)s: no evaluation yet") % {"subject": shown}, today)
         value = sum(1 for r in results if r) / len(results)
         figures = {
-            "subject": goal.subject,
+            "subject": shown,
             "passed": sum(1 for r in results if r),
             "answers": len(results),
             "num": len(used),

@@ -195,6 +195,7 @@ async def goal_progress(
         return []
     evaluations = await _evaluations(agent_id)
     _codes, sections = await scorecard_names()
+    titles = await criterion_titles()
     result = []
     for row in rows:
         goal = goal_rules.Goal(row["kind"], row["target"], row["window"], row["subject"], row["due"])
@@ -212,7 +213,14 @@ async def goal_progress(
             data["attendance"] = await Attendance.select(Attendance.worked_minutes, Attendance.minutes_late).where(
                 (Attendance.agent == agent_id) & (Attendance.day >= since.date())
             )
-        result.append((row, goal_rules.progress(goal, evaluations=evaluations, sections=sections, today=today, **data)))
+        result.append(
+            (
+                row,
+                goal_rules.progress(
+                    goal, evaluations=evaluations, sections=sections, today=today, titles=titles, **data
+                ),
+            )
+        )
     return result
 
 

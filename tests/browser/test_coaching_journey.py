@@ -29,7 +29,7 @@ def test_a_plan_a_session_and_its_acknowledgement(live_app, new_context):
     form.get_by_role("button", name="Add the goal").click()
     goals = leader.locator("table").first
     assert "A criterion passed: Greeting and name" in goals.inner_text()
-    assert "greeting: no evaluation yet" in goals.inner_text()
+    assert "Greeting and name: no evaluation yet" in goals.inner_text()
     leader.locator("summary", has_text="Schedule a session").click()
     leader.get_by_label("Kind of session").select_option("weekly")
     # Held yesterday (a session is acknowledged once it has taken place).
@@ -47,7 +47,7 @@ def test_a_plan_a_session_and_its_acknowledgement(live_app, new_context):
     agent.get_by_role("link", name="My coaching").click()
     assert agent.locator("h1").inner_text() == "My coaching"
     assert "Warmer openings" in agent.locator("main").inner_text()
-    assert "greeting: no evaluation yet" in agent.locator("main").inner_text()  # progress, not typed in
+    assert "Greeting and name: no evaluation yet" in agent.locator("main").inner_text()  # progress, not typed in
     agent.get_by_role("link", name="Weekly check-in").click()
     assert agent.locator("h2", has_text="Since the last session").count() == 1
     assert "No new evaluation." in agent.locator("main").inner_text()

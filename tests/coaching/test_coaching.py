@@ -147,7 +147,7 @@ async def test_changes_are_audited_and_progress_is_shown(client, centre):
     ]
     await login(client, "agent@test.org")
     page = await client.get(f"/coaching/agents/{ids['agent']}", headers=HTML)
-    assert "My coaching" in page.text and "greeting: no evaluation yet" in page.text
+    assert "My coaching" in page.text and "Greeting and name: no evaluation yet" in page.text
     assert "Listen to a model call" in page.text
     # The leader was told of the acknowledgement; the agent of the session.
     told = {r["kind"]: r["user"] for r in await Notification.select(Notification.kind, Notification.user)}

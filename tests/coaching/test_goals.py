@@ -101,3 +101,11 @@ def test_targets_as_typed_on_the_goal_form():
     for kind, typed in (("handle_time", "4:75"), ("handle_time", "4:5"), ("handle_time", "soon"), ("csat", "")):
         with pytest.raises(GoalError):
             parse_target(kind, typed)
+
+
+def test_progress_names_the_criterion_by_its_title_when_given():
+    goal = Goal("criterion", 0.9, 6, "greeting")
+    evaluations = [{"answers": {"greeting": {"passed": True, "na": False}}}]
+    result = progress(goal, evaluations=evaluations, titles={"greeting": "Greeting and name"})
+    assert result.text.startswith("Greeting and name passed in 1 of the last 1 evaluation")
+    assert "greeting" not in result.text

@@ -17,6 +17,7 @@ import click
 from qa_app import db, i18n, packages
 from qa_app.cli_support import fail, handles_config_errors, run_with_database
 from qa_app.i18n import _, _l, ngettext
+from qa_app.settings import ConfigError
 
 
 @click.group(help=_l("Quality assurance and customer feedback for a municipal contact centre."))
@@ -274,7 +275,7 @@ def i18n_check(languages: tuple[str, ...]) -> None:
 
 try:  # the command speaks the centre's language (QA_LANGUAGE)
     i18n.set_current(i18n.default_language())
-except Exception:  # a bad setting is reported by the command that reads it, in English
+except ConfigError:  # a bad setting is reported by the command that reads it, in English
     pass
 
 for _command in packages.commands():

@@ -15,7 +15,7 @@ from typing import Any
 from qa_app import audit, db, formatting, i18n, notifications
 from qa_app import queries as call_queries
 from qa_app.auth import CurrentUser, agent_scope, can_see
-from qa_app.i18n import _, ngettext
+from qa_app.i18n import _, _l, ngettext
 from qa_app.settings import get_settings
 from qa_app.tables import Agent, Call, Role, Team, User
 from scorecards import automatic, config, trust_store, versions
@@ -387,20 +387,24 @@ async def save(
             await _event(evaluation_id, user.id, "submitted", "", score=result.score)
             await audit.record(user.id, "submit", "evaluation", evaluation_id, score=result.score)
             if not evaluation["calibration"]:
-                reader = await _agent_user(evaluation["agent"])
-                offered = await Call.select(Call.offered_at).where(Call.id == evaluation["call"]).first()
-                with i18n.using(await _language_of(reader)):
-                    text = _("Your call of %(when)s has been evaluated: %(score)s") % {
-                        "when": formatting.local(offered["offered_at"]),
-                        "score": formatting.percent(result.score, 0) if result.score is not None else "–",
-                    }
-                await notifications.notify(
-                    reader,
-                    "evaluation_released",
-                    text,
-                    f"/evaluations/{evaluation_id}",
-                )
+                await _tell_agent(evaluation, RELEASED, result.score)
     return result
+
+
+RELEASED = _l("Your call of %(when)s has been evaluated: %(score)s")
+CORRECTED = _l("The evaluation of your call of %(when)s was corrected: %(score)s")
+
+
+async def _tell_agent(evaluation: dict[str, Any], message: Any, score: float | None) -> None:
+    """The agent whose call it is is told, in their own language, naming the call and the score."""
+    reader = await _agent_user(evaluation["agent"])
+    offered = await Call.select(Call.offered_at).where(Call.id == evaluation["call"]).first()
+    with i18n.using(await _language_of(reader)):
+        text = str(message) % {
+            "when": formatting.local(offered["offered_at"]),
+            "score": formatting.percent(score, 0) if score is not None else "–",
+        }
+    await notifications.notify(reader, "evaluation_released", text, f"/evaluations/{evaluation['id']}")
 
 
 async def _agent_user(agent_id: int | None) -> int | None:
@@ -670,14 +674,7 @@ async def correct(
         }
         await _event(evaluation_id, user.id, "corrected", _one_line(reason), **detail)
         await audit.record(user.id, "correct", "evaluation", evaluation_id, **detail)
-        reader = await _agent_user(evaluation["agent"])
-        offered = await Call.select(Call.offered_at).where(Call.id == evaluation["call"]).first()
-        with i18n.using(await _language_of(reader)):
-            text = _("The evaluation of your call of %(when)s was corrected: %(score)s") % {
-                "when": formatting.local(offered["offered_at"]),
-                "score": formatting.percent(result.score, 0) if result.score is not None else "–",
-            }
-        await notifications.notify(reader, "evaluation_released", text, f"/evaluations/{evaluation_id}")
+        await _tell_agent(evaluation, CORRECTED, result.score)
     return result
 
 

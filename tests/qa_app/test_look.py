@@ -33,7 +33,7 @@ def test_the_focus_ring_stands_out_on_every_light_background():
     backgrounds = set(re.findall(r"background(?:-color)?: (#[0-9a-fA-F]{3,6})", CSS))
     backgrounds |= {variables[name] for name in re.findall(r"background(?:-color)?: var\(--([a-z]+)\)", CSS)}
     light = {b for b in backgrounds if luminance(b) > 0.4}
-    assert {"#fff", variables["band"]} <= light | {"#fff"}
+    assert "#fff" in light and variables["band"] in light  # the page and the header, at least
     assert {b: round(contrast(ring, b), 1) for b in light if contrast(ring, b) < 3} == {}
 
 

@@ -1,4 +1,4 @@
-"""Administration: users, the audit log, import history."""
+"""Administration: users and the audit log (imports: organisation.import_routes)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from msgspec import Struct
 
 from qa_app import queries
 from qa_app.auth import require
-from qa_app.tables import Agent, AuditLog, ImportRun, Role
+from qa_app.tables import Agent, AuditLog, Role
 from qa_app.users import UserError, create_user
 from qa_app.web import Form
 
@@ -70,10 +70,4 @@ async def audit_page() -> Template:
     return Template("organisation/audit.html", context={"rows": rows})
 
 
-@get("/admin/imports", name="imports", guards=[require(Role.admin, Role.manager)], include_in_schema=False)
-async def imports_page() -> Template:
-    rows = await ImportRun.select().order_by(ImportRun.id, ascending=False).limit(100).output(load_json=True)
-    return Template("organisation/imports.html", context={"rows": rows})
-
-
-ROUTES = [users_page, users_create, audit_page, imports_page]
+ROUTES = [users_page, users_create, audit_page]

@@ -10,7 +10,7 @@ MANAGERS = (Role.admin, Role.manager)
 
 PACKAGE = Package(
     name="organisation",
-    routes=["organisation.routes:ROUTES", "organisation.admin:ROUTES"],
+    routes=["organisation.routes:ROUTES", "organisation.admin:ROUTES", "organisation.import_routes:ROUTES"],
     navigation=[
         NavEntry(_l("Agents"), "/agents", STAFF, 30, section="people"),
         NavEntry(_l("Teams"), "/teams", STAFF, 40, section="people"),

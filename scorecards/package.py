@@ -7,7 +7,13 @@ from qa_app.tables import STAFF, Role
 
 PACKAGE = Package(
     name="scorecards",
-    routes=["scorecards.routes:ROUTES", "scorecards.trust_routes:ROUTES", "scorecards.outcome_routes:ROUTES"],
+    routes=[
+        "scorecards.routes:ROUTES",
+        "scorecards.trust_routes:ROUTES",
+        "scorecards.outcome_routes:ROUTES",
+        "scorecards.template_routes:ROUTES",
+        "scorecards.settings_routes:ROUTES",
+    ],
     commands=["scorecards.cli:sample", "scorecards.autoscore_cli:autoscore"],
     after_calls=["scorecards.autochecks:after_calls", "scorecards.flag_store:after_calls"],
     cron_jobs=["scorecards.flag_store:CRON_JOBS"],

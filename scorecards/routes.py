@@ -1,6 +1,6 @@
 """Scorecard pages: the QA marker's queue and the monthly sample, the marking page, an
 evaluation with its acknowledgement, dispute and resolution, the agent's and the team's month,
-calibration sessions, template versions and the balanced-scorecard settings.
+and calibration sessions (templates: template_routes; settings: settings_routes).
 
 Every route checks the role with a guard and the record with the visibility rules of
 `qa_app.auth`; another person's record answers 404 like one that does not exist.
@@ -8,7 +8,6 @@ Every route checks the role with a guard and the record with the visibility rule
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlencode
@@ -29,9 +28,8 @@ from qa_app.i18n import _, _l
 from qa_app.settings import get_settings
 from qa_app.tables import Role
 from qa_app.web import Form, dynamic_form, problem
-from scorecards import autochecks, automatic, calibration_store, config, evaluations, sample_store, versions
+from scorecards import autochecks, automatic, calibration_store, config, evaluations, sample_store
 from scorecards.balanced_queries import month_key, scorecards_for
-from scorecards.definition import DefinitionError
 from scorecards.evaluations import EvaluationError, Marked, MissingReasons
 from scorecards.flags import KIND_LABELS, KINDS
 from scorecards.tables import EvaluationStatus
@@ -76,12 +74,6 @@ class CalibrationForm(msgspec.Struct):
 
     def marker_ids(self) -> list[int]:
         return [int(m) for m in ([self.markers] if isinstance(self.markers, str) else self.markers)]
-
-
-class TemplateForm(msgspec.Struct):
-    definition: str = ""
-    name: str = ""
-    note: str = ""
 
 
 # --- the QA queue and the monthly sample ---------------------------------------------------------
@@ -727,88 +719,6 @@ async def calibration_close(request: Request, session_id: FromPath[int]) -> Redi
     return Redirect(f"/calibration/{session_id}")
 
 
-# --- templates and settings ----------------------------------------------------------------------
-
-
-@get("/scorecards/templates", name="scorecard_templates", guards=[require(*STAFF)], include_in_schema=False)
-async def templates_page(request: Request, show: FromQuery[int | None] = None) -> Template:
-    return await _templates_page(request, show)
-
-
-async def _templates_page(
-    request: Request, show: int | None, *, error: str | None = None, draft: str | None = None
-) -> Template:
-    current = await versions.default()
-    shown = await versions.get(show) if show else current
-    if shown is None:
-        raise NotFoundException()
-    return Template(
-        "scorecards/templates.html",
-        context={
-            "versions": await versions.all_versions(),
-            "shown": shown,
-            "d": versions.definition_of(shown),
-            "can_edit": request.user.role in QA,
-            "draft": draft if draft is not None else json.dumps(current["definition"], indent=2, ensure_ascii=False),
-            "error": error,
-        },
-        status_code=HTTP_400_BAD_REQUEST if error else 200,
-    )
-
-
-@post("/scorecards/templates", guards=[require(*QA)], include_in_schema=False)
-async def templates_publish(request: Request, data: Form[TemplateForm]) -> Redirect | Template:
-    text = data.definition
-    current = await versions.default()
-    try:
-        try:
-            definition = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise DefinitionError(
-                _("the definition is not valid JSON: line %(line)s: %(message)s")
-                % {"line": error.lineno, "message": error.msg}
-            ) from None
-        template_id = await versions.publish(
-            current["key"],
-            data.name or current["name"],
-            definition,
-            note=data.note,
-            user_id=request.user.id,
-        )
-    except DefinitionError as error:
-        return await _templates_page(request, None, error=str(error), draft=text)
-    return Redirect(f"/scorecards/templates?show={template_id}")
-
-
-@get("/scorecards/settings", name="scorecard_settings", guards=[require(Role.admin)], include_in_schema=False)
-async def settings_page() -> Template:
-    return Template("scorecards/settings.html", context={"s": await config.load(), "error": None})
-
-
-@post("/scorecards/settings", guards=[require(Role.admin)], include_in_schema=False)
-async def settings_save(request: Request) -> Redirect | Template:
-    form = await dynamic_form(request)  # weight_<part> and target_<measure> for the parts and measures of config
-    values: dict[str, Any] = {"weights": {}, "targets": {}}
-    try:
-        for key, raw in form.items():
-            if key.startswith("weight_"):
-                values["weights"][key.removeprefix("weight_")] = float(raw)
-            elif key.startswith("target_"):
-                values["targets"][key.removeprefix("target_")] = float(raw) / (
-                    1 if key == "target_handle_time_ratio" else 100
-                )
-            elif key in ("respond_days", "per_agent", "min_seconds", "service_level_seconds"):
-                values[key] = int(raw)
-        await config.save(values, request.user.id)
-    except (ValueError, config.SettingsError) as error:
-        message = str(error) if isinstance(error, config.SettingsError) else _("every field needs a number")
-        merged = config._merge(config.DEFAULTS, {})
-        return Template(
-            "scorecards/settings.html", context={"s": merged, "error": message}, status_code=HTTP_400_BAD_REQUEST
-        )
-    return Redirect("/scorecards/settings?saved=1")
-
-
 ROUTES = [
     qa_queue,
     draw_sample,
@@ -832,8 +742,4 @@ ROUTES = [
     calibration_page,
     calibration_mark,
     calibration_close,
-    templates_page,
-    templates_publish,
-    settings_page,
-    settings_save,
 ]

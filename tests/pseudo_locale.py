@@ -211,6 +211,45 @@ def vocabulary_of(sqlite_file: Path) -> set[str]:
     return phrases
 
 
+# Where a code would stand on its own: between separators of a list or a label ("Most failed
+# criteria: closing, time_to_answer"), or as a whole text ("team_leader").
+SEGMENT = re.compile(r"[,;:()|·•/]+|\s{2,}|\s[-–—]\s")
+TOKEN_OR_ID = re.compile(r"[\w.\-]+")
+
+
+def codes_of(sqlite_file: Path) -> tuple[set[str], set[str]]:
+    """The codes people must never read: every scorecard section's and criterion's code and
+    every role's code; and every call's telephony id."""
+    codes = {"admin", "manager", "qa", "team_leader", "agent"}
+    conn = sqlite3.connect(f"file:{sqlite_file}?mode=ro", uri=True)
+    try:
+        for (definition,) in conn.execute("select definition from scorecard_template"):
+            for section in json.loads(definition).get("sections", []):
+                codes.add(section["code"])
+                codes.update(criterion["code"] for criterion in section.get("criteria", []))
+        ids = {row[0] for row in conn.execute("select external_id from call")}
+    finally:
+        conn.close()
+    return codes, ids
+
+
+def codes_shown(html: str, codes: set[str], ids: set[str]) -> list[str]:
+    """The codes and telephony ids a reader of the page sees (visible text outside the marks;
+    a <code> element or a text box is not read as text). A code counts when it stands on its own
+    (exactly, same case: "Closing" is a title, "closing" the code); a telephony id anywhere."""
+    return [found for part in visible_text(html) for found in codes_in_text(part, codes, ids)]
+
+
+def codes_in_text(text: str, codes: set[str], ids: set[str]) -> list[str]:
+    """codes_shown for plain text (a report as pdftotext reads it)."""
+    found: list[str] = []
+    for line in text.splitlines():
+        line = outside_marks(line)
+        found += [s.strip(" .") for s in SEGMENT.split(line) if s.strip(" .") in codes]
+        found += [token for token in TOKEN_OR_ID.findall(line) if token in ids]
+    return found
+
+
 def crawl(client: httpx.Client, base_url: str, prefixes: tuple[str, ...] = ("/",), most: int = 400):
     """(path, html) of every page reachable from the home page by links and HTMX loads, GET
     only, one page per address pattern (digits count as one), no downloads or sign-out."""

@@ -111,6 +111,18 @@ def test_three_calls_marked_from_the_keyboard_only(live_app, new_context):
         page.evaluate("() => { window.samePage = true; window.player = document.getElementById('recording'); }")
         opened[:] = [page.url]
 
+    def recording_and_criteria_in_view() -> int:
+        """At 1366x768 the recording's controls and at least three criteria are in view together,
+        wherever the focus has scrolled the form to."""
+        return page.evaluate(
+            """() => {
+                const inView = (el) => { const r = el.getBoundingClientRect();
+                    return r.top >= 0 && r.bottom <= window.innerHeight && r.height > 0; };
+                if (!inView(document.getElementById('recording'))) return 0;
+                return [...document.querySelectorAll('fieldset[id^="c-"]')].filter(inView).length;
+            }"""
+        )
+
     def play() -> None:
         press("p")
         page.wait_for_function("() => { const a = document.getElementById('recording'); return !a.paused; }")
@@ -141,6 +153,7 @@ def test_three_calls_marked_from_the_keyboard_only(live_app, new_context):
     assert page.evaluate("() => document.activeElement.id") == "mark-next"
     press("Enter")
     open_call("Ann Archer")
+    assert recording_and_criteria_in_view() >= 3
     play()
     press("1")  # resolved: Yes, and on to "accurate"
     assert value("resolved") == "1" and focused_criterion() == "c-accurate"
@@ -148,6 +161,7 @@ def test_three_calls_marked_from_the_keyboard_only(live_app, new_context):
     assert focused_criterion() == "c-courtesy"
     press("4")  # courtesy 4 of 4, on to data protection (closing is filled in)
     assert focused_criterion() == "c-data_protection"
+    assert recording_and_criteria_in_view() >= 2  # at the last criterion (and the buttons) the recording is in view
     press("3")  # N/A: every criterion is answered
     press("k")  # back over closing...
     press("k")  # ...to courtesy

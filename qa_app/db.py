@@ -102,6 +102,14 @@ def current_engine() -> Engine:
     return _engine
 
 
+def current_url() -> str:
+    """The bound database's URL, for a child process to bind the same database."""
+    engine = current_engine()
+    if isinstance(engine, SQLiteEngine):
+        return f"sqlite:///{engine.path}"
+    return engine.config["dsn"]
+
+
 def is_sqlite(engine: Engine | None = None) -> bool:
     return isinstance(engine or current_engine(), SQLiteEngine)
 

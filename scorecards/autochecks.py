@@ -11,16 +11,20 @@ Runs after an import and after each transcript (the package's `after_calls`), an
 `qa autoscore --month`. Reads in batches of calls, so memory stays flat over a month of any
 size, and overlaps the work: while one batch is checked (Python, on this thread), the next is
 read and the last one written (the database's work: SQLite on its connection threads without
-the GIL, PostgreSQL in the server). benchmarks/autoscore.py times a month of 150,000 calls, 80%
-transcribed; docs/benchmarks.md has its figures (the aim, under a minute, is not met yet).
+the GIL, PostgreSQL in the server). A large month is shared between processes, one per core
+(`processes_for`). benchmarks/autoscore.py times a month of 150,000 calls, 80% transcribed;
+docs/benchmarks.md has its figures.
 """
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import os
 from array import array
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -44,6 +48,10 @@ BATCH = 500  # calls per read of transcripts: with one read ahead, two batches' 
 WRITE_EVERY = 5000
 YIELD_EVERY = 25  # calls checked between yields to the event loop, so reads and writes go on
 ID_PAGE = 10_000  # call ids per read when listing a month
+# Calls per process in a month's run: below this a second process costs more to start (imports,
+# its own connection) than it saves. Checking is Python work and holds the GIL, so the cores of
+# the machine are used by processes, each scoring a contiguous share of the month's calls.
+CALLS_PER_PROCESS = 20_000
 CALL, AGENT = '"call"', '"agent"'  # quoted: "call" is a reserved word in SQL
 CALL_COLUMNS = (
     'c."id", c."agent", c."offered_at", c."wait_seconds", c."talk_seconds", c."hold_seconds", '
@@ -269,13 +277,56 @@ async def _call_pages(call_ids: Sequence[int], *, month: date | None = None) -> 
         )
 
 
-async def score_month(first: date, *, force: bool = False) -> Run:
-    """Answer the automatic criteria on every answered call of the month (see the module)."""
+def processes_for(calls: int, cores: int | None = None) -> int:
+    """How many processes a month of `calls` is scored with: one per CALLS_PER_PROCESS calls, at
+    most one per core."""
+    return max(1, min(cores or os.cpu_count() or 1, calls // CALLS_PER_PROCESS))
+
+
+def _score_share(url: str, call_ids: array, first: date, chosen: Plan, force: bool) -> tuple[int, int, int]:
+    """A child process's share of a month (`score_month`): its own connection to the same database."""
+
+    async def run() -> tuple[int, int, int]:
+        db.use_database(url)
+        try:
+            key = first.strftime("%Y-%m")
+            return await _score(_call_pages(call_ids, month=first), chosen, force=force, month=key)
+        finally:
+            await db.close_pool()
+
+    return asyncio.run(run())
+
+
+async def score_month(first: date, *, force: bool = False, processes: int | None = None) -> Run:
+    """Answer the automatic criteria on every answered call of the month (see the module). A large
+    month is shared between `processes` (by default `processes_for` its size): this process
+    scores the first share, children the others, each writing its own calls' answers."""
     chosen = await plan()
     key = first.strftime("%Y-%m")
     run = Run(month=key)
-    pages = _call_pages(await _month_ids(first), month=first)
-    run.calls, run.computed, run.transcribed = await _score(pages, chosen, force=force, month=key)
+    ids = await _month_ids(first)
+    shares = processes or processes_for(len(ids))
+    size = -(-len(ids) // shares) if ids else 0
+    parts = [ids[offset : offset + size] for offset in range(0, len(ids), size)] if size else [ids]
+    if len(parts) > 1:
+        loop = asyncio.get_running_loop()
+        spawn = multiprocessing.get_context("spawn")  # never fork a process with an event loop and threads
+        with ProcessPoolExecutor(max_workers=len(parts) - 1, mp_context=spawn) as pool:
+            others = [
+                loop.run_in_executor(pool, _score_share, db.current_url(), part, first, chosen, force)
+                for part in parts[1:]
+            ]
+            try:
+                mine = await _score(_call_pages(parts[0], month=first), chosen, force=force, month=key)
+            finally:
+                results = await asyncio.gather(*others, return_exceptions=True)
+        failed = [r for r in results if isinstance(r, BaseException)]
+        if failed:
+            raise failed[0]
+        totals = [mine, *results]
+    else:
+        totals = [await _score(_call_pages(ids, month=first), chosen, force=force, month=key)]
+    run.calls, run.computed, run.transcribed = (sum(t[k] for t in totals) for k in range(3))
     # Calls that stopped being answered calls (a corrected import) keep no automatic answers.
     async with db.write_transaction():
         await AutoCheck.delete().where(

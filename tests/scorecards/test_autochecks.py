@@ -69,6 +69,15 @@ async def test_autoscore_checks_every_answered_call_of_the_demo_month_once(demo_
     assert json.loads(again.stdout)["computed"] == 0 and json.loads(again.stdout)["criteria"] == criteria
     assert await stored_checks("2026-10") == before  # not a row rewritten
 
+    # A month shared between two processes (a large month's way) gives the same answers, each
+    # call's once: this process scores the first half, a child process the second.
+    shared = await autochecks.score_month(OCTOBER, force=True, processes=2)
+    assert (shared.calls, shared.computed, shared.scored) == (answered, answered, answered)
+    assert shared.as_json()["criteria"] == criteria
+    answers = sorted((call, criterion, value) for _id, call, criterion, value, _basis, _at in before)
+    assert sorted((r[1], r[2], r[3]) for r in await stored_checks("2026-10")) == answers
+    assert autochecks.processes_for(150_000, cores=2) == 2 and autochecks.processes_for(5_000, cores=2) == 1
+
 
 async def test_a_changed_call_or_a_new_transcript_is_checked_again(centre):
     agent = centre["agents"]["1"]

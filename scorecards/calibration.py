@@ -17,7 +17,8 @@ from typing import Any
 import krippendorff
 import numpy as np
 
-from scorecards.definition import Definition
+from qa_app.i18n import _
+from scorecards.definition import Criterion, Definition
 
 Ratings = Mapping[str, Mapping[str, float | None]]
 
@@ -39,12 +40,45 @@ def criterion_agreement(definition: Definition, ratings: Ratings) -> dict[str, d
         values = {marker: answers.get(criterion.code) for marker, answers in ratings.items()}
         pairs = list(combinations(values.values(), 2))
         agreement = sum(a == b for a, b in pairs) / len(pairs) if pairs else None
+        modal = _modal(list(values.values())) if values else None
         result[criterion.code] = {
             "agreement": agreement,
             "values": values,
-            "modal": _modal(list(values.values())) if values else None,
+            "modal": modal,
+            # "2 of 3 agree": how many gave the most given answer, of how many markers
+            "agreeing": sum(v == modal for v in values.values()),
+            "markers": len(values),
         }
     return result
+
+
+def answer_words(criterion: Criterion, value: float | None) -> str:
+    """An answer as a marker reads it: Yes or No, a scale point "3 of 4", N/A; never 1/0."""
+    if value is None:
+        return _("N/A")
+    if criterion.kind == "scale":
+        return _("%(value)s of %(max)s") % {"value": int(value), "max": criterion.max_value}
+    return _("Yes") if value >= 1 else _("No")
+
+
+def answer_choices(criterion: Criterion) -> list[tuple[str, str]]:
+    """The answers one may agree on for a criterion, as (form value, words): the same values
+    the marking form sends ("1", "0", a scale point, "na")."""
+    points = range(criterion.max_value, -1, -1)
+    choices = [(str(v), answer_words(criterion, float(v))) for v in points]
+    if criterion.na_allowed:
+        choices.append(("na", answer_words(criterion, None)))
+    return choices
+
+
+def parse_answer(criterion: Criterion, raw: str) -> tuple[float | None, bool]:
+    """A form value from `answer_choices` as (value, na); ValueError if it is not one of them."""
+    raw = (raw or "").strip()
+    if raw == "na" and criterion.na_allowed:
+        return None, True
+    if raw.isdigit() and 0 <= int(raw) <= criterion.max_value:
+        return float(raw), False
+    raise ValueError(raw)
 
 
 def total_spread(totals: Mapping[str, float]) -> dict[str, float | int | None]:

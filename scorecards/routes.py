@@ -28,7 +28,7 @@ from qa_app.i18n import _, _l
 from qa_app.settings import get_settings
 from qa_app.tables import Role
 from qa_app.web import Form, dynamic_form, problem
-from scorecards import autochecks, automatic, calibration_store, config, evaluations, sample_store
+from scorecards import autochecks, automatic, calibration, calibration_store, config, evaluations, sample_store
 from scorecards.balanced_queries import month_key, scorecards_for
 from scorecards.evaluations import EvaluationError, Marked, MissingReasons
 from scorecards.flags import KIND_LABELS, KINDS
@@ -69,8 +69,12 @@ class SettleForm(msgspec.Struct):
 
 class CalibrationForm(msgspec.Struct):
     title: str = ""
-    call: str = ""
+    call: str = ""  # the chosen call's id (a radio button of the search's results)
     markers: str | list[str] = []  # one checkbox ticked sends one value, several a list
+    agent: str = ""  # the search the call was chosen from, kept when the form is refused
+    day: str = ""
+    start: str = ""
+    end: str = ""
 
     def marker_ids(self) -> list[int]:
         return [int(m) for m in ([self.markers] if isinstance(self.markers, str) else self.markers)]
@@ -646,30 +650,80 @@ async def team_month(request: Request, team_id: FromPath[int], month: FromQuery[
 
 @get("/calibration", name="calibration", guards=[require(*OVERSEERS)], include_in_schema=False)
 async def calibration_list(request: Request) -> Template:
-    return await _calibration_list(request)
-
-
-async def _calibration_list(request: Request, *, error: str | None = None, form: dict | None = None) -> Template:
     return Template(
         "scorecards/calibration_list.html",
         context={
             "sessions": await calibration_store.visible_sessions(request.user.id, request.user.role),
             "can_create": request.user.role in calibration_store.CALIBRATORS,
-            "markers": await calibration_store.eligible_markers(),
-            "error": error,
-            "form": form or {},
         },
-        status_code=HTTP_400_BAD_REQUEST if error else 200,
     )
+
+
+async def _calibration_new(request: Request, form: dict[str, Any], *, errors: dict[str, str] | None = None) -> Template:
+    """The new-session page: find the call by agent, day and time, choose it, name the session
+    and choose its markers. `form` holds what was sent (the search and the session's fields)."""
+    user = request.user
+    chosen = await calibration_store.chosen_call(user, _int_or_none(form.get("call")))
+    agent, day = _int_or_none(form.get("agent")), None
+    try:
+        day = date.fromisoformat(form.get("day") or "") if form.get("day") else None
+    except ValueError:
+        day = None
+    searched = agent is not None or day is not None
+    found = (
+        await calibration_store.search_calls(
+            user, agent=agent, day=day, start=form.get("start") or "", end=form.get("end") or ""
+        )
+        if searched
+        else []
+    )
+    calls = ([chosen] if chosen else []) + [c for c in found if not chosen or c["id"] != chosen["id"]]
+    markers = form.get("markers") or []
+    return Template(
+        "scorecards/calibration_new.html",
+        context={
+            "calls": calls,
+            "chosen": chosen,
+            "searched": searched,
+            "more": len(found) >= calibration_store.SEARCH_LIMIT,  # the search may have more calls
+            "agents": await org_queries.list_agents(await agent_scope(user)),
+            "markers": await calibration_store.eligible_markers(),
+            "ticked": {str(m) for m in ([markers] if isinstance(markers, str) else markers)},
+            "form": form,
+            "title": form.get("title") or (_("Calibration: %(call)s") % {"call": chosen["label"]} if chosen else ""),
+            "errors": errors or {},
+        },
+        status_code=HTTP_400_BAD_REQUEST if errors else 200,
+    )
+
+
+@get(
+    "/calibration/new",
+    name="calibration_new",
+    guards=[require(*calibration_store.CALIBRATORS)],
+    include_in_schema=False,
+)
+async def calibration_new(request: Request) -> Template:
+    form = {k: request.query_params.get(k) or "" for k in ("call", "agent", "day", "start", "end")}
+    chosen = await calibration_store.chosen_call(request.user, _int_or_none(form["call"]))
+    if chosen and not (form["agent"] or form["day"]):  # from a call: its agent's calls of that day
+        form["agent"] = str(chosen["agent"] or "")
+        form["day"] = chosen["offered_at"].astimezone(get_settings().timezone).date().isoformat()
+    return await _calibration_new(request, form)
 
 
 @post("/calibration", guards=[require(*calibration_store.CALIBRATORS)], include_in_schema=False)
 async def calibration_create(request: Request, data: Form[CalibrationForm]) -> Redirect | Template:
+    form = msgspec.structs.asdict(data)
+    call = _int_or_none(data.call)
+    if call is not None and await calibration_store.chosen_call(request.user, call) is None:
+        call = None  # a call the user may not see is no call to choose
     try:
-        session_id = await calibration_store.create(data.title, data.call, data.marker_ids(), request.user.id)
+        session_id = await calibration_store.create(data.title, call, data.marker_ids(), request.user.id)
     except (ValueError, calibration_store.CalibrationError) as error:
-        return await _calibration_list(request, error=str(error), form=msgspec.structs.asdict(data))
-    return Redirect(f"/calibration/{session_id}")
+        field = getattr(error, "field", "") or "markers"
+        return await _calibration_new(request, form, errors={field: _sentence(error)})
+    return Redirect(f"/calibration/{session_id}", status_code=HTTP_303_SEE_OTHER)
 
 
 async def _visible_session(request: Request, session_id: int) -> dict[str, Any]:
@@ -683,20 +737,33 @@ async def _visible_session(request: Request, session_id: int) -> dict[str, Any]:
     return session
 
 
-@get("/calibration/{session_id:int}", name="calibration_session", guards=[require(*OVERSEERS)], include_in_schema=False)
-async def calibration_page(request: Request, session_id: FromPath[int]) -> Template:
-    session = await _visible_session(request, session_id)
-    results = await calibration_store.results(session_id) if session["closed_at"] else None
+async def _calibration_page(
+    request: Request, session: dict[str, Any], *, errors: dict[str, str] | None = None, form: dict | None = None
+) -> Template:
+    results = await calibration_store.results(session["id"]) if session["closed_at"] else None
     mine = next((m for m in session["markers"] if m["id"] == request.user.id), None)
+    leads = request.user.role in calibration_store.CALIBRATORS
     return Template(
         "scorecards/calibration.html",
         context={
             "session": session,
             "results": results,
             "mine": mine,
-            "can_close": request.user.role in calibration_store.CALIBRATORS and not session["closed_at"],
+            "submitted": calibration_store.submitted_count(session),
+            "can_close": leads and not session["closed_at"],
+            "can_agree": leads and session["closed_at"] is not None,
+            "answer_words": calibration.answer_words,
+            "answer_choices": calibration.answer_choices,
+            "errors": errors or {},
+            "form": form or {},
         },
+        status_code=HTTP_400_BAD_REQUEST if errors else 200,
     )
+
+
+@get("/calibration/{session_id:int}", name="calibration_session", guards=[require(*OVERSEERS)], include_in_schema=False)
+async def calibration_page(request: Request, session_id: FromPath[int]) -> Template:
+    return await _calibration_page(request, await _visible_session(request, session_id))
 
 
 @post("/calibration/{session_id:int}/mark", guards=[require(*OVERSEERS)], include_in_schema=False)
@@ -709,14 +776,40 @@ async def calibration_mark(request: Request, session_id: FromPath[int]) -> Redir
     return Redirect(f"/evaluations/{evaluation_id}")
 
 
+class CloseForm(msgspec.Struct):
+    confirm: str = ""  # the box "I have checked the marks"
+
+
 @post("/calibration/{session_id:int}/close", guards=[require(*calibration_store.CALIBRATORS)], include_in_schema=False)
-async def calibration_close(request: Request, session_id: FromPath[int]) -> Redirect | Template:
-    await _visible_session(request, session_id)
+async def calibration_close(request: Request, session_id: FromPath[int], data: Form[CloseForm]) -> Redirect | Template:
+    session = await _visible_session(request, session_id)
     try:
-        await calibration_store.close(session_id, request.user.id)
+        await calibration_store.close(session_id, request.user.id, confirmed=bool(data.confirm))
     except calibration_store.CalibrationError as error:
-        return problem(_("The session was not closed"), str(error))
-    return Redirect(f"/calibration/{session_id}")
+        return await _calibration_page(request, session, errors={"confirm": _sentence(error)})
+    return Redirect(f"/calibration/{session_id}?closed=1", status_code=HTTP_303_SEE_OTHER)
+
+
+class AgreedForm(msgspec.Struct):
+    criterion: str = ""
+    value: str = ""
+    note: str = ""
+
+
+@post("/calibration/{session_id:int}/agreed", guards=[require(*calibration_store.CALIBRATORS)], include_in_schema=False)
+async def calibration_agreed(
+    request: Request, session_id: FromPath[int], data: Form[AgreedForm]
+) -> Redirect | Template:
+    """The answer the session agreed on for one criterion, with a note."""
+    session = await _visible_session(request, session_id)
+    try:
+        await calibration_store.record_agreed(session_id, data.criterion, data.value, data.note, request.user.id)
+    except calibration_store.CalibrationError as error:
+        form = msgspec.structs.asdict(data)
+        return await _calibration_page(
+            request, session, errors={f"agreed_{data.criterion}": _sentence(error)}, form=form
+        )
+    return Redirect(f"/calibration/{session_id}#agreed-{data.criterion}", status_code=HTTP_303_SEE_OTHER)
 
 
 ROUTES = [
@@ -738,8 +831,10 @@ ROUTES = [
     team_months,
     team_month,
     calibration_list,
+    calibration_new,
     calibration_create,
     calibration_page,
     calibration_mark,
     calibration_close,
+    calibration_agreed,
 ]

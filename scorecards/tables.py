@@ -111,6 +111,19 @@ class CalibrationMarker(Table):
     marker = ForeignKey(references=User, on_delete=OnDelete.cascade)
 
 
+class CalibrationAgreement(Table):
+    """The answer the lead records for one criterion once a session is closed: what the markers
+    should have given, with a note on why (one row per session and criterion)."""
+
+    session = ForeignKey(references=CalibrationSession, on_delete=OnDelete.cascade, index=True)
+    criterion = Varchar(length=100)  # the criterion's code
+    value = Real(null=True, default=None)
+    na = Boolean(default=False)
+    note = Text(default="")
+    decided_by = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True)
+    decided_at = Timestamptz(default=TimestamptzNow())
+
+
 class Evaluation(Table):
     """One marking of one call on one template version. Scores are computed on the server by
     `scorecards/scoring.py` from the stored answers and kept here with the result per error

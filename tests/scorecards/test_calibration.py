@@ -1,20 +1,41 @@
-"""Calibration: three markers on one call, worked by hand, and properties of the measures."""
+"""Calibration: three markers on one call, worked by hand, and properties of the measures; then
+(issue 17) a session chosen by searching for its call, marked, closed with a confirmation and
+its agreed answers recorded, over HTTP, with the roles and scope of every calibration route."""
 
 from __future__ import annotations
 
 import math
+import re
 import statistics
 from collections import Counter
+from datetime import datetime, timedelta
 from fractions import Fraction
+from html import unescape
 from itertools import permutations
 
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from scorecards.calibration import criterion_agreement, krippendorff_alpha, marker_distance, total_spread
+from qa_app.auth import load_user
+from qa_app.formatting import local
+from qa_app.settings import get_settings
+from qa_app.tables import Call
+from scorecards import calibration_store, evaluations, versions
+from scorecards import routes as scorecard_routes
+from scorecards.calibration import (
+    answer_choices,
+    answer_words,
+    criterion_agreement,
+    krippendorff_alpha,
+    marker_distance,
+    total_spread,
+)
 from scorecards.definition import parse_definition
+from scorecards.evaluations import Marked
 from scorecards.scoring import Answer, score
+from scorecards.tables import Assignment, CalibrationAgreement, Evaluation, EvaluationAnswer, Sample
+from tests.web import HTML, csrf_from, login, routes_of
 
 
 def _c(code, weight=1, kind="yes_no", **extra):
@@ -278,3 +299,287 @@ def test_spread_matches_the_textbook(values):
     assert spread["n"] == len(values) and spread["range"] == max(values) - min(values)
     assert spread["mean"] == pytest.approx(statistics.fmean(values))
     assert spread["sd"] == pytest.approx(statistics.stdev(values), abs=1e-12)
+
+
+# --- issue 17: calibration from any call, on a real database and over HTTP ---------------------------
+
+
+def test_agreement_counts_those_who_gave_the_most_given_answer():
+    agreement = criterion_agreement(DEFINITION, RATINGS)
+    counts = {code: (a["agreeing"], a["markers"]) for code, a in agreement.items()}
+    # greeting 1 1 1; courtesy 3 3 2; resolved 1 0 1; privacy - - 1; accurate 0 0 0
+    assert counts == {"greeting": (3, 3), "courtesy": (2, 3), "resolved": (2, 3), "privacy": (2, 3), "accurate": (3, 3)}
+
+
+def test_answers_read_as_words():
+    greeting, courtesy, _, privacy, _ = DEFINITION.criteria()
+    assert [answer_words(greeting, v) for v in (1.0, 0.0, None)] == ["Yes", "No", "N/A"]
+    assert answer_words(courtesy, 3.0) == "3 of 4"
+    assert answer_choices(greeting) == [("1", "Yes"), ("0", "No")]
+    assert answer_choices(privacy) == [("1", "Yes"), ("0", "No"), ("na", "N/A")]
+    assert [v for v, _w in answer_choices(courtesy)] == ["4", "3", "2", "1", "0"]
+
+
+FOUR_YES_NO = {
+    "critical_effect": {},
+    "sections": [
+        {
+            "code": "all",
+            "title": "All",
+            "criteria": [
+                {
+                    "code": f"c{i}",
+                    "title": f"Criterion {i}",
+                    "guidance": "",
+                    "weight": 1,
+                    "kind": "yes_no",
+                    "na_allowed": i == 4,
+                    "error_group": "none",
+                }
+                for i in range(1, 5)
+            ],
+        }
+    ],
+}
+# c1 all Yes; c2 Yes Yes No (2 of 3); c3 all No; c4 Yes N/A No (no two agree)
+MARKS = {"qa": [1, 1, 0, 1], "team_leader": [1, 1, 0, None], "admin": [1, 0, 0, 0]}
+
+
+async def _token(client) -> str:
+    return csrf_from((await client.get("/calls", headers=HTML)).text)
+
+
+async def _relogin(client, role: str) -> None:
+    client.cookies.clear()
+    await login(client, f"{role}@test.org")
+
+
+async def _mark(session_id: int, user_id: int, values: list[int | None]) -> None:
+    user = await load_user(user_id)
+    evaluation_id = await evaluations.start_for_calibration(session_id, user)
+    marks = {f"c{i + 1}": Marked(None if v is None else float(v), na=v is None) for i, v in enumerate(values)}
+    await evaluations.save(evaluation_id, user, marks, "", submit=True)
+
+
+async def test_a_session_chosen_by_search_marked_closed_and_agreed_over_http(client, centre):
+    await versions.publish("calibration-http", "Calibration over HTTP", FOUR_YES_NO)
+    users = centre["users"]
+    agent_1 = centre["agents"]["1"]
+    call_id = centre["calls"][agent_1][3]
+    call = await Call.select(Call.external_id, Call.offered_at).where(Call.id == call_id).first()
+    await login(client, "qa@test.org")
+
+    # From the call page: the new-session page opens with the call chosen, shown as date, time and agent.
+    page = await client.get(f"/calls/{call_id}", headers=HTML)
+    assert 'action="/calibration/new"' in page.text and f'name="call" value="{call_id}"' in page.text
+    new = await client.get(f"/calibration/new?call={call_id}", headers=HTML)
+    assert new.status_code == 200
+    label = f"{local(call['offered_at'])} — Agent 1"
+    text = unescape(new.text)
+    assert f'value="{call_id}" required checked> {label}' in text
+    assert call["external_id"] not in re.sub(r"<[^>]+>", "", text).split()  # no telephony id as text
+
+    # The search: agent 1's calls of that day between two times, and nothing else.
+    zone = get_settings().timezone
+    at = call["offered_at"].astimezone(zone)
+    start, end = at.strftime("%H:%M"), (at + timedelta(minutes=2)).strftime("%H:%M")
+    found = await client.get(
+        f"/calibration/new?agent={agent_1}&day={at.date().isoformat()}&start={start}&end={end}", headers=HTML
+    )
+    listed = [int(v) for v in re.findall(r'type="radio" name="call" value="(\d+)"', found.text)]
+    since = datetime.combine(at.date(), at.time().replace(second=0), zone)
+    expected = await Call.select(Call.id).where(
+        (Call.agent == agent_1) & (Call.offered_at >= since) & (Call.offered_at < since + timedelta(minutes=3))
+    )
+    assert sorted(listed) == sorted(r["id"] for r in expected) and call_id in listed
+    assert all(
+        "— Agent 1" in line for line in re.findall(r'name="call" value="\d+" required> ([^<]+)<', unescape(found.text))
+    )
+
+    # Created with three markers; a refused form keeps what was typed, the error beside its field.
+    markers = [users["qa"], users["team_leader"], users["admin"]]
+    token = await _token(client)
+    refused = await client.post(
+        "/calibration",
+        data={"_csrf_token": token, "title": "Week 49", "call": str(call_id), "markers": [str(users["qa"])]},
+        headers=HTML,
+    )
+    assert refused.status_code == 400
+    assert 'id="markers-error">Choose at least two markers.' in refused.text and 'value="Week 49"' in refused.text
+    assert f'value="{call_id}" required checked>' in refused.text
+    created = await client.post(
+        "/calibration",
+        data={"_csrf_token": token, "title": "Week 49", "call": str(call_id), "markers": [str(m) for m in markers]},
+        headers=HTML,
+    )
+    assert created.status_code == 303
+    session_id = int(created.headers["location"].rsplit("/", 1)[1])
+    session = await calibration_store.get(session_id)
+    assert session["call"] == call_id and {m["id"] for m in session["markers"]} == set(markers)
+
+    # Closing with fewer than two sets of marks is refused, with how many there are.
+    await _mark(session_id, users["qa"], MARKS["qa"])
+    closing = await client.post(f"/calibration/{session_id}/close", data={"_csrf_token": token, "confirm": "yes"})
+    assert closing.status_code == 400
+    assert (
+        'id="confirm-error">At least two markers must submit their marks before the session can be closed '
+        "(1 of 3 have so far)." in closing.text
+    )
+    assert (await calibration_store.get(session_id))["closed_at"] is None
+    await _mark(session_id, users["team_leader"], MARKS["team_leader"])
+    await _mark(session_id, users["admin"], MARKS["admin"])
+    # ... and without the box ticked: the confirmation works without JavaScript.
+    unconfirmed = await client.post(f"/calibration/{session_id}/close", data={"_csrf_token": token})
+    assert unconfirmed.status_code == 400 and "Tick the box to confirm you have checked the marks." in unconfirmed.text
+    assert (await calibration_store.get(session_id))["closed_at"] is None
+    # An automatic answer's evidence points at second 2 of the call: the results link there.
+    evaluation = await Evaluation.select(Evaluation.id).where(Evaluation.calibration == session_id).first()
+    await EvaluationAnswer.update({EvaluationAnswer.evidence: {"at": 2.0, "summary": "heard"}}).where(
+        (EvaluationAnswer.evaluation == evaluation["id"]) & (EvaluationAnswer.criterion == "c3")
+    )
+    closed = await client.post(f"/calibration/{session_id}/close", data={"_csrf_token": token, "confirm": "yes"})
+    assert closed.status_code == 303 and (await calibration_store.get(session_id))["closed_at"] is not None
+
+    # Results: words, "2 of 3 agree", disagreements highlighted, each row linked to the call.
+    page = unescape((await client.get(f"/calibration/{session_id}", headers=HTML)).text)
+    rows = {code: row for code, row in re.findall(r'<tr id="agreed-(c\d)"(.*?)</tr>', page, re.S)}
+    cells = {code: re.findall(r"<td[^>]*>([^<]*)</td>", row) for code, row in rows.items()}
+    assert sorted(cells["c1"][:3]) == ["Yes", "Yes", "Yes"] and sorted(cells["c3"][:3]) == ["No", "No", "No"]
+    assert sorted(cells["c2"][:3]) == ["No", "Yes", "Yes"] and sorted(cells["c4"][:3]) == ["N/A", "No", "Yes"]
+    assert all(cell in ("Yes", "No", "N/A") for row in cells.values() for cell in row[:3])  # never 1/0
+    agreement = {code: re.search(r"data-agreement>([^<]+)<", row).group(1) for code, row in rows.items()}
+    assert agreement == {"c1": "3 of 3 agree", "c2": "2 of 3 agree", "c3": "3 of 3 agree", "c4": "no two agree"}
+    assert {code for code, row in rows.items() if row.startswith(' class="disagree"')} == {"c2", "c4"}
+    assert all(f'href="/calls/{call_id}' in row for row in rows.values())
+    assert f'<a href="/calls/{call_id}?t=2.0">Play the call at 0:02</a>' in rows["c3"]
+    assert f'<a href="/calls/{call_id}">Open the call</a>' in rows["c1"]
+    assert rows["c2"].count('class="differs"') == 1  # the one No against two Yes
+
+    # The lead records the agreed answer with a note; a missing answer is refused beside its field.
+    bad = await client.post(
+        f"/calibration/{session_id}/agreed",
+        data={"_csrf_token": token, "criterion": "c2", "value": "7", "note": "kept"},
+        headers=HTML,
+    )
+    assert bad.status_code == 400 and 'id="agreed_c2-error">Choose the agreed answer.' in bad.text
+    assert 'value="kept"' in bad.text
+    saved = await client.post(
+        f"/calibration/{session_id}/agreed",
+        data={"_csrf_token": token, "criterion": "c2", "value": "1", "note": "The caller's question was answered"},
+    )
+    assert saved.status_code == 303 and saved.headers["location"].endswith("#agreed-c2")
+    stored = await calibration_store.agreed_answers(session_id)
+    assert set(stored) == {"c2"}
+    assert (stored["c2"]["value"], stored["c2"]["na"], stored["c2"]["decided_by"]) == (1.0, False, users["qa"])
+    page = unescape((await client.get(f"/calibration/{session_id}", headers=HTML)).text)
+    row = re.search(r'<tr id="agreed-c2".*?</tr>', page, re.S).group(0)
+    assert (
+        "<strong data-agreed>Yes</strong>" in row and "<span data-note>The caller's question was answered</span>" in row
+    )
+    # Recording again replaces it: one answer per criterion.
+    await client.post(
+        f"/calibration/{session_id}/agreed",
+        data={"_csrf_token": token, "criterion": "c4", "value": "na", "note": "No personal data was asked for"},
+    )
+    await client.post(f"/calibration/{session_id}/agreed", data={"_csrf_token": token, "criterion": "c2", "value": "0"})
+    stored = await calibration_store.agreed_answers(session_id)
+    assert {c: (r["value"], r["na"], r["note"]) for c, r in stored.items()} == {
+        "c2": (0.0, False, ""),
+        "c4": (None, True, "No personal data was asked for"),
+    }
+    assert await CalibrationAgreement.count().where(CalibrationAgreement.session == session_id) == 2
+
+
+CALIBRATION_ROUTES = {route for route in routes_of(scorecard_routes.ROUTES) if route[1].startswith("/calibration")}
+
+
+async def test_roles_and_scope_of_every_calibration_route(client, centre):
+    """Who reaches what, with the exact status. The session's markers are QA and the North team
+    leader; the South leader is no marker (404, as if it did not exist); agents never (403)."""
+    await versions.publish("calibration-roles", "Calibration roles", FOUR_YES_NO)
+    users = centre["users"]
+    call_id = centre["calls"][centre["agents"]["1"]][0]
+    session_id = await calibration_store.create("Roles", call_id, [users["qa"], users["team_leader"]], users["qa"])
+    s = f"/calibration/{session_id}"
+    good_new = {"title": "T", "call": str(call_id), "markers": [str(users["qa"]), str(users["admin"])]}
+    matrix = [
+        # method, path, data, {role: status}
+        (
+            "GET",
+            "/calibration",
+            None,
+            {"admin": 200, "qa": 200, "manager": 200, "team_leader": 200, "other_leader": 200, "agent": 403},
+        ),
+        (
+            "GET",
+            "/calibration/new",
+            None,
+            {"admin": 200, "qa": 200, "manager": 403, "team_leader": 403, "other_leader": 403, "agent": 403},
+        ),
+        (
+            "POST",
+            "/calibration",
+            good_new,
+            {"admin": 303, "qa": 303, "manager": 403, "team_leader": 403, "other_leader": 403, "agent": 403},
+        ),
+        (
+            "GET",
+            s,
+            None,
+            {"admin": 200, "qa": 200, "manager": 200, "team_leader": 200, "other_leader": 404, "agent": 403},
+        ),
+        (
+            "POST",
+            f"{s}/mark",
+            {},
+            {"admin": 400, "qa": 302, "manager": 400, "team_leader": 302, "other_leader": 404, "agent": 403},
+        ),
+        (
+            "POST",
+            f"{s}/close",
+            {"confirm": "yes"},
+            {"admin": 400, "qa": 400, "manager": 403, "team_leader": 403, "other_leader": 403, "agent": 403},
+        ),
+        (
+            "POST",
+            f"{s}/agreed",
+            {"criterion": "c1", "value": "1"},
+            {"admin": 400, "qa": 400, "manager": 403, "team_leader": 403, "other_leader": 403, "agent": 403},
+        ),
+    ]
+    listed = {(m, re.sub(r"/\d+", "/{}", p)) for m, p, *_ in matrix}
+    assert listed == CALIBRATION_ROUTES  # a new route cannot slip past this table
+    for role in ("admin", "qa", "manager", "team_leader", "other_leader", "agent"):
+        await _relogin(client, role)
+        token = await _token(client)
+        for method, path, data, expected in matrix:
+            if method == "GET":
+                response = await client.get(path, headers=HTML)
+            else:
+                response = await client.post(path, data={"_csrf_token": token, **data}, headers=HTML)
+            assert response.status_code == expected[role], (role, method, path, response.status_code)
+    # A session that does not exist, and a call the user may not see, answer like nothing there.
+    await _relogin(client, "qa")
+    assert (await client.get("/calibration/999999", headers=HTML)).status_code == 404
+    token = await _token(client)
+    assert (
+        await client.post("/calibration/999999/close", data={"_csrf_token": token, "confirm": "yes"})
+    ).status_code == 404
+    none = await client.post(
+        "/calibration",
+        data={"_csrf_token": token, "title": "T", "call": "999999", "markers": good_new["markers"]},
+        headers=HTML,
+    )
+    assert none.status_code == 400 and 'id="call-error">Choose the call to mark.' in none.text
+    # The queue offers it on each pick (the queue is QA's, as are sessions).
+    offered = (await Call.select(Call.offered_at).where(Call.id == call_id).first())["offered_at"]
+    month = offered.astimezone(get_settings().timezone).strftime("%Y-%m")
+    sample = (await Sample.insert(Sample(month=month, seed=1)).returning(Sample.id))[0]["id"]
+    await Assignment.insert(Assignment(sample=sample, agent=centre["agents"]["1"], call=call_id, marker=users["qa"]))
+    queue = await client.get(f"/qa/queue?month={month}", headers=HTML)
+    assert queue.status_code == 200 and f'href="/calibration/new?call={call_id}"' in queue.text
+    # The call page offers "Add to calibration" only to those who may start a session.
+    for role, shown in (("qa", True), ("admin", True), ("manager", False), ("team_leader", False)):
+        await _relogin(client, role)
+        page = await client.get(f"/calls/{call_id}", headers=HTML)
+        assert ("Add to calibration" in page.text) is shown, role

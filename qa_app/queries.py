@@ -21,6 +21,9 @@ class CallFilter:
     disposition: str | None = None
     start: datetime | None = None
     end: datetime | None = None
+    service_id: int | None = None
+    recorded: bool | None = None  # has a recording (True), has none (False), either (None)
+    evaluated: bool | None = None  # has a submitted evaluation (not a draft, not a calibration)
 
 
 @dataclass
@@ -44,16 +47,15 @@ def decode_cursor(value: str | None) -> tuple[datetime, int] | None:
         return None
 
 
-async def list_calls(
-    scope: list[int] | None,
-    filters: CallFilter,
-    *,
-    before: str | None = None,
-    after: str | None = None,
-    page_size: int = PAGE_SIZE,
-) -> CallPage:
-    """Newest first, by keyset on (offered_at, id): a page costs the same on the millionth call
-    as on the first, with the composite indexes of the second migration."""
+# A call someone has marked: a submitted evaluation, not a draft and not a calibration exercise.
+EVALUATED = (
+    'EXISTS (SELECT 1 FROM "evaluation" e WHERE e."call" = c."id" '
+    'AND e."status" <> \'draft\' AND e."calibration" IS NULL)'
+)
+
+
+def _call_conditions(scope: list[int] | None, filters: CallFilter) -> tuple[list[str], list[Any]]:
+    """The WHERE conditions (with `{}` for each argument) of the calls in scope that match."""
     where: list[str] = []
     args: list[Any] = []
     if scope is not None:
@@ -71,6 +73,58 @@ async def list_calls(
         if value is not None and value != "":
             where.append(clause)
             args.append(value)
+    if filters.service_id is not None:
+        where.append('c."service" = {}')
+        args.append(filters.service_id)
+    if filters.recorded is not None:
+        where.append('c."recording_path" IS NOT NULL' if filters.recorded else 'c."recording_path" IS NULL')
+    if filters.evaluated is not None:
+        where.append(EVALUATED if filters.evaluated else f"NOT {EVALUATED}")
+    return where, args
+
+
+async def count_calls(scope: list[int] | None, filters: CallFilter) -> int:
+    """How many calls in scope match the filters (the list's total)."""
+    where, args = _call_conditions(scope, filters)
+    sql = f'SELECT COUNT(*) AS n FROM "call" c {"WHERE " + " AND ".join(where) if where else ""}'
+    rows = await Call.raw(sql, *args)
+    return int(rows[0]["n"])
+
+
+async def export_calls(scope: list[int] | None, filters: CallFilter, limit: int) -> list[dict[str, Any]]:
+    """The matching calls in scope for a CSV export, newest first, at most `limit`."""
+    where, args = _call_conditions(scope, filters)
+    sql = f"""
+        SELECT c."id", c."queue", c."offered_at", c."wait_seconds", c."talk_seconds", c."disposition",
+               c."transferred", c."recording_path", a."name" AS agent_name, a."staff_number",
+               t."name" AS team_name, s."name" AS service_name, {EVALUATED} AS evaluated
+        FROM "call" c
+        LEFT JOIN "agent" a ON a."id" = c."agent"
+        LEFT JOIN "team" t ON t."id" = a."team"
+        LEFT JOIN "service" s ON s."id" = c."service"
+        {"WHERE " + " AND ".join(where) if where else ""}
+        ORDER BY c."offered_at" DESC, c."id" DESC
+        LIMIT {int(limit)}
+    """
+    rows = await Call.raw(sql, *args)
+    for row in rows:
+        if isinstance(row["offered_at"], str):
+            row["offered_at"] = datetime.fromisoformat(row["offered_at"]).astimezone(timezone.utc)
+        row["evaluated"] = bool(row["evaluated"])
+    return rows
+
+
+async def list_calls(
+    scope: list[int] | None,
+    filters: CallFilter,
+    *,
+    before: str | None = None,
+    after: str | None = None,
+    page_size: int = PAGE_SIZE,
+) -> CallPage:
+    """Newest first, by keyset on (offered_at, id): a page costs the same on the millionth call
+    as on the first, with the composite indexes of the second migration."""
+    where, args = _call_conditions(scope, filters)
     ascending = False
     if (cursor := decode_cursor(before)) is not None:
         where.append('(c."offered_at", c."id") < ({}, {})')

@@ -8,6 +8,7 @@ import copy
 from typing import Any
 
 from qa_app import audit
+from qa_app.formatting import percent
 from qa_app.i18n import _
 from scorecards.tables import ScorecardSettings
 
@@ -177,6 +178,26 @@ def check(values: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(merged[name], int) or merged[name] < (0 if name == "min_seconds" else 1):
             raise SettingsError(_("%(name)s must be a whole number of at least 1") % {"name": name.replace("_", " ")})
     return merged
+
+
+def weights_from_percentages(percentages: dict[str, float]) -> dict[str, float]:
+    """The weights as stored (fractions adding up to 1) from the percentages an administrator
+    types, which must add up to 100: a total of 90 would silently scale every part, so it is
+    refused with the total instead."""
+    total = sum(percentages.get(part, 0.0) for part in PARTS)
+    if any(percentages.get(part, 0.0) < 0 for part in PARTS):
+        raise SettingsError(_("a weight cannot be negative"))
+    if abs(total - 100) > 0.01:
+        raise SettingsError(
+            _("the weights add up to %(total)s; they must add up to %(hundred)s")
+            % {"total": format_total(total), "hundred": percent(1, 0)}
+        )
+    return {part: round(percentages.get(part, 0.0) / 100, 6) for part in PARTS}
+
+
+def format_total(total: float) -> str:
+    """A total of percentages in the reader's way of writing them: "100%", "92.5%", "92,5 %"."""
+    return percent(total / 100, 0 if abs(total - round(total)) < 0.005 else 1)
 
 
 FLAG_LANGUAGES = ("en", "sv", "nl")

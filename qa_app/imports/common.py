@@ -83,6 +83,7 @@ class ImportSummary:
     committed: bool = False
     agents_created: list[str] = field(default_factory=list)
     database: str = ""
+    run_id: int | None = None  # the ImportRun recorded for a committed import
 
     def reject(self, line: int, reason: str) -> None:
         self.rejected += 1

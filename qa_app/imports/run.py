@@ -79,9 +79,10 @@ async def import_calls(
                     progress(batch.bytes_done, total)
             if summary.rejected and not skip_invalid:
                 raise _Rollback
-            await ImportRun.insert(
+            inserted = await ImportRun.insert(
                 ImportRun(kind=f"calls:{fmt}", file_name=path.name, summary=_stored(summary), user=user_id)
-            )
+            ).returning(ImportRun.id)
+            summary.run_id = inserted[0]["id"]
             summary.committed = True
     except _Rollback:
         summary.created = summary.updated = summary.unchanged = 0
@@ -209,9 +210,10 @@ async def import_attendance(
                 if summary.rejected and not skip_invalid:
                     raise _Rollback
                 await db.executemany(tx, sql, changed)
-                await ImportRun.insert(
+                inserted = await ImportRun.insert(
                     ImportRun(kind="attendance", file_name=path.name, summary=_stored(summary), user=user_id)
-                )
+                ).returning(ImportRun.id)
+                summary.run_id = inserted[0]["id"]
                 summary.committed = True
         except _Rollback:
             summary.created = summary.updated = summary.unchanged = 0

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import AsyncIterator
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from anyio import open_file
-from litestar import Request, get
+from litestar import Request, Response, get
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import File, Stream, Template
 
+from kit.spreadsheet import safe_cell
 from kit.timeutil import day_range
 from qa_app import queries
-from qa_app.auth import EVERYONE, agent_scope, require
+from qa_app.auth import EVERYONE, agent_scope, require, team_scope
+from qa_app.i18n import _
 from qa_app.settings import get_settings
 from qa_app.tables import Disposition, Role
 from qa_app.web import LARGEST_ID, visible_call
@@ -55,52 +60,67 @@ def _day_bounds(day: date | None, zone) -> tuple[datetime | None, datetime | Non
         return None, None
 
 
+def _yes_no(value: str | None) -> bool | None:
+    return {"yes": True, "no": False}.get(value or "")
+
+
+FILTER_NAMES = (
+    "agent",
+    "team",
+    "service",
+    "queue",
+    "disposition",
+    "recorded",
+    "evaluated",
+    "date_from",
+    "date_to",
+)
+
+
+def call_filter(params: dict[str, str]) -> queries.CallFilter:
+    """The list's filters from the query string; a value that names nothing is ignored."""
+    zone = get_settings().timezone
+    disposition = params.get("disposition")
+    return queries.CallFilter(
+        agent_id=_int(params.get("agent")),
+        team_id=_int(params.get("team")),
+        service_id=_int(params.get("service")),
+        queue=params.get("queue") or None,
+        disposition=disposition if disposition in Disposition._value2member_map_ else None,
+        start=_day_bounds(_date(params.get("date_from")), zone)[0],
+        end=_day_bounds(_date(params.get("date_to")), zone)[1],
+        recorded=_yes_no(params.get("recorded")),
+        evaluated=_yes_no(params.get("evaluated")),
+    )
+
+
+def _params(request: Request) -> dict[str, str]:
+    """The filters the user set, as given (kept in the form, the pager's links and the export)."""
+    return {name: value for name in FILTER_NAMES if (value := request.query_params.get(name))}
+
+
 @get("/calls", name="calls", guards=[require(*EVERYONE)], include_in_schema=False)
 async def calls(
     request: Request,
-    agent: FromQuery[str | None] = None,
-    team: FromQuery[str | None] = None,
-    queue: FromQuery[str | None] = None,
-    disposition: FromQuery[str | None] = None,
-    date_from: FromQuery[str | None] = None,
-    date_to: FromQuery[str | None] = None,
     before: FromQuery[str | None] = None,
     after: FromQuery[str | None] = None,
 ) -> Template:
     user = request.user
     scope = await agent_scope(user)
-    zone = get_settings().timezone
-    start_day, end_day = _date(date_from), _date(date_to)
-    start = _day_bounds(start_day, zone)[0]
-    end = _day_bounds(end_day, zone)[1]
-    filters = queries.CallFilter(
-        agent_id=_int(agent),
-        team_id=_int(team),
-        queue=queue or None,
-        disposition=disposition if disposition in Disposition._value2member_map_ else None,
-        start=start,
-        end=end,
-    )
+    params = _params(request)
+    filters = call_filter(params)
     page = await queries.list_calls(scope, filters, before=before, after=after)
-    params = {
-        k: v
-        for k, v in {
-            "agent": agent,
-            "team": team,
-            "queue": queue,
-            "disposition": disposition,
-            "date_from": date_from,
-            "date_to": date_to,
-        }.items()
-        if v
-    }
+    is_agent = user.role == Role.agent
     context = {
         "page": page,
         "params": params,
-        "agents": [] if user.role == Role.agent else await queries.list_agents(scope),
+        "total": await queries.count_calls(scope, filters),
+        "agents": [] if is_agent else await queries.list_agents(scope),
+        "teams": [] if is_agent else await queries.list_teams(await team_scope(user)),
+        "services": await queries.list_services(),
         "queues": await queries.queues(),
         "dispositions": [d.value for d in Disposition],
-        "is_agent": user.role == Role.agent,
+        "is_agent": is_agent,
     }
     template = (
         "_calls_table.html"
@@ -108,6 +128,64 @@ async def calls(
         else "calls.html"
     )
     return Template(template, context=context)
+
+
+EXPORT_LIMIT = 100_000  # rows in one CSV export; narrow the filters for more
+
+
+def calls_csv(rows: list[dict[str, Any]], zone: Any) -> str:
+    """The calls as CSV text for a spreadsheet: date, time, agent, service... never the phone
+    system's id; every text cell neutralised against formulas (`kit.spreadsheet.safe_cell`)."""
+    from qa_app.app import disposition_name  # the app module mounts this one: imported when used
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            _("Date"),
+            _("Time"),
+            _("Agent"),
+            _("Team"),
+            _("Service"),
+            _("Queue"),
+            _("Outcome"),
+            _("Wait (seconds)"),
+            _("Talk (seconds)"),
+            _("Recorded"),
+            _("Evaluated"),
+        ]
+    )
+    for row in rows:
+        when = row["offered_at"].astimezone(zone)
+        writer.writerow(
+            safe_cell(value)
+            for value in (
+                when.date().isoformat(),
+                when.strftime("%H:%M:%S"),
+                row["agent_name"] or "",
+                row["team_name"] or "",
+                row["service_name"] or "",
+                row["queue"] or "",
+                disposition_name(row["disposition"]),
+                row["wait_seconds"],
+                row["talk_seconds"],
+                _("yes") if row["recording_path"] else _("no"),
+                _("yes") if row["evaluated"] else _("no"),
+            )
+        )
+    return out.getvalue()
+
+
+@get("/calls/export.csv", name="calls_export", guards=[require(*EVERYONE)], include_in_schema=False)
+async def calls_export(request: Request) -> Response:
+    """The filtered list as CSV, within the user's scope like the list itself."""
+    scope = await agent_scope(request.user)
+    rows = await queries.export_calls(scope, call_filter(_params(request)), EXPORT_LIMIT)
+    return Response(
+        calls_csv(rows, get_settings().timezone),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": 'attachment; filename="calls.csv"'},
+    )
 
 
 @get("/calls/{call_id:int}", name="call", guards=[require(*EVERYONE)], include_in_schema=False)
@@ -180,4 +258,4 @@ async def call_recording(request: Request, call_id: FromPath[int]) -> File | Str
     )
 
 
-ROUTES = [calls, call_page, call_recording]
+ROUTES = [calls, calls_export, call_page, call_recording]

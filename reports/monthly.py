@@ -16,6 +16,7 @@ from babel import dates as babel_dates
 
 from audits import figures as audit_figures
 from cases import figures as case_figures
+from cases.case_rules import channel_label
 from coaching import figures as coaching_figures
 from kit.stats import Estimate
 from kit.timeutil import month_range, previous_month
@@ -25,6 +26,7 @@ from qa_app.settings import get_settings
 from qa_app.tables import Agent, Team
 from scorecards import config as scorecard_config
 from scorecards import figures as scorecard_figures
+from scorecards import outcome_store
 from scorecards.balanced_queries import month_key
 from surveys import figures as survey_figures
 
@@ -214,72 +216,113 @@ def _short_month(first: date) -> str:
     return babel_dates.format_date(first, "LLL yy", locale=i18n.babel_locale())
 
 
+MIN_TREND_MONTHS = 3  # fewer months make no trend: the chart says so instead of drawing one
+
+
+def has_data(figures: Headline) -> bool:
+    """Whether a month has any headline figure at all (calls, cases or survey answers)."""
+    return bool(figures.offered) or any(e.value is not None for e in (figures.fcr, figures.csat, figures.nps))
+
+
+def too_few_months(have: int) -> str:
+    return _("Too few months for a trend: %(have)s of %(need)s needed.") % {"have": have, "need": MIN_TREND_MONTHS}
+
+
 async def trend_section(first: date, agent_ids: list[int] | None) -> Section:
+    """Twelve months of the headline figures, as small charts and a table. A month without data
+    is a gap (a dash in the table, a break in the line), never a zero; with fewer than
+    MIN_TREND_MONTHS months of data there is no chart, only a sentence saying why."""
     from reports import charts
 
     months = [first]
     for _step in range(11):
         months.insert(0, previous_month(months[0]))
     series = {m: await headline(m, agent_ids) for m in months}
-    settings = await scorecard_config.load()
-    svg = charts.trend_grid(
-        [_short_month(m) for m in months],
-        [
-            (
-                _("Answered within threshold"),
-                [_value(series[m], "service_level") for m in months],
-                "pct",
-                settings["targets"]["service_level"],
-            ),
-            (_("Abandoned"), [_value(series[m], "abandonment") for m in months], "pct", None),
-            (_("Average speed of answer (s)"), [_value(series[m], "asa") for m in months], "num", None),
-            (_("Resolved at first contact"), [_value(series[m], "fcr") for m in months], "pct", FCR_TARGET),
-            ("CSAT", [_value(series[m], "csat") for m in months], "pct", settings["targets"]["csat"]),
-            (
-                "NPS",
-                [None if _value(series[m], "nps") is None else 100 * _value(series[m], "nps") for m in months],
-                "num",
-                None,
-            ),
-            (_("Average handle time (s)"), [_value(series[m], "aht") for m in months], "num", None),
-            (_("Calls offered"), [series[m].offered or None for m in months], "num", None),
-        ],
-    )
-    table = Table(
-        "trend",
-        _("Twelve months"),
-        [
-            N_("Month"),
-            N_("Offered"),
-            N_("Within threshold"),
-            N_("Abandoned"),
-            N_("ASA"),
-            N_("First contact"),
-            "CSAT",
-            "NPS",
-            N_("AHT"),
-        ],
-        ["text", "int", "pct", "pct", "secs", "pct", "pct", "nps", "secs"],
-        [
+    with_data = [m for m in months if has_data(series[m])]
+    section = Section("trend", _("Twelve-month trend"))
+    if len(with_data) < MIN_TREND_MONTHS:
+        section.note = too_few_months(len(with_data))
+    else:
+        settings = await scorecard_config.load()
+        section.charts.append(
+            charts.trend_grid(
+                [_short_month(m) for m in months],
+                [
+                    (
+                        _("Answered within threshold"),
+                        [_value(series[m], "service_level") for m in months],
+                        "pct",
+                        settings["targets"]["service_level"],
+                    ),
+                    (_("Abandoned"), [_value(series[m], "abandonment") for m in months], "pct", None),
+                    (_("Average speed of answer (s)"), [_value(series[m], "asa") for m in months], "num", None),
+                    (_("Resolved at first contact"), [_value(series[m], "fcr") for m in months], "pct", FCR_TARGET),
+                    ("CSAT", [_value(series[m], "csat") for m in months], "pct", settings["targets"]["csat"]),
+                    (
+                        "NPS",
+                        [None if _value(series[m], "nps") is None else 100 * _value(series[m], "nps") for m in months],
+                        "num",
+                        None,
+                    ),
+                    (_("Average handle time (s)"), [_value(series[m], "aht") for m in months], "num", None),
+                    (_("Calls offered"), [series[m].offered or None for m in months], "num", None),
+                ],
+                min_points=MIN_TREND_MONTHS,
+            )
+        )
+    shown = months[months.index(with_data[0]) :] if with_data else []  # from the first month with data
+    section.tables.append(
+        Table(
+            "trend",
+            _("Twelve months"),
             [
-                month_key(m),
-                series[m].offered,
-                series[m].service_level,
-                series[m].abandonment,
-                series[m].asa,
-                series[m].fcr.value,
-                series[m].csat.value,
-                series[m].nps.value,
-                series[m].aht,
-            ]
-            for m in months
-        ],
+                N_("Month"),
+                N_("Offered"),
+                N_("Within threshold"),
+                N_("Abandoned"),
+                N_("ASA"),
+                N_("First contact"),
+                "CSAT",
+                "NPS",
+                N_("AHT"),
+            ],
+            ["text", "int", "pct", "pct", "secs", "pct", "pct", "nps", "secs"],
+            [
+                [
+                    month_key(m),
+                    series[m].offered or None,  # no calls: a gap, not a zero
+                    series[m].service_level,
+                    series[m].abandonment,
+                    series[m].asa,
+                    series[m].fcr.value,
+                    series[m].csat.value,
+                    series[m].nps.value,
+                    series[m].aht,
+                ]
+                for m in shown
+            ],
+            _("No month of the last twelve has data yet."),
+        )
     )
-    return Section("trend", _("Twelve-month trend"), [table], [svg])
+    return section
+
+
+ERROR_GROUPS = {
+    "customer": _l("customer-critical"),
+    "business": _l("business-critical"),
+    "compliance": _l("compliance-critical"),
+    "none": _l("non-critical"),
+}
+
+
+def error_group_name(group: str) -> str:
+    """An error group as people read it ("customer-critical"), never its code."""
+    return str(ERROR_GROUPS[group]) if group in ERROR_GROUPS else _("%(group)s-critical") % {"group": group}
 
 
 async def quality_section(first: date, agent_ids: list[int] | None) -> Section:
     quality = await scorecard_figures.quality_month(first, agent_ids)
+    titles = await outcome_store.criterion_titles()  # people read a criterion's title, never its code
     section = Section("quality", _("Quality"))
     if not quality.released:
         section.note = _("No evaluation released this month yet.")
@@ -321,7 +364,7 @@ async def quality_section(first: date, agent_ids: list[int] | None) -> Section:
             _("Most failed criteria"),
             [N_("Criterion"), N_("Failed"), N_("Answered"), N_("Failure rate")],
             ["text", "int", "int", "pct"],
-            [[c, n, answered, n / answered] for c, n, answered in quality.failed_criteria],
+            [[titles.get(c, c), n, answered, n / answered] for c, n, answered in quality.failed_criteria],
             _("No criterion failed this month."),
         )
     )
@@ -331,7 +374,7 @@ async def quality_section(first: date, agent_ids: list[int] | None) -> Section:
             _("Critical errors by group"),
             [N_("Error group"), N_("Evaluations zeroed")],
             ["text", "int"],
-            [list(row) for row in quality.critical],
+            [[error_group_name(group), n] for group, n in quality.critical],
             _("No critical error this month."),
         )
     )
@@ -399,53 +442,58 @@ async def customers_section(first: date, agent_ids: list[int] | None) -> Section
 TEAM_EMAIL_NOTE = _l("Mystery-email results are in the centre's report.")
 
 
+EMAIL_MONTH_NOTE = _l("A campaign counts in the month its first email was sent, with all its emails.")
+
+
 async def email_section(first: date, team: str | None = None) -> Section:
-    """The latest mystery-email campaign by department. Campaigns test departments, not teams,
-    so a team's report only says where the results are."""
+    """The mystery-email campaigns sent this month, by department (`audits.figures`: a campaign
+    belongs to the month of its first email). Campaigns test departments, not teams, so a team's
+    report only says where the results are."""
     section = Section("email", _("Email channel: mystery emails"))
     if team is not None:
         section.note = str(TEAM_EMAIL_NOTE)
         return section
-    _start, end = month_range(first, get_settings().timezone)
-    latest = await audit_figures.latest_results(end)
-    if latest is None:
-        section.note = _("No mystery-email campaign yet.")
+    start, end = month_range(first, get_settings().timezone)
+    sent = await audit_figures.month_results(start, end)
+    if not sent:
+        section.note = _("No mystery emails were sent in %(month)s.") % {"month": formatting.month(first)}
         return section
-    campaign, result = latest
-    rows = []
-    for name, now, before in result["rows"]:
-        rows.append(
-            [
-                name,
-                now.tested if now else None,
-                now.answered if now else None,
-                now.in_time_share if now else None,
-                now.median_answer_days if now else None,
-                now.mean_score if now else None,
-                before.in_time_share if before else None,
-                before.mean_score if before else None,
-            ]
+    section.note = str(EMAIL_MONTH_NOTE)
+    for number, (campaign, result) in enumerate(sent):
+        rows = []
+        for name, now, before in result["rows"]:
+            rows.append(
+                [
+                    name,
+                    now.tested if now else None,
+                    now.answered if now else None,
+                    now.in_time_share if now else None,
+                    now.median_answer_days if now else None,
+                    now.mean_score if now else None,
+                    before.in_time_share if before else None,
+                    before.mean_score if before else None,
+                ]
+            )
+        previous = result["previous"]["name"] if result["previous"] else _("no earlier campaign")
+        section.tables.append(
+            Table(
+                "mystery_emails" + (f"_{number + 1}" if number else ""),
+                _("%(campaign)s by department (before: %(previous)s)")
+                % {"campaign": campaign["name"], "previous": previous},
+                [
+                    N_("Department"),
+                    N_("Sent"),
+                    N_("Answered"),
+                    N_("In time"),
+                    N_("Median working days"),
+                    N_("Mean grade"),
+                    N_("In time before"),
+                    N_("Mean grade before"),
+                ],
+                ["text", "int", "int", "pct", "float", "pct", "pct", "pct"],
+                rows,
+            )
         )
-    previous = result["previous"]["name"] if result["previous"] else _("no earlier campaign")
-    section.tables.append(
-        Table(
-            "mystery_emails",
-            _("%(campaign)s by department (before: %(previous)s)")
-            % {"campaign": campaign["name"], "previous": previous},
-            [
-                N_("Department"),
-                N_("Sent"),
-                N_("Answered"),
-                N_("In time"),
-                N_("Median working days"),
-                N_("Mean grade"),
-                N_("In time before"),
-                N_("Mean grade before"),
-            ],
-            ["text", "int", "int", "pct", "float", "pct", "pct", "pct"],
-            rows,
-        )
-    )
     return section
 
 
@@ -521,7 +569,7 @@ async def contacts_section(first: date, agent_ids: list[int] | None) -> Section:
     )
     case_list = await case_figures.cases_in(start, end, agent_ids)
     rows = [
-        [name, f.cases, f.first_contact_resolution.value, f.repeat_rate.value, f.closed_in_time.value]
+        [channel_label(name), f.cases, f.first_contact_resolution.value, f.repeat_rate.value, f.closed_in_time.value]
         for name, f in case_figures.by_channel(case_list).items()
     ]
     section.tables.append(

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from kit.spreadsheet import safe_cell
 from kit.stats import Estimate
@@ -18,10 +19,13 @@ from qa_app import formatting, i18n
 from qa_app.i18n import _
 
 TEMPLATES = Path(__file__).parent / "templates"
+LONG_TABLE = 20  # rows: a shorter table is kept whole on one page, a longer one may break between rows
 
 
 def cell(value: Any, fmt: str, unit: str = "") -> str:
-    """How a number is shown in the PDF; the exports carry the same value unformatted."""
+    """How a number is shown in the PDF; the exports carry the same value unformatted. An
+    interval is markup: its range in a `span.interval` that the print CSS never breaks across
+    lines, so a narrow column puts the whole range under the value instead of splitting it."""
     if fmt == "unit":
         fmt = unit
     if value is None:
@@ -32,7 +36,8 @@ def cell(value: Any, fmt: str, unit: str = "") -> str:
         inner = {"est": "pct", "est_nps": "nps", "est_num": "float"}.get(fmt, "pct")
         shown = cell(value.value, inner)
         if value.low is not None and value.high is not None:
-            return f"{shown} ({cell(value.low, inner)}–{cell(value.high, inner)})"
+            interval = f"({cell(value.low, inner)}–{cell(value.high, inner)})"
+            return Markup('{} <span class="interval">{}</span>').format(shown, interval)
         return shown
     if fmt in ("pct", "score"):
         return formatting.percent(value)
@@ -74,6 +79,7 @@ def html(template: str, **context: Any) -> str:
     context.setdefault(
         "page_footer", _("Page %(page)s of %(pages)s") % {"page": '" counter(page) "', "pages": '" counter(pages) "'}
     )
+    context.setdefault("long_table", LONG_TABLE)
     return environment().get_template(template).render(**context)
 
 

@@ -89,8 +89,10 @@ async def monthly_download(
         raise NotFoundException()
     first = _month(month)
     team = await _allowed_team(request, team or None)
+    language = _language(language)
+    key = (request.user.id, "monthly", first, team, fmt, language)  # a second click waits for the first
     try:  # made in a child process that exits afterwards (reports/document.py)
-        body = await document.monthly_file(first, team, fmt, _language(language))
+        body = await document.once(key, lambda: document.monthly_file(first, team, fmt, language))
     except document.NoReport:
         raise NotFoundException() from None
     filename = f"quality-report-{first:%Y-%m}" + (f"-{team}" if team else "") + f".{fmt}"
@@ -117,7 +119,9 @@ async def agent_download(
     if row is None:
         raise NotFoundException()
     first = _month(month)
-    body = await document.agent_pdf(row, first, _language(language))
+    language = _language(language)
+    key = (request.user.id, "agent", agent_id, first, language)
+    body = await document.once(key, lambda: document.agent_pdf(row, first, language))
     return Response(
         body,
         media_type=MEDIA["pdf"],

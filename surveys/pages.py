@@ -18,8 +18,8 @@ from qa_app.auth import STAFF, agent_scope, require
 from qa_app.i18n import _, pgettext
 from qa_app.settings import get_settings
 from qa_app.tables import Role
-from qa_app.web import Form
-from surveys import figures, survey_versions
+from qa_app.web import Form, dynamic_form
+from surveys import figures, question_editor, survey_versions
 from surveys.questions import LANGUAGES
 
 
@@ -46,27 +46,48 @@ async def surveys_page(request: Request, month: FromQuery[str | None] = None) ->
 
 
 EDITORS = (Role.admin, Role.qa)
+READERS = (Role.admin, Role.manager, Role.qa)
 
 
 class VersionForm(Struct):
     definition: str = ""
     name: str = ""
+    action: str = ""  # "import": load the JSON into the form instead of publishing it
 
 
-async def _survey_page(request: Request, show: int | None, error: str = "", draft: str | None = None) -> Template:
+KIND_WORDS = {
+    "satisfaction": pgettext("survey question kind", "satisfaction"),
+    "resolved": pgettext("survey question kind", "resolved"),
+    "effort": pgettext("survey question kind", "effort"),
+    "recommend": pgettext("survey question kind", "recommend"),
+    "text": pgettext("survey question kind", "text"),
+    "voice": pgettext("survey question kind", "voice"),
+}
+
+
+async def _survey_page(
+    request: Request,
+    show: int | None,
+    error: str = "",
+    draft: str | None = None,
+    *,
+    rows: list[question_editor.Row] | None = None,
+    problems: dict[str, list[str]] | None = None,
+    name: str | None = None,
+    focus: str = "",
+    status: int | None = None,
+) -> Template:
+    """The versions, the one shown and, for editors, the form that publishes the next version:
+    filled from the shown version, or with the draft as posted (`rows`, `name`) and its problems
+    beside their fields. `error` and `draft` belong to the JSON form."""
     versions = await survey_versions.all_versions()
     shown = next((v for v in versions if v["id"] == show), None) if show else None
     if show and shown is None:
         raise NotFoundException()
     shown = shown or next(v for v in versions if v["is_default"])
-    kinds = {
-        "satisfaction": pgettext("survey question kind", "satisfaction"),
-        "resolved": pgettext("survey question kind", "resolved"),
-        "effort": pgettext("survey question kind", "effort"),
-        "recommend": pgettext("survey question kind", "recommend"),
-        "text": pgettext("survey question kind", "text"),
-        "voice": pgettext("survey question kind", "voice"),
-    }
+    if rows is None:
+        rows = question_editor.rows_from_definition(shown["definition"])
+    problems = problems or {}
     return Template(
         "surveys/versions.html",
         context={
@@ -74,36 +95,86 @@ async def _survey_page(request: Request, show: int | None, error: str = "", draf
             "shown": shown,
             "can_edit": request.user.role in EDITORS,
             "error": error,
-            "draft": draft if draft is not None else json.dumps(shown["definition"], indent=2, ensure_ascii=False),
+            "draft": draft
+            if draft is not None
+            else json.dumps(question_editor.definition_from_rows(rows), indent=2, ensure_ascii=False),
             "languages": LANGUAGES,
-            "kinds": kinds,
+            "language_names": question_editor.LANGUAGE_NAMES,
+            "kinds": KIND_WORDS,
+            "kind_names": question_editor.KIND_NAMES,
+            "rows": rows,
+            "problems": problems,
+            "general": problems.get("questions", []),
+            "summary": question_editor.summary(problems),
+            "name": shown["name"] if name is None else name,
+            "focus": focus,
+            "unused": question_editor.unused_kinds(rows),
+            "editor": question_editor,
         },
-        status_code=HTTP_400_BAD_REQUEST if error else 200,
+        status_code=status or (HTTP_400_BAD_REQUEST if error or problems else 200),
     )
 
 
-@get(
-    "/surveys/questions",
-    name="survey_versions",
-    guards=[require(Role.admin, Role.manager, Role.qa)],
-    include_in_schema=False,
-)
+@get("/surveys/questions", name="survey_versions", guards=[require(*READERS)], include_in_schema=False)
 async def versions_page(request: Request, show: FromQuery[int | None] = None) -> Template:
     return await _survey_page(request, show)
 
 
 @post("/surveys/questions", guards=[require(*EDITORS)], include_in_schema=False)
 async def versions_publish(request: Request, data: Form[VersionForm]) -> Redirect | Template:
+    """Advanced: publish a version written as JSON, or load that JSON into the form."""
     text = data.definition
     try:
         definition = json.loads(text)
     except json.JSONDecodeError as error:
-        return await _survey_page(request, None, _("not valid JSON: %(error)s") % {"error": error}, text)
+        return await _survey_page(
+            request, None, _("not valid JSON: %(error)s") % {"error": error}, text, name=data.name
+        )
+    if data.action == "import":
+        why = question_editor.importable(definition)
+        if why:
+            return await _survey_page(request, None, why, text, name=data.name)
+        rows = question_editor.rows_from_definition(definition)
+        return await _survey_page(
+            request, None, rows=rows, problems=question_editor.problems_by_field(rows), name=data.name, status=200
+        )
     try:
         template_id = await survey_versions.publish(definition, data.name, request.user.id)
     except survey_versions.SurveyVersionError as error:
-        return await _survey_page(request, None, str(error), text)
+        return await _survey_page(request, None, str(error), text, name=data.name)
     return Redirect(f"/surveys/questions?show={template_id}")
 
 
-ROUTES = [surveys_page, versions_page, versions_publish]
+@post("/surveys/questions/draft", guards=[require(*EDITORS)], include_in_schema=False)
+async def versions_draft(request: Request) -> Redirect | Template:
+    """The question form: a row action (add, remove, move) shows the draft again; "publish" makes
+    it the next version, or shows its problems beside their fields with everything kept."""
+    form = await dynamic_form(request)
+    rows = question_editor.rows_from_form(form)
+    name = str(form.get("name") or "")
+    action = str(form.get("action") or "publish")
+    if action == "check":  # the form's default button (Enter in a field): show the problems, publish nothing
+        return await _survey_page(
+            request, None, rows=rows, problems=question_editor.problems_by_field(rows), name=name, status=200
+        )
+    if action != "publish":
+        new_kind = str(form.get("new_kind") or "")
+        rows, focus = question_editor.apply(rows, action, new_kind)
+        return await _survey_page(
+            request,
+            None,
+            rows=rows,
+            problems=question_editor.kind_change_notes(rows),
+            name=name,
+            focus=focus,
+            status=200,
+        )
+    problems = question_editor.problems_by_field(rows)
+    if problems:
+        focus = question_editor.first_field(problems)
+        return await _survey_page(request, None, rows=rows, problems=problems, name=name, focus=focus)
+    template_id = await survey_versions.publish(question_editor.definition_from_rows(rows), name, request.user.id)
+    return Redirect(f"/surveys/questions?show={template_id}")
+
+
+ROUTES = [surveys_page, versions_page, versions_publish, versions_draft]

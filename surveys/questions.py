@@ -300,48 +300,82 @@ LABEL_COUNTS = {"satisfaction": 5, "resolved": 3, "effort": 7, "recommend": 11}
 def definition_problems(definition: Any) -> list[str]:
     """What is wrong with a survey definition, each with its place; [] when it can be published
     (in the staff's language: the page that publishes shows them)."""
+    return [message for _field, message in definition_problems_by_field(definition)]
+
+
+def definition_problems_by_field(definition: Any) -> list[tuple[str, str]]:
+    """The problems of `definition_problems`, each with the field it concerns, so that a form can
+    show it beside that field: "questions.<i>.<part>" (i from 0; part is kind, code, required,
+    text.<language> or labels.<language>), or "questions" for the survey as a whole."""
     if not isinstance(definition, Mapping) or not isinstance(definition.get("questions"), list):
-        return [_('the survey is {"questions": [...]}')]
+        return [("questions", _('the survey is {"questions": [...]}'))]
     questions = definition["questions"]
-    problems: list[str] = []
+    problems: list[tuple[str, str]] = []
     seen: set[str] = set()
-    for number, question in enumerate(questions, start=1):
+    for index, question in enumerate(questions):
+        number, place = index + 1, f"questions.{index}"
         if not isinstance(question, Mapping):
-            problems.append(_("question %(number)s: not an object") % {"number": number})
+            problems.append((place, _("question %(number)s: not an object") % {"number": number}))
             continue
         kind = question.get("kind")
         if kind not in KINDS:
             problems.append(
-                _("question %(number)s: kind must be one of %(kinds)s") % {"number": number, "kinds": ", ".join(KINDS)}
+                (
+                    f"{place}.kind",
+                    _("question %(number)s: kind must be one of %(kinds)s")
+                    % {"number": number, "kinds": ", ".join(KINDS)},
+                )
             )
             continue
         if question.get("code") != CODES[kind]:
             problems.append(
-                _("question %(number)s: a %(kind)s question has the code %(code)s")
-                % {"number": number, "kind": kind, "code": repr(CODES[kind])}
+                (
+                    f"{place}.code",
+                    _("question %(number)s: a %(kind)s question has the code %(code)s")
+                    % {"number": number, "kind": kind, "code": repr(CODES[kind])},
+                )
             )
         if kind in seen:
-            problems.append(_("question %(number)s: only one %(kind)s question") % {"number": number, "kind": kind})
+            problems.append(
+                (
+                    f"{place}.kind",
+                    _("question %(number)s: only one %(kind)s question") % {"number": number, "kind": kind},
+                )
+            )
         seen.add(kind)
         if not isinstance(question.get("required", False), bool):
-            problems.append(_("question %(number)s: required is true or false") % {"number": number})
+            problems.append(
+                (f"{place}.required", _("question %(number)s: required is true or false") % {"number": number})
+            )
         texts = question.get("text")
         for language in LANGUAGES:
             if not isinstance(texts, Mapping) or not str(texts.get(language, "")).strip():
                 problems.append(
-                    _("question %(number)s: the text in %(language)s is missing")
-                    % {"number": number, "language": language}
+                    (
+                        f"{place}.text.{language}",
+                        _("question %(number)s: the text in %(language)s is missing")
+                        % {"number": number, "language": language},
+                    )
                 )
         if kind in LABEL_COUNTS and "labels" in question:
             for language in LANGUAGES:
                 labels = question["labels"].get(language) if isinstance(question["labels"], Mapping) else None
                 if not isinstance(labels, list) or len(labels) != LABEL_COUNTS[kind]:
                     problems.append(
-                        _("question %(number)s: %(count)s labels in %(language)s (empty ones allowed)")
-                        % {"number": number, "count": LABEL_COUNTS[kind], "language": language}
+                        (
+                            f"{place}.labels.{language}",
+                            _("question %(number)s: %(count)s labels in %(language)s (empty ones allowed)")
+                            % {"number": number, "count": LABEL_COUNTS[kind], "language": language},
+                        )
                     )
     if "satisfaction" not in seen:
-        problems.append(_("the survey needs its satisfaction question (CSAT is read from it)"))
+        problems.append(("questions", _("the survey needs its satisfaction question (CSAT is read from it)")))
     elif questions and isinstance(questions[0], Mapping) and questions[0].get("kind") != "satisfaction":
-        problems.append(_("the satisfaction question comes first: a resident who answers one question answers it"))
+        first = next(i for i, q in enumerate(questions) if isinstance(q, Mapping) and q.get("kind") == "satisfaction")
+        problems.append(
+            (
+                f"questions.{first}.kind",
+                _("the satisfaction question comes first: a resident who answers one question answers it"),
+            )
+        )
     return problems

@@ -25,20 +25,20 @@ ADDRESS = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 TEXTS = {
     "en": {
         "subject": "How did we do? One minute about your call",
-        "body": "Hello,\n\nYou called us on {date}. Would you tell us how it went? It takes a minute and "
-        "only the first question is required.\n\n{url}\n\nThe link works once and until {expires}. "
+        "body": "Hello,\n\nYou called us on {date}. Would you tell us how it went? It takes a minute, "
+        "and you may leave out any question marked optional.\n\n{url}\n\nThe link works once and until {expires}. "
         "If you would rather not answer, simply ignore this email.\n\nThank you,\nThe contact centre",
     },
     "sv": {
         "subject": "Hur gick det? En minut om ditt samtal",
-        "body": "Hej,\n\nDu ringde oss den {date}. Vill du berätta hur det gick? Det tar en minut och bara "
-        "den första frågan måste besvaras.\n\n{url}\n\nLänken fungerar en gång och till och med {expires}. "
+        "body": "Hej,\n\nDu ringde oss den {date}. Vill du berätta hur det gick? Det tar en minut, och "
+        "frågor märkta frivillig kan du hoppa över.\n\n{url}\n\nLänken fungerar en gång och till och med {expires}. "
         "Vill du inte svara kan du bortse från det här mejlet.\n\nTack,\nKontaktcenter",
     },
     "nl": {
         "subject": "Hoe hebben we het gedaan? Een minuut over uw gesprek",
-        "body": "Goedendag,\n\nU belde ons op {date}. Wilt u ons vertellen hoe het ging? Het kost een minuut en "
-        "alleen de eerste vraag is verplicht.\n\n{url}\n\nDe link werkt één keer en tot en met {expires}. "
+        "body": "Goedendag,\n\nU belde ons op {date}. Wilt u ons vertellen hoe het ging? Het kost een minuut, en "
+        "vragen met niet verplicht mag u overslaan.\n\n{url}\n\nDe link werkt één keer en tot en met {expires}. "
         "Wilt u niet antwoorden, dan kunt u deze e-mail negeren.\n\nDank u wel,\nHet klantcontactcentrum",
     },
 }

@@ -29,7 +29,7 @@ PAGE = {
     "en": {
         "title": "How did we do?",
         "intro": "You called the council recently. Your answers help us improve; they take a minute. "
-        "Only the first question is required.",
+        "You may leave out the questions marked optional.",
         "submit": "Send my answers",
         "thanks_title": "Thank you",
         "thanks": "Your answers have reached us. Thank you for helping us improve.",
@@ -54,7 +54,7 @@ PAGE = {
     "sv": {
         "title": "Hur gick det?",
         "intro": "Du ringde nyligen till kommunen. Dina svar hjälper oss att bli bättre och tar en minut. "
-        "Bara den första frågan måste besvaras.",
+        "Frågor märkta frivillig kan du hoppa över.",
         "submit": "Skicka mina svar",
         "thanks_title": "Tack",
         "thanks": "Dina svar har kommit fram. Tack för att du hjälper oss att bli bättre.",
@@ -79,7 +79,7 @@ PAGE = {
     "nl": {
         "title": "Hoe hebben we het gedaan?",
         "intro": "U belde onlangs met de gemeente. Uw antwoorden helpen ons beter te worden en kosten een "
-        "minuut. Alleen de eerste vraag is verplicht.",
+        "minuut. Vragen met niet verplicht mag u overslaan.",
         "submit": "Mijn antwoorden versturen",
         "thanks_title": "Dank u wel",
         "thanks": "Uw antwoorden zijn bij ons aangekomen. Dank u voor uw hulp.",

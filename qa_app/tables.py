@@ -141,6 +141,17 @@ class AuditLog(Table):
     detail = JSON(default="{}")
 
 
+class PasswordReset(Table):
+    """A one-time link for a user to set a new password, made by an administrator (see
+    qa_app/users.py): only the token's SHA-256 is kept; it works once and until it expires."""
+
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, null=False, index=True)
+    token_hash = Varchar(length=64, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
 class WebSession(Table):
     """Server-side session data for Litestar's session middleware."""
 

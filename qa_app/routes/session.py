@@ -23,7 +23,7 @@ from qa_app import audit, i18n, limits, packages
 from qa_app.auth import EVERYONE, require, start_session
 from qa_app.i18n import _, ngettext
 from qa_app.tables import User
-from qa_app.users import UserError, authenticate, change_own_password
+from qa_app.users import UserError, authenticate, change_own_password, reset_for, reset_password
 from qa_app.web import Form
 
 # Per client address: enough for a person who mistypes, too few for guessing passwords.
@@ -136,6 +136,40 @@ async def password_change(request: Request, data: Form[PasswordForm]) -> Templat
     return Redirect("/account/password?saved=true")
 
 
+NO_STORE = {"cache-control": "no-store"}  # the reset page holds its token: no cache keeps it
+
+
+class ResetForm(Struct):
+    token: str = ""
+    new: str = ""
+    repeated: str = ""
+
+
+@get("/login/reset", name="password-reset", include_in_schema=False, middleware=[login_rate_limit.middleware])
+async def reset_page(token: FromQuery[str] = "") -> Template:
+    """The page of a one-time link an administrator made (qa_app/users.py make_reset_link): no
+    login needed. The token travels in the query, which the access log redacts."""
+    reset = await reset_for(token)
+    context = {"token": token, "email": reset["email"] if reset else "", "errors": {}, "done": False}
+    return Template("password_reset.html", context=context, status_code=200 if reset else 404, headers=NO_STORE)
+
+
+@post("/login/reset", include_in_schema=False, middleware=[login_rate_limit.middleware])
+async def reset_submit(request: Request, data: Form[ResetForm]) -> Template:
+    reset = await reset_for(data.token)
+    context = {"token": data.token, "email": reset["email"] if reset else "", "errors": {}, "done": False}
+    if reset is None:
+        return Template("password_reset.html", context=context, status_code=404, headers=NO_STORE)
+    try:
+        await reset_password(data.token, data.new, data.repeated)
+    except UserError as error:
+        context["errors"] = {error.field or "form": str(error)}
+        return Template("password_reset.html", context=context, status_code=HTTP_400_BAD_REQUEST, headers=NO_STORE)
+    # A new password is a fresh start for the account's failed-login back-off too.
+    await limits.login_succeeded(request.app.stores.get(limits.STORE), reset["email"])
+    return Template("password_reset.html", context={**context, "done": True}, headers=NO_STORE)
+
+
 class LanguageForm(Struct):
     language: str = ""
 
@@ -166,4 +200,14 @@ async def logout(request: Request) -> Redirect | Template:
     return Redirect("/login")
 
 
-ROUTES = [login_page, login_submit, password_page, password_change, account_page, language_change, logout]
+ROUTES = [
+    login_page,
+    login_submit,
+    reset_page,
+    reset_submit,
+    password_page,
+    password_change,
+    account_page,
+    language_change,
+    logout,
+]

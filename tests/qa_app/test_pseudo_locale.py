@@ -1,4 +1,5 @@
-"""Every text the staff see is marked for translation (issue 21, Must show 1).
+"""Every text the staff see is marked for translation (issue 21, Must show 1), and no code or
+telephony id reaches the screen (issue 17, Must show 4).
 
 The demo centre is served in the pseudo-language (QA_LANGUAGE=qps), where each translated text
 reads "⟦Ŧëxŧ⟧". Every role signs in and visits every page it can reach (links and HTMX panels,
@@ -14,7 +15,16 @@ import subprocess
 
 from tests.demo_data import built_sqlite_copy
 from tests.live_app import QA_COMMAND, ROOT
-from tests.pseudo_locale import crawl, signed_in, unmarked_text, unmarked_words, vocabulary_of
+from tests.pseudo_locale import (
+    codes_in_text,
+    codes_of,
+    codes_shown,
+    crawl,
+    signed_in,
+    unmarked_text,
+    unmarked_words,
+    vocabulary_of,
+)
 
 
 def test_the_checker_finds_text_outside_the_marks():
@@ -28,6 +38,15 @@ def test_the_checker_finds_text_outside_the_marks():
     assert unmarked_text("⟦Ŧëẋŧ ⟦ñëşŧëđ⟧⟧ left over", vocabulary) == ["left over"]
 
 
+def test_the_checker_finds_codes_and_telephony_ids():
+    codes, ids = {"closing", "time_to_answer", "team_leader"}, {"1701.55"}
+    page = (
+        "<p>⟦Ḿöşŧ ƒȧïŀëđ⟧: closing, time_to_answer</p><td>team_leader</td><h1>⟦Ƈȧŀŀ⟧ 1701.55</h1>"
+        "<p>Closing</p><code>closing</code><p>⟦çŀöşïñğ⟧ enclosing text</p><td>2026-11-03 1701.5</td>"
+    )
+    assert codes_shown(page, codes, ids) == ["closing", "time_to_answer", "team_leader", "1701.55"]
+
+
 def test_every_page_of_every_role_is_marked_for_translation(new_live_app):
     app = new_live_app(start=False)
     if built := built_sqlite_copy():  # the demo centre an earlier test built
@@ -37,9 +56,11 @@ def test_every_page_of_every_role_is_marked_for_translation(new_live_app):
         subprocess.run([*QA_COMMAND, "demo", "--seed", "1"], cwd=ROOT, env=app.env(), check=True, timeout=1200)
         logins = [line.split() for line in (app.data_dir / "demo-logins.txt").read_text().splitlines()]
     vocabulary = vocabulary_of(app.data_dir / "qa.sqlite3")
+    codes, telephony_ids = codes_of(app.data_dir / "qa.sqlite3")
     app.extra_env.update(QA_LANGUAGE="qps", QA_BACKGROUND="0")
     app.start()
     unmarked: dict[str, list[str]] = {}
+    codes_seen: dict[str, list[str]] = {}
     pages = 0
     for role, email, password in logins:
         client = signed_in(app.url, email, password)
@@ -48,10 +69,15 @@ def test_every_page_of_every_role_is_marked_for_translation(new_live_app):
             assert "⟦" in html, (role, path)  # the page was made in the pseudo-language
             if words := unmarked_words(html, vocabulary):
                 unmarked[f"{role} {path}"] = list(dict.fromkeys(words))
+            if found := codes_shown(html, codes, telephony_ids):
+                codes_seen[f"{role} {path}"] = list(dict.fromkeys(found))
         client.close()
     print(f"{pages} pages of {len(logins)} roles visited in the pseudo-language")
     assert pages > 100
     assert unmarked == {}
+    # Issue 17, Must show 4: criteria by their titles, roles by their names, calls by date, time
+    # and agent; no criterion code, role code or telephony id on any of these pages.
+    assert codes_seen == {}
 
     # The printed report (its text as pdftotext reads it; the charts are pictures).
     with sqlite3.connect(app.data_dir / "qa.sqlite3") as conn:
@@ -63,6 +89,7 @@ def test_every_page_of_every_role_is_marked_for_translation(new_live_app):
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "⟦" in text
     assert unmarked_text(text, vocabulary) == []
+    assert codes_in_text(text, codes, telephony_ids) == []
 
 
 def test_the_digest_email_is_marked_for_translation():

@@ -14,7 +14,7 @@ from coaching.tables import Action, CoachingPlan, CoachingSession, Goal
 from qa_app import audit, db, i18n, notifications
 from qa_app.i18n import _, _l
 from qa_app.settings import get_settings
-from qa_app.tables import Agent, Attendance, Call, User
+from qa_app.tables import Agent, Attendance, Call
 from scorecards import versions
 from scorecards.tables import Evaluation, EvaluationAnswer, EvaluationStatus
 from surveys.tables import SurveyResponse
@@ -39,14 +39,6 @@ def _day(moment: datetime, weekday: bool = False) -> str:
     if i18n.current() in (i18n.SOURCE, i18n.PSEUDO):
         return moment.strftime("%A %d %B" if weekday else "%d %B")
     return babel_dates.format_date(moment, "EEEE d MMMM" if weekday else "d MMMM", locale=i18n.babel_locale())
-
-
-async def _language_of(user_id: int | None) -> str | None:
-    """A notification is written in its reader's language (their choice, else the centre's)."""
-    if user_id is None:
-        return None
-    row = await User.select(User.language).where(User.id == user_id).first()
-    return (row or {}).get("language") or None
 
 
 class CoachingError(Exception):
@@ -256,7 +248,7 @@ async def schedule_session(
             leader_id, "schedule", "coaching_session", session_id, kind=kind, starts_at=starts_at.isoformat()
         )
         local = starts_at.astimezone(get_settings().timezone)
-        with i18n.using(await _language_of(agent["user"])):
+        with i18n.using(await notifications.language_of(agent["user"])):
             text = _("%(kind)s on %(day)s at %(time)s") % {
                 "kind": SESSION_KINDS[kind],
                 "day": _day(local, weekday=True),
@@ -330,7 +322,7 @@ async def acknowledge(session_id: int, user_id: int, reflection: str | None = No
             CoachingSession.id == session_id
         )
         await audit.record(user_id, "acknowledge", "coaching_session", session_id)
-        with i18n.using(await _language_of(row["leader"])):
+        with i18n.using(await notifications.language_of(row["leader"])):
             text = str(ACKNOWLEDGED[row["kind"]]) % {
                 "agent": row["agent_name"],
                 "day": _day(row["starts_at"].astimezone(get_settings().timezone)),

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from litestar import Request, get, post
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 from msgspec import Struct
@@ -175,12 +176,12 @@ async def _user_page(request: Request, user_id: int, status: int = 200, **extra:
 
 
 @get("/admin/users/{user_id:int}", name="user", guards=[require(Role.admin)], include_in_schema=False)
-async def user_page(request: Request, user_id: int) -> Template:
+async def user_page(request: Request, user_id: FromPath[int]) -> Template:
     return await _user_page(request, user_id)
 
 
 @post("/admin/users/{user_id:int}", guards=[require(Role.admin)], include_in_schema=False)
-async def user_update(request: Request, user_id: int, data: Form[UserEdit]) -> Template | Redirect:
+async def user_update(request: Request, user_id: FromPath[int], data: Form[UserEdit]) -> Template | Redirect:
     await _user_or_404(user_id)
     try:
         await users.update_user(
@@ -199,7 +200,7 @@ async def user_update(request: Request, user_id: int, data: Form[UserEdit]) -> T
 
 
 @post("/admin/users/{user_id:int}/active", guards=[require(Role.admin)], include_in_schema=False)
-async def user_active(request: Request, user_id: int, data: Form[ActiveForm]) -> Template | Redirect:
+async def user_active(request: Request, user_id: FromPath[int], data: Form[ActiveForm]) -> Template | Redirect:
     """Switch the login off ("0") or on ("1")."""
     await _user_or_404(user_id)
     if data.active not in ("0", "1"):
@@ -212,7 +213,7 @@ async def user_active(request: Request, user_id: int, data: Form[ActiveForm]) ->
 
 
 @post("/admin/users/{user_id:int}/reset-link", guards=[require(Role.admin)], include_in_schema=False)
-async def user_reset_link(request: Request, user_id: int) -> Template:
+async def user_reset_link(request: Request, user_id: FromPath[int]) -> Template:
     """A new one-time link for the user to set a password; shown on this answer only (the
     database keeps its hash), so the page is not a redirect."""
     await _user_or_404(user_id)

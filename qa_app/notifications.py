@@ -15,7 +15,7 @@ from typing import Any
 
 from qa_app import db, i18n, mail
 from qa_app.i18n import _, _l, ngettext
-from qa_app.tables import Notification, NotificationSetting, Role
+from qa_app.tables import Notification, NotificationSetting, Role, User
 
 KINDS = {
     "evaluation_released": _l("A new evaluation of one of your calls"),
@@ -23,6 +23,8 @@ KINDS = {
     "dispute_raised": _l("An agent disputes an evaluation (of your team, or one you marked)"),
     "session_scheduled": _l("A coaching session scheduled"),
     "session_acknowledged": _l("An agent acknowledged a coaching session"),
+    "calibration_invited": _l("An invitation to mark a calibration session"),
+    "calibration_closed": _l("A calibration session you marked in is closed, with its results"),
 }
 # Who can ever receive each kind: the settings page offers no others.
 KIND_ROLES = {
@@ -31,6 +33,8 @@ KIND_ROLES = {
     "dispute_raised": (Role.admin, Role.manager, Role.qa, Role.team_leader),
     "session_scheduled": (Role.agent,),
     "session_acknowledged": (Role.admin, Role.manager, Role.team_leader),
+    "calibration_invited": (Role.admin, Role.qa, Role.team_leader),  # who may mark in a session
+    "calibration_closed": (Role.admin, Role.qa, Role.team_leader),
 }
 
 
@@ -61,6 +65,15 @@ async def save_settings(user_id: int, choices: dict[str, dict[str, bool]]) -> No
                 if kind in KINDS
             ]
         )
+
+
+async def language_of(user_id: int | None) -> str | None:
+    """A notification is written in its reader's language (their choice, else the centre's):
+    `with i18n.using(await language_of(reader)): text = _("...")`."""
+    if user_id is None:
+        return None
+    row = await User.select(User.language).where(User.id == user_id).first()
+    return (row or {}).get("language") or None
 
 
 async def notify(user_id: int | None, kind: str, text: str, link: str = "") -> None:

@@ -8,7 +8,7 @@ import json
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from qa_app import audit, db, queries
+from qa_app import audit, db, i18n, notifications, queries
 from qa_app.auth import CurrentUser, agent_scope
 from qa_app.formatting import local
 from qa_app.i18n import _
@@ -123,7 +123,24 @@ async def create(title: str, call: int | str | None, marker_ids: list[int], user
         session_id = rows[0]["id"]
         await CalibrationMarker.insert(*[CalibrationMarker(session=session_id, marker=m) for m in chosen])
         await audit.record(user_id, "create", "calibration_session", session_id, call=call["id"], markers=chosen)
+    await _tell_markers(session_id, "calibration_invited", but=user_id)
     return session_id
+
+
+async def _tell_markers(session_id: int, kind: str, *, but: int | None = None) -> None:
+    """Each marker of the session (but the one who acted) is told, in their own language, that
+    they are invited to mark it, or that it is closed with its results."""
+    session = await get(session_id)
+    for marker in session["markers"]:
+        if marker["id"] == but:
+            continue
+        with i18n.using(await notifications.language_of(marker["id"])):
+            values = {"title": session["title"], "call": call_label(session)}
+            if kind == "calibration_invited":
+                text = _("You are invited to mark the calibration session “%(title)s” (%(call)s)") % values
+            else:
+                text = _("The calibration session “%(title)s” (%(call)s) is closed: see how the marks compare") % values
+        await notifications.notify(marker["id"], kind, text, f"/calibration/{session_id}")
 
 
 async def get(session_id: int) -> dict[str, Any] | None:
@@ -203,6 +220,7 @@ async def close(session_id: int, user_id: int, *, confirmed: bool = True) -> Non
         CalibrationSession.id == session_id
     )
     await audit.record(user_id, "close", "calibration_session", session_id, submitted=submitted)
+    await _tell_markers(session_id, "calibration_closed", but=user_id)
 
 
 async def agreed_answers(session_id: int) -> dict[str, dict[str, Any]]:

@@ -17,7 +17,7 @@ from qa_app import queries as call_queries
 from qa_app.auth import CurrentUser, agent_scope, can_see
 from qa_app.i18n import _, _l, ngettext
 from qa_app.settings import get_settings
-from qa_app.tables import Agent, Call, Role, Team, User
+from qa_app.tables import Agent, Call, Role, Team
 from scorecards import automatic, config, trust_store, versions
 from scorecards.definition import Definition
 from scorecards.scoring import Answer, ScoreResult, score, validate_answer
@@ -399,7 +399,7 @@ async def _tell_agent(evaluation: dict[str, Any], message: Any, score: float | N
     """The agent whose call it is is told, in their own language, naming the call and the score."""
     reader = await _agent_user(evaluation["agent"])
     offered = await Call.select(Call.offered_at).where(Call.id == evaluation["call"]).first()
-    with i18n.using(await _language_of(reader)):
+    with i18n.using(await notifications.language_of(reader)):
         text = str(message) % {
             "when": formatting.local(offered["offered_at"]),
             "score": formatting.percent(score, 0) if score is not None else "–",
@@ -410,14 +410,6 @@ async def _tell_agent(evaluation: dict[str, Any], message: Any, score: float | N
 async def _agent_user(agent_id: int | None) -> int | None:
     row = await Agent.select(Agent.user).where(Agent.id == agent_id).first() if agent_id else None
     return row["user"] if row else None
-
-
-async def _language_of(user_id: int | None) -> str | None:
-    """A notification is written in its reader's language (their choice, else the centre's)."""
-    if user_id is None:
-        return None
-    row = await User.select(User.language).where(User.id == user_id).first()
-    return (row or {}).get("language") or None
 
 
 def _one_line(text: str) -> str:
@@ -521,7 +513,7 @@ async def _tell_resolvers(evaluation: dict[str, Any], criteria: int) -> None:
     )
     offered = await Call.select(Call.offered_at).where(Call.id == evaluation["call"]).first()
     for reader in dict.fromkeys(r for r in ((leader or {}).get("leader"), evaluation["marker"]) if r):
-        with i18n.using(await _language_of(reader)):
+        with i18n.using(await notifications.language_of(reader)):
             text = ngettext(
                 "%(agent)s disputes %(num)s answer of the evaluation of the call of %(when)s",
                 "%(agent)s disputes %(num)s answers of the evaluation of the call of %(when)s",
@@ -585,7 +577,7 @@ async def resolve(
         await _event(evaluation_id, user.id, status.value, note.strip(), **detail)
         await audit.record(user.id, status.value, "evaluation", evaluation_id, **detail)
         reader = await _agent_user(evaluation["agent"])
-        with i18n.using(await _language_of(reader)):
+        with i18n.using(await notifications.language_of(reader)):
             text = (
                 _("Your dispute was answered: some answers were changed")
                 if changes

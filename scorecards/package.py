@@ -13,6 +13,7 @@ PACKAGE = Package(
         "scorecards.outcome_routes:ROUTES",
         "scorecards.template_routes:ROUTES",
         "scorecards.settings_routes:ROUTES",
+        "scorecards.dispute_routes:ROUTES",
     ],
     commands=["scorecards.cli:sample", "scorecards.autoscore_cli:autoscore"],
     after_calls=["scorecards.autochecks:after_calls", "scorecards.flag_store:after_calls"],
@@ -21,6 +22,7 @@ PACKAGE = Package(
         NavEntry(_l("Marking"), "/qa/queue", (Role.admin, Role.qa), 60, section="quality"),
         NavEntry(_l("Scorecards"), "/scorecards/teams", STAFF, 70, section="quality"),
         NavEntry(_l("Calibration"), "/calibration", STAFF, 80, section="quality"),
+        NavEntry(_l("Disputes"), "/disputes", STAFF, 82, section="quality"),
         NavEntry(_l("Trust"), "/scorecards/trust", (Role.admin, Role.qa, Role.manager), 85, section="quality"),
         NavEntry(
             _l("What matters"), "/scorecards/outcomes", (Role.admin, Role.qa, Role.manager), 86, section="quality"

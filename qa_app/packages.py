@@ -59,6 +59,16 @@ class ToDo:
 
 
 @dataclass(frozen=True)
+class HomePanel:
+    """A panel a role's home page loads over HTMX from a package (a manager's headline figures
+    against their targets). A role with a panel sees it instead of the call tiles, which stay
+    on the calls overview."""
+
+    href: str
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Package:
     """What one package contributes. Strings are "module:attribute" references."""
 
@@ -84,6 +94,7 @@ class Package:
     # async def (user) -> list[ToDo]: what the user has to do in this package (an evaluation to
     # respond to, a dispute to answer, a session to acknowledge), listed on their home page.
     home: Sequence[str] = ()
+    home_panels: Sequence[HomePanel] = ()
     templates: bool = True  # has a `templates/` folder
 
     @property
@@ -142,6 +153,11 @@ async def to_do(user: Any) -> list[ToDo]:
     """Every package's to-do items for this user, soonest first."""
     items = [item for package in installed() for reference in package.home for item in await resolve(reference)(user)]
     return sorted(items, key=lambda item: (item.sort == "", item.sort))
+
+
+def home_panels(role: str) -> list[str]:
+    """The addresses of the panels this role's home page loads."""
+    return [panel.href for package in installed() for panel in package.home_panels if role in panel.roles]
 
 
 def navigation() -> list[NavEntry]:

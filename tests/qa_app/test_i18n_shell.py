@@ -37,8 +37,9 @@ async def test_a_swedish_user_gets_the_start_page_and_notifications_in_swedish(c
     nav = nav_of(home.text)
     assert ">Start<" in nav and ">Samtal<" in nav and ">Handläggare<" in nav
     assert ">Home<" not in nav and ">Calls<" not in nav
-    assert "Den här månaden hittills" in home.text and "This month so far" not in home.text
-    assert "Inkommande samtal" in home.text and "förra månaden" in home.text
+    overview = await client.get("/calls/overview", headers=HTML)  # a manager's home has the targets
+    assert "Den här månaden hittills" in overview.text and "This month so far" not in overview.text
+    assert "Inkommande samtal" in overview.text and "förra månaden" in overview.text
     assert '>Aviseringar <span class="count">1 oläst</span><' in home.text  # with the unread count
     assert ">Mitt konto<" in home.text and "Logga ut" in home.text
     assert '<nav aria-label="Huvudmeny">' in home.text
@@ -161,5 +162,7 @@ def test_each_role_is_offered_only_the_notifications_it_can_receive():
     from qa_app.tables import Role
 
     assert set(notifications.kinds_for(Role.agent)) == {"evaluation_released", "dispute_answered", "session_scheduled"}
-    assert set(notifications.kinds_for(Role.team_leader)) == {"dispute_raised", "session_acknowledged"}
-    assert set(notifications.kinds_for(Role.qa)) == {"dispute_raised"}
+    calibration = {"calibration_invited", "calibration_closed"}  # team leaders and QA mark in sessions
+    assert set(notifications.kinds_for(Role.team_leader)) == {"dispute_raised", "session_acknowledged", *calibration}
+    assert set(notifications.kinds_for(Role.qa)) == {"dispute_raised", *calibration}
+    assert set(notifications.kinds_for(Role.manager)) == {"dispute_raised", "session_acknowledged"}

@@ -23,8 +23,9 @@ READERS = (Role.admin, Role.manager)
 
 
 async def headline_rows(agent_ids: list[int] | None) -> tuple[Any, list[dict[str, Any]]]:
-    """This month's headline rows: label, value shown, n, target shown and the verdict ("met",
-    "missed", "few" below the minimum n, "" without a target or a value), last month's value."""
+    """This month's headline rows: label, value shown, n, target shown, the verdict ("met",
+    "missed", or "" with `why` saying why there is none: too few, too close to call; "" and ""
+    without a target or a value) and last month's value."""
     settings = await scorecard_config.load()
     first = current_month(get_settings().timezone)
     now = await monthly.headline(first, agent_ids)
@@ -35,12 +36,8 @@ async def headline_rows(agent_ids: list[int] | None) -> tuple[Any, list[dict[str
         figure = getattr(now, attribute)
         value = monthly._value(now, attribute)
         n = figure.n if isinstance(figure, Estimate) else now.offered
-        if value is None or target is None:
-            verdict = ""
-        elif n < settings["min_n"]:
-            verdict = "few"
-        else:
-            verdict = "met" if (value <= target if lower else value >= target) else "missed"
+        judged = monthly.verdict(figure, target, lower, n, settings["min_n"])
+        verdict = "" if judged is None or isinstance(judged, str) else ("met" if judged else "missed")
         rows.append(
             {
                 "label": str(label),
@@ -50,6 +47,7 @@ async def headline_rows(agent_ids: list[int] | None) -> tuple[Any, list[dict[str
                 "n": n,
                 "target": cell(target, unit) if target is not None else "",
                 "verdict": verdict,
+                "why": judged if isinstance(judged, str) else "",  # too few, or too close to call
                 "last": cell(monthly._value(last, attribute), unit),
             }
         )
@@ -60,7 +58,12 @@ async def headline_rows(agent_ids: list[int] | None) -> tuple[Any, list[dict[str
 async def home_panel(request: Request) -> Template:
     first, rows = await headline_rows(await agent_scope(request.user))
     attention = [row for row in rows if row["verdict"] == "missed"]
-    return Template("reports/_home_panel.html", context={"first": first, "rows": rows, "attention": attention})
+    close = any(row["why"] == monthly.too_close() for row in rows)
+    met = any(row["verdict"] == "met" for row in rows)
+    return Template(
+        "reports/_home_panel.html",
+        context={"first": first, "rows": rows, "attention": attention, "close": close, "met": met},
+    )
 
 
 ROUTES = [home_panel]

@@ -155,6 +155,26 @@ def too_few(n: int) -> str:
     return _("too few to judge (n = %(n)s)") % {"n": n}
 
 
+def too_close() -> str:
+    """What a verdict column says when a share's 95% interval holds its target."""
+    return _("too close to call: the target is inside the interval")
+
+
+def verdict(figure: Any, target: float | None, lower: bool, n: int, min_n: int) -> bool | str | None:
+    """Whether a headline figure meets its target: True or False; None without a value or a
+    target; a sentence where the data cannot carry a verdict (below the minimum n, or a share
+    whose 95% interval holds the target, so that it could be on either side)."""
+    value = figure.value if isinstance(figure, Estimate) else figure
+    if value is None or target is None:
+        return None
+    if n < min_n:
+        return too_few(n)
+    if isinstance(figure, Estimate) and figure.low is not None and figure.high is not None:
+        if figure.low <= target <= figure.high:
+            return too_close()
+    return value <= target if lower else value >= target
+
+
 def _value(figures: Headline | None, attribute: str) -> float | None:
     if figures is None:
         return None
@@ -171,10 +191,9 @@ async def headline_section(first: date, agent_ids: list[int] | None) -> Section:
     for label, attribute, unit, target_key, lower in HEADLINE_ROWS:
         target = settings["targets"].get(target_key) if isinstance(target_key, str) else target_key
         value = _value(now, attribute)
-        met = None if value is None or target is None else (value <= target if lower else value >= target)
-        sample = getattr(now, attribute).n if isinstance(getattr(now, attribute), Estimate) else now.offered
-        if met is not None and sample < settings["min_n"]:
-            met = too_few(sample)  # no verdict on so few
+        figure = getattr(now, attribute)
+        sample = figure.n if isinstance(figure, Estimate) else now.offered
+        met = verdict(figure, target, lower, sample, settings["min_n"])
         rows.append(
             [
                 str(label),

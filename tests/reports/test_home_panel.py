@@ -61,3 +61,18 @@ async def test_only_managers_and_administrators_have_the_panel(client, centre):
         assert PANEL not in home and "Calls offered" in home, role  # their call figures stay at home
         await client.post("/logout", headers=HTML)
         client.cookies.clear()
+
+
+def test_a_share_whose_interval_holds_the_target_gets_no_verdict():
+    from kit.stats import proportion_interval
+    from reports import monthly
+
+    close = proportion_interval(68, 100)  # 68%, its interval about 58%-76%: 70% is inside
+    assert close.low <= 0.70 <= close.high
+    assert monthly.verdict(close, 0.70, False, close.n, 5) == monthly.too_close()
+    clear = proportion_interval(550, 1000)  # 55%, interval about 52%-58%: clearly under 70%
+    assert monthly.verdict(clear, 0.70, False, clear.n, 5) is False
+    assert monthly.verdict(proportion_interval(900, 1000), 0.70, False, 1000, 5) is True
+    assert monthly.verdict(proportion_interval(1, 4), 0.70, False, 4, 5) == "too few to judge (n = 4)"
+    assert monthly.verdict(None, 0.70, False, 0, 5) is None and monthly.verdict(0.5, None, False, 99, 5) is None
+    assert monthly.verdict(20.0, 30.0, True, 100, 5) is True  # lower is better (seconds), no interval

@@ -38,6 +38,27 @@ def test_a_steady_tone_gives_no_segments():
         assert vad.find_segments(pcm(tone(6, rate)), rate) == [], rate
 
 
+def tune(seconds: float, rate: int, seed: int = 3) -> np.ndarray:
+    """Hold music as a melody: a new note every 0.25 to 0.5 s, with two overtones."""
+    rng = np.random.default_rng(seed)
+    pieces, total = [], int(seconds * rate)
+    while sum(len(p) for p in pieces) < total:
+        t = np.arange(int(rng.uniform(0.25, 0.5) * rate)) / rate
+        f = rng.choice([262, 294, 330, 392, 440, 523])
+        note = np.sin(2 * np.pi * f * t) + 0.4 * np.sin(4 * np.pi * f * t) + 0.2 * np.sin(6 * np.pi * f * t)
+        pieces.append(5000.0 * note * np.minimum(1.0, np.minimum(t / 0.03, (t[-1] - t) / 0.08 + 0.2)))
+    return np.concatenate(pieces)[:total]
+
+
+def test_a_tune_gives_no_segments():
+    """Its notes change a few times a second (so the steady-sound check alone passes it), and
+    WebRTC takes it for a voice; each note is steady, so it is music."""
+    for rate in (8000, 16000):
+        music = pcm(tune(20, rate))
+        assert vad.webrtc_flags(music, rate).mean() > 0.5  # WebRTC alone would decode it
+        assert vad.find_segments(music, rate) == [], rate
+
+
 def test_steady_noise_gives_no_segments():
     hum = np.random.default_rng(1).normal(0, 2000, RATE * 5)
     assert vad.find_segments(pcm(hum), RATE) == []
@@ -68,6 +89,11 @@ def test_speech_is_found_and_the_other_sides_echo_is_not(speech):
     assert segments
     assert segments[0].start >= 2.0 - vad.LEAD_SECONDS - 0.1
     assert segments[-1].end <= 2.0 + len(voice) / RATE + vad.PADDING_SECONDS + 0.1
+    # Speech right after a tune is still found, and the tune is not.
+    rate_music = np.concatenate([tune(6, RATE), silence, voice])
+    after_music = vad.find_segments(pcm(rate_music), RATE)
+    assert after_music and after_music[0].start >= 8.0 - vad.LEAD_SECONDS - 0.1
+    assert vad.speech_seconds(after_music) >= 0.8 * len(voice) / RATE
     echo = channel * 10 ** (-30 / 20)
     agent, caller = vad.call_segments([pcm(channel), pcm(echo)], RATE)
     assert agent and caller == []

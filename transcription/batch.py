@@ -219,6 +219,10 @@ async def save(me: str, transcription_id: int, result: dict, model_name: str) ->
             Transcription.model: model_name,
             Transcription.finished_at: now,
         }
+    # The transcript and what the packages derive from it (its search index entry, automatic
+    # answers and flags) land together, in one commit: a reader never sees one without the
+    # other, and indexing costs its statements only, not a transaction of its own (on SQLite
+    # that halved the time a finished transcript takes to store, issue 16).
     async with db.write_transaction():
         updated = await (
             Transcription.update(values)
@@ -229,8 +233,8 @@ async def save(me: str, transcription_id: int, result: dict, model_name: str) ->
             )
             .returning(Transcription.id, Transcription.call)
         )
-    if updated and "failed" not in result:
-        await packages.calls_changed([updated[0]["call"]])
+        if updated and "failed" not in result:
+            await packages.calls_changed([updated[0]["call"]])
     return bool(updated)
 
 

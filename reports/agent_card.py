@@ -11,7 +11,7 @@ from typing import Any
 from kit.timeutil import previous_month
 from qa_app.tables import Agent
 from scorecards.balanced import BalancedScorecard
-from scorecards.balanced_queries import month_key, scorecards_for
+from scorecards.balanced_queries import month_key, scorecards_for_months
 
 
 @dataclass
@@ -33,15 +33,15 @@ async def agents_of(team: str | None = None) -> list[dict[str, Any]]:
 
 
 async def build(agents: list[dict[str, Any]], first: date, months: int = 6) -> list[AgentCard]:
-    """Cards for many agents at once: each month's scorecards are computed for all of them in
-    one pass, as the team pages do."""
+    """Cards for many agents at once: the months' scorecards are computed for all of them in
+    one pass."""
     from coaching import plans
 
     ids = [a["id"] for a in agents]
     steps = [first]
     for _ in range(months - 1):
         steps.insert(0, previous_month(steps[0]))
-    by_month = {m: await scorecards_for(ids, m) for m in steps}
+    by_month = await scorecards_for_months(ids, steps)
     cards = []
     for agent in agents:
         plan = await plans.open_plan(agent["id"])

@@ -49,10 +49,14 @@ async def _scores(agent_ids: list[int], months: list[str]) -> dict[tuple[int, st
     return result
 
 
-async def _calls(agent_ids: list[int], first: date, threshold: int) -> dict[int, dict[str, Any]]:
-    start, end = month_range(first, get_settings().timezone)
+async def _calls(agent_ids: list[int], firsts: list[date], threshold: int) -> dict[tuple[int, date], dict[str, Any]]:
+    """Answered calls per agent and month (of those starting on `firsts`): one grouped query,
+    each call counted in the month (in the centre's time zone) it was offered in."""
+    zone = get_settings().timezone
+    ranges = [month_range(first, zone) for first in firsts]
+    which = " ".join(f'WHEN "offered_at" >= {{}} AND "offered_at" < {{}} THEN {index}' for index in range(len(firsts)))
     sql = f"""
-        SELECT "agent", COUNT(*) AS answered,
+        SELECT "agent", CASE {which} END AS month_index, COUNT(*) AS answered,
                SUM(CASE WHEN "wait_seconds" <= {int(threshold)} THEN 1 ELSE 0 END) AS within,
                SUM("talk_seconds" + COALESCE("hold_seconds", 0)) AS handle,
                SUM(CAST("talk_seconds" + COALESCE("hold_seconds", 0) AS REAL)
@@ -60,75 +64,97 @@ async def _calls(agent_ids: list[int], first: date, threshold: int) -> dict[int,
         FROM "call"
         WHERE "offered_at" >= {{}} AND "offered_at" < {{}} AND "disposition" <> 'abandoned'
           AND {db.sql_in('"agent"', agent_ids)}
-        GROUP BY "agent"
+        GROUP BY 1, 2
     """
-    return {row["agent"]: row for row in await Call.raw(sql, start, end)}
+    args = [edge for pair in ranges for edge in pair] + [min(r[0] for r in ranges), max(r[1] for r in ranges)]
+    return {
+        (row["agent"], firsts[row["month_index"]]): row
+        for row in await Call.raw(sql, *args)
+        if row["month_index"] is not None
+    }
 
 
-async def _attendance(agent_ids: list[int], first: date) -> dict[int, tuple[int, int, int]]:
-    last = next_month(first) - timedelta(days=1)
+async def _attendance(agent_ids: list[int], firsts: list[date]) -> dict[tuple[int, date], tuple[int, int, int]]:
+    """(days rostered, worked, on time) per agent and month, leave and training left out."""
     rows = await Attendance.select(
-        Attendance.agent, Attendance.scheduled_minutes, Attendance.absence, Attendance.minutes_late
+        Attendance.agent, Attendance.day, Attendance.scheduled_minutes, Attendance.absence, Attendance.minutes_late
     ).where(
         Attendance.agent.is_in(agent_ids or [-1])
-        & (Attendance.day >= first)
-        & (Attendance.day <= last)
+        & (Attendance.day >= min(firsts))
+        & (Attendance.day <= next_month(max(firsts)) - timedelta(days=1))
         & (Attendance.scheduled_minutes > 0)
     )
-    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    wanted = set(firsts)
+    counts: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0, 0])
     for row in rows:
-        if row["absence"] in PLANNED_ABSENCE:
+        month = row["day"].replace(day=1)
+        if row["absence"] in PLANNED_ABSENCE or month not in wanted:
             continue
-        tally = counts[row["agent"]]
+        tally = counts[(row["agent"], month)]
         tally[0] += 1
         if not row["absence"]:
             tally[1] += 1
             tally[2] += row["minutes_late"] == 0
-    return {agent: (r, w, o) for agent, (r, w, o) in counts.items()}
+    return {key: (r, w, o) for key, (r, w, o) in counts.items()}
 
 
 async def scorecards_for(agent_ids: list[int], first: date) -> dict[int, BalancedScorecard]:
     """Each agent's balanced scorecard for the month starting `first`; efficiency compares an
     agent with their team's average over the same month."""
-    if not agent_ids:
-        return {}
+    return (await scorecards_for_months(agent_ids, [first]))[first]
+
+
+async def scorecards_for_months(agent_ids: list[int], firsts: list[date]) -> dict[date, dict[int, BalancedScorecard]]:
+    """The same for several months at once (an agent's six-month trend): the same few grouped
+    queries whatever the number of months."""
+    if not agent_ids or not firsts:
+        return {first: {} for first in firsts}
     settings = await config.load()
     threshold = settings["service_level_seconds"]
-    months = [month_key(first), month_key(previous_month(first)), month_key(previous_month(previous_month(first)))]
+    zone = get_settings().timezone
+
+    def quarter(first: date) -> list[str]:  # the month and the two before it
+        return [month_key(first), month_key(previous_month(first)), month_key(previous_month(previous_month(first)))]
+
     teams = {r["id"]: r["team"] for r in await Agent.select(Agent.id, Agent.team).where(Agent.id.is_in(agent_ids))}
     team_ids = sorted({t for t in teams.values() if t is not None})
     team_members = await Agent.select(Agent.id, Agent.team).where(Agent.team.is_in(team_ids or [-1]))
     everyone = sorted(set(agent_ids) | {m["id"] for m in team_members})
-    calls = await _calls(everyone, first, threshold)
-    team_sums: dict[int, list[float]] = defaultdict(lambda: [0, 0.0])
-    for member in team_members:
-        row = calls.get(member["id"])
-        if row:
-            team_sums[member["team"]][0] += row["answered"]
-            team_sums[member["team"]][1] += row["handle"] or 0
-    scores = await _scores(agent_ids, months)
-    attendance = await _attendance(agent_ids, first)
+    calls = await _calls(everyone, firsts, threshold)
+    scores = await _scores(agent_ids, sorted({key for first in firsts for key in quarter(first)}))
+    attendance = await _attendance(agent_ids, firsts)
     # The Customer part: residents' satisfaction with the agent's calls, once surveys are collected.
     collecting = await survey_figures.surveys_in_use()
-    csat = await survey_figures.csat_by_agent(agent_ids, *month_range(first, get_settings().timezone))
-    result = {}
-    for agent_id in agent_ids:
-        row = calls.get(agent_id) or {}
-        team_n, team_total = team_sums.get(teams.get(agent_id), (0, 0.0))
-        rostered, worked, on_time = attendance.get(agent_id, (0, 0, 0))
-        inputs = Inputs(
-            scores_month=scores.get((agent_id, months[0]), []),
-            scores_three_months=[s for m in months for s in scores.get((agent_id, m), [])],
-            survey=csat.get(agent_id, (0, 0)) if collecting else None,
-            answered=int(row.get("answered") or 0),
-            answered_within=int(row.get("within") or 0),
-            handle=Sums(int(row.get("answered") or 0), float(row.get("handle") or 0), float(row.get("squares") or 0)),
-            team_handle_mean=team_total / team_n if team_n else None,
-            days_rostered=rostered,
-            days_worked=worked,
-            days_on_time=on_time,
-        )
-        result[agent_id] = balanced_scorecard(
-            inputs, settings["weights"], settings["targets"], threshold_seconds=threshold, min_n=settings["min_n"]
-        )
+    result: dict[date, dict[int, BalancedScorecard]] = {}
+    for first in firsts:
+        months = quarter(first)
+        team_sums: dict[int, list[float]] = defaultdict(lambda: [0, 0.0])
+        for member in team_members:
+            row = calls.get((member["id"], first))
+            if row:
+                team_sums[member["team"]][0] += row["answered"]
+                team_sums[member["team"]][1] += row["handle"] or 0
+        csat = await survey_figures.csat_by_agent(agent_ids, *month_range(first, zone)) if collecting else {}
+        cards = result[first] = {}
+        for agent_id in agent_ids:
+            row = calls.get((agent_id, first)) or {}
+            team_n, team_total = team_sums.get(teams.get(agent_id), (0, 0.0))
+            rostered, worked, on_time = attendance.get((agent_id, first), (0, 0, 0))
+            inputs = Inputs(
+                scores_month=scores.get((agent_id, months[0]), []),
+                scores_three_months=[s for m in months for s in scores.get((agent_id, m), [])],
+                survey=csat.get(agent_id, (0, 0)) if collecting else None,
+                answered=int(row.get("answered") or 0),
+                answered_within=int(row.get("within") or 0),
+                handle=Sums(
+                    int(row.get("answered") or 0), float(row.get("handle") or 0), float(row.get("squares") or 0)
+                ),
+                team_handle_mean=team_total / team_n if team_n else None,
+                days_rostered=rostered,
+                days_worked=worked,
+                days_on_time=on_time,
+            )
+            cards[agent_id] = balanced_scorecard(
+                inputs, settings["weights"], settings["targets"], threshold_seconds=threshold, min_n=settings["min_n"]
+            )
     return result

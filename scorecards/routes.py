@@ -29,7 +29,7 @@ from qa_app.settings import get_settings
 from qa_app.tables import Role
 from qa_app.web import Form, dynamic_form, problem
 from scorecards import autochecks, automatic, calibration, calibration_store, config, evaluations, sample_store
-from scorecards.balanced_queries import month_key, scorecards_for
+from scorecards.balanced_queries import month_key, scorecards_for, scorecards_for_months
 from scorecards.evaluations import EvaluationError, Marked, MissingReasons
 from scorecards.flags import KIND_LABELS, KINDS
 from scorecards.tables import EvaluationStatus
@@ -578,11 +578,11 @@ async def agent_month(request: Request, agent_id: FromPath[int], month: FromQuer
         raise NotFoundException()
     first = _month(month)
     settings = await config.load()
-    trend = []  # the last six months, this one last
-    step = first
-    for _counted in range(6):
-        trend.insert(0, (month_key(step), (await scorecards_for([agent_id], step))[agent_id]))
-        step = previous_month(step)
+    steps = [first]  # the last six months, this one last
+    for _counted in range(5):
+        steps.insert(0, previous_month(steps[0]))
+    by_month = await scorecards_for_months([agent_id], steps)
+    trend = [(month_key(step), by_month[step][agent_id]) for step in steps]
     return Template(
         "scorecards/agent_month.html",
         context={

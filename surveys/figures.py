@@ -142,7 +142,7 @@ async def csat_by_agent(agent_ids: list[int], start: datetime, end: datetime) ->
 
 async def surveys_in_use() -> bool:
     """Whether the centre collects surveys at all (else the Customer part says so)."""
-    return bool(await SurveyInvitation.count() or await SurveyResponse.count())
+    return bool(await SurveyInvitation.exists() or await SurveyResponse.exists())
 
 
 async def other_comments(

@@ -17,7 +17,7 @@ import click
 from qa_app import db, i18n, packages
 from qa_app.cli_support import fail, handles_config_errors, run_with_database
 from qa_app.i18n import _, _l, ngettext
-from qa_app.settings import ConfigError
+from qa_app.settings import ConfigError, get_settings
 
 
 @click.group(help=_l("Quality assurance and customer feedback for a municipal contact centre."))
@@ -52,17 +52,38 @@ def demo(seed: int) -> None:
 @main.command(help=_l("Run the web app (applies migrations first)."))
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help=_l("Web processes (one per core serves most); more than one needs QA_QUEUE_URL."),
+)
 @handles_config_errors
-def serve(host: str, port: int) -> None:
+def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
+    if workers > 1 and not get_settings().queue_url:
+        # Several processes must share the rate limits and leave background jobs to `qa worker`;
+        # without a shared queue each would keep its own limits and run the jobs itself.
+        raise click.UsageError(
+            _("several web processes need QA_QUEUE_URL (Redis or PostgreSQL) to share limits and jobs")
+        )
     run_with_database(lambda: asyncio.sleep(0))
     click.echo(
         _("serving on %(url)s with %(database)s")
         % {"url": f"http://{host}:{port}", "database": db.describe(db.current_engine())},
         err=True,
     )
-    uvicorn.run("qa_app.app:create_app", factory=True, host=host, port=port, log_level="info", proxy_headers=False)
+    uvicorn.run(
+        "qa_app.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=False,
+    )
 
 
 @main.command(help=_l("Run queued jobs from QA_QUEUE_URL (PostgreSQL or Redis); start as many as you like."))

@@ -7,6 +7,7 @@ route; `agent_scope()` is the one rule for whose records a user sees.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
 import time
@@ -14,10 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.security.session_auth import SessionAuth
+from litestar.utils.dataclass import extract_dataclass_items
 
 from qa_app.settings import get_settings
 from qa_app.tables import EVERYONE, STAFF, Agent, Role, Team, User
@@ -178,7 +181,24 @@ class RotatingSessionBackend(ServerSideSessionBackend):
     async def load_from_connection(self, connection: ASGIConnection) -> dict[str, Any]:
         if not well_formed_session_id(connection.cookies.get(self.config.key)):
             return {}
-        return await super().load_from_connection(connection)
+        data = await super().load_from_connection(connection)
+        connection.scope.setdefault("state", {})["session_as_loaded"] = copy.deepcopy(data)
+        return data
+
+    async def store_in_message(self, scope_session: Any, message: Any, connection: ASGIConnection) -> None:
+        """As Litestar's, but a session that the request left as it was is not written back:
+        a page view costs no write (the last-seen time changes once a minute, SEEN_EVERY_SECONDS,
+        and that write also renews the session's expiry)."""
+        state = connection.scope.get("state", {})
+        loaded = state.get("session_as_loaded")
+        if loaded and not state.get("rotate_session") and isinstance(scope_session, dict) and scope_session == loaded:
+            cookie = dict(extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys()))
+            MutableScopeHeaders.from_message(message).add(
+                "Set-Cookie",
+                Cookie(value=self.get_session_id(connection), key=self.config.key, **cookie).to_header(header=""),
+            )
+            return
+        await super().store_in_message(scope_session, message, connection)
 
 
 class RotatingSessionConfig(ServerSideSessionConfig):

@@ -72,6 +72,25 @@ async def test_a_session_idle_too_long_ends(client, monkeypatch):
     assert after.status_code == 302 and after.headers["location"].startswith("/login")
 
 
+async def test_a_page_view_does_not_write_the_session_but_a_minutes_use_does(client, monkeypatch):
+    """Reading pages costs no session write; the last-seen time (for the idle limit) is written
+    once a minute of use, and that write renews the session's expiry."""
+    import qa_app.auth as auth
+    from qa_app.tables import WebSession
+
+    await login(client, "qa@test.org")
+    assert (await client.get("/calls", headers=HTML)).status_code == 200
+    before = await WebSession.select(WebSession.data, WebSession.expires_at)
+    for _ in range(3):
+        assert (await client.get("/calls", headers=HTML)).status_code == 200
+    assert await WebSession.select(WebSession.data, WebSession.expires_at) == before
+    later = auth.time.time() + 2 * 60
+    monkeypatch.setattr(auth.time, "time", lambda: later)
+    assert (await client.get("/calls", headers=HTML)).status_code == 200
+    after = await WebSession.select(WebSession.data, WebSession.expires_at)
+    assert len(after) == 1 and after[0]["data"] != before[0]["data"]
+
+
 async def test_changing_the_password_ends_the_other_sessions(client, centre):
     other = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=create_app(manage_database=False)), base_url="http://testserver"

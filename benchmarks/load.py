@@ -1,6 +1,6 @@
-"""Load on the web app (issue 14, "Load"): simulated agents, QA markers and team leaders sign in
-and browse their pages, with locust driven in-process through its library API (headless).
-Prints requests per second, p50/p95/p99 per page and the errors.
+"""Load on the web app (issue 14, "Load"): simulated agents, QA markers, team leaders and
+residents, with locust driven in-process through its library API (headless). Prints requests per
+second, p50/p95/p99 per page and the errors.
 
     .venv/bin/python benchmarks/load.py [--users 50] [--seconds 120] [--url URL --logins FILE]
     .venv/bin/python benchmarks/load.py --smoke        # 5 users for 20 s
@@ -9,11 +9,15 @@ Without --url it makes a demo centre of its own (`qa demo` in a fresh data folde
 minutes; QA_DATABASE_URL picks PostgreSQL) and serves it with `qa serve`. With --url it uses a
 running app (started with QA_TRUSTED_PROXIES=127.0.0.1, so that each simulated person has an
 address of their own); --logins names the `demo-logins.txt` of its data folder ("role email
-password" a line).
+password" a line). The issue's year of a 300-agent centre: benchmarks/seed_year.py, which also
+writes the open survey links (`survey-links.txt` beside the logins) that residents answer.
 
-Each user signs in with the demo login of its role, reads the links its home page shows (its
-navigation: what that role may open) and then opens them at random, a second or two apart, as a
-person reading would. Pages are grouped by their path, ids replaced by {id}.
+Staff sign in with the demo login of their role, read the links their home page shows (their
+navigation: what that role may open) and then open them at random, a second or two apart, as a
+person reading would; team leaders also list calls with filters; QA markers take a call of the
+sample to mark and open and save its marking page (the background save of a draft). Residents
+open a survey link, answer and send it, each link once. Pages are grouped by their path, ids
+replaced by {id}.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import gevent
@@ -39,6 +44,7 @@ QA = [sys.executable, "-c", "from qa_app.cli import main; main()"]
 SKIP = re.compile(r"^/(logout|static/|s/|open311/|api/|schema|login)|\.(pdf|xlsx|zip|csv|ics)$|/recording")
 LOGINS: dict[str, tuple[str, str]] = {}  # role -> (email, password)
 ADDRESSES = itertools.count()
+MARKERS = itertools.count()  # which pick of the queue each simulated marker takes
 
 
 def page_name(path: str) -> str:
@@ -71,28 +77,125 @@ class StaffUser(HttpUser):
 
     @task
     def browse(self) -> None:
+        """Any page of the navigation, now and then."""
         path = random.choice(self.pages)
         self.client.get(path, headers={"accept": "text/html"}, name=page_name(path))
+
+    @task(2)
+    def calls_with_filters(self) -> None:
+        """The calls list, answered calls since a day in the last months, maybe of one queue."""
+        since = (datetime.now() - timedelta(days=random.randint(7, 120))).date().isoformat()
+        queue = random.choice(["", "&queue=general", "&queue=waste"])
+        self.client.get(
+            f"/calls?disposition=answered&date_from={since}{queue}",
+            headers={"accept": "text/html"},
+            name="/calls?filters",
+        )
 
 
 class Agent(StaffUser):
     role = "agent"
     weight = 5
 
+    @task(4)
+    def my_month(self) -> None:
+        """The agent's month: their balanced scorecard, evaluations and automatic checks."""
+        month = next((p for p in self.pages if p.startswith("/scorecards/agents/")), None)
+        if month:
+            self.client.get(month, headers={"accept": "text/html"}, name=page_name(month))
+
+
+def radio_answers(html: str) -> dict[str, str]:
+    """One of the offered values for each group of radio buttons on a page."""
+    offered: dict[str, list[str]] = {}
+    for name, value in re.findall(r'<input type="radio"[^>]*?name="([^"]+)" value="([^"]*)"', html):
+        offered.setdefault(name, []).append(value)
+    return {name: random.choice(values) for name, values in offered.items()}
+
 
 class QualityTeam(StaffUser):
     role = "qa"
     weight = 2
+
+    def on_start(self) -> None:
+        super().on_start()
+        # The marker takes a call of the month's sample to mark (or one already begun).
+        queue = self.client.get("/qa/queue", headers={"accept": "text/html"}, name="/qa/queue")
+        self.evaluation = None
+        begun = re.findall(r'href="/evaluations/(\d+)"', queue.text)
+        picks = re.findall(r'action="/qa/assignments/(\d+)/mark"', queue.text)
+        if picks:
+            # Each marker a call of their own: two markers opening the same pick at once are
+            # (rightly) refused, which would count as an error of the run.
+            token = re.search(r'name="_csrf_token" value="([^"]+)"', queue.text).group(1)
+            marked = self.client.post(
+                f"/qa/assignments/{picks[next(MARKERS) % len(picks)]}/mark",
+                data={"_csrf_token": token},
+                headers={"accept": "text/html"},
+                name="/qa/assignments/{id}/mark",
+            )
+            found = re.search(r"/evaluations/(\d+)", marked.url or "")
+            self.evaluation = found.group(1) if found else None
+        if self.evaluation is None and begun:
+            self.evaluation = random.choice(begun)
+
+    @task(4)
+    def mark(self) -> None:
+        """Open the marking page and save answers as the page does in the background."""
+        if self.evaluation is None:
+            return
+        page = self.client.get(
+            f"/evaluations/{self.evaluation}", headers={"accept": "text/html"}, name="/evaluations/{id}"
+        )
+        token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+        if token is None:  # submitted by someone else meanwhile: nothing to save
+            return
+        self.client.post(
+            f"/evaluations/{self.evaluation}/draft",
+            data={"_csrf_token": token.group(1), **radio_answers(page.text), "comment": "Clear and kind."},
+            headers={"accept": "text/html", "hx-request": "true"},
+            name="/evaluations/{id}/draft (post)",
+        )
 
 
 class TeamLeader(StaffUser):
     role = "team_leader"
     weight = 2
 
+    @task(4)
+    def team_month(self) -> None:
+        """The team's month (the navigation's "Team month" leads to the leader's team)."""
+        self.client.get("/scorecards/teams", headers={"accept": "text/html"}, name="/scorecards/teams/{id}")
+
+
+SURVEY_LINKS: list[str] = []  # open survey links (benchmarks/seed_year.py writes them)
+
+
+class Resident(HttpUser):
+    """A resident answers the survey of their call: opens the link, answers, sends."""
+
+    weight = 3
+    wait_time = between(3, 6)
+
+    def on_start(self) -> None:
+        number = next(ADDRESSES)
+        self.client.headers["X-Forwarded-For"] = f"172.{16 + number // 250 % 16}.{number % 250 + 1}.1"
+
     @task
-    def calls_with_filters(self) -> None:
-        self.client.get(
-            "/calls?disposition=answered&date_from=2026-01-01", headers={"accept": "text/html"}, name="/calls?filters"
+    def answer(self) -> None:
+        if not SURVEY_LINKS:
+            return
+        token = SURVEY_LINKS.pop()
+        page = self.client.get(f"/s/{token}", headers={"accept": "text/html"}, name="/s/{token}")
+        answers = radio_answers(page.text)
+        if not answers:
+            return
+        self.client.post(
+            f"/s/{token}",
+            data={**answers, "lang": "en"},
+            files={"unused": ("", b"")},  # the form is multipart (it may carry a spoken comment)
+            headers={"accept": "text/html"},
+            name="/s/{token} (post)",
         )
 
 
@@ -117,7 +220,8 @@ def serve_a_demo(folder: Path) -> tuple[subprocess.Popen, str, Path]:
 
 
 def run(url: str, users: int, seconds: float) -> int:
-    env = Environment(user_classes=[Agent, QualityTeam, TeamLeader], host=url, events=events)
+    classes = [Agent, QualityTeam, TeamLeader] + ([Resident] if SURVEY_LINKS else [])
+    env = Environment(user_classes=classes, host=url, events=events)
     runner = env.create_local_runner()
     runner.start(users, spawn_rate=max(1, users / 5))
     gevent.spawn_later(seconds, runner.quit)
@@ -162,6 +266,10 @@ def main() -> None:
     for line in logins.read_text().splitlines():
         role, email, password = line.split()
         LOGINS[role] = (email, password)
+    links = logins.with_name("survey-links.txt")
+    if links.is_file():
+        SURVEY_LINKS.extend(t for t in links.read_text().split() if t)
+        random.shuffle(SURVEY_LINKS)
     try:
         code = run(url, args.users, args.seconds)
     finally:

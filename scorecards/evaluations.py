@@ -164,7 +164,13 @@ async def start_for_assignment(assignment_id: int, user: CurrentUser) -> int:
     if user.role not in MARKERS:
         raise EvaluationError(_("only the QA team marks calls"))
     async with db.write_transaction():
-        pick = await Assignment.select().where(Assignment.id == assignment_id).first()
+        # Two markers opening the same pick at once get the same draft: on PostgreSQL the pick's
+        # row is locked until this transaction ends (SQLite's write transaction already lets
+        # one writer in at a time); without it both inserted and one got a server error.
+        query = Assignment.select().where(Assignment.id == assignment_id)
+        if not db.is_sqlite():
+            query = query.lock_rows("UPDATE")
+        pick = await query.first()
         if pick is None:
             raise EvaluationError(_("there is no such assignment"))
         existing = await Evaluation.select(Evaluation.id).where(Evaluation.assignment == assignment_id).first()

@@ -12,6 +12,7 @@ The template used here is published by the test, so the expected scores are work
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import date, timedelta
 
@@ -145,6 +146,18 @@ async def test_automatic_criteria_are_filled_in_with_their_evidence(marked_centr
     assert greeting["evidence"]["at"] == pytest.approx(0.4 + 0.3 * 2)  # "my" is the third word
     assert evaluation["answers"]["courtesy"]["value"] is None and not evaluation["answers"]["courtesy"]["automatic"]
     assert evaluation["status"] == "draft" and evaluation["score"] is None
+
+
+async def test_two_markers_opening_one_pick_at_once_share_one_draft(marked_centre):
+    """Both get the same evaluation; neither gets an error (on PostgreSQL both inserted a draft
+    and one failed on the unique pick before the pick's row was locked)."""
+    qa = await _user(marked_centre, "qa")
+    first, second = await asyncio.gather(
+        evaluations.start_for_assignment(marked_centre["pick"], qa),
+        evaluations.start_for_assignment(marked_centre["pick"], qa),
+    )
+    assert first == second
+    assert await Evaluation.count().where(Evaluation.assignment == marked_centre["pick"]) == 1
 
 
 async def test_score_is_computed_on_the_server_from_the_answers(marked_centre):

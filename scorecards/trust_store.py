@@ -8,6 +8,8 @@ opened with. The marker's answer is the final one (after any dispute).
 
 from __future__ import annotations
 
+import json
+from datetime import datetime, timezone
 from typing import Any
 
 from scorecards import config, trust, versions
@@ -22,62 +24,76 @@ async def automatic_criteria() -> list[Any]:
     return [c for c in versions.definition_of(template).criteria() if c.automatic]
 
 
-async def pairs(code: str, limit: int) -> list[trust.Pair]:
-    """The criterion's marked calls, newest first: released, not calibration."""
-    answers = (
-        await EvaluationAnswer.select(
-            EvaluationAnswer.evaluation,
-            EvaluationAnswer.passed,
-            EvaluationAnswer.evidence,
-            EvaluationAnswer.evaluation.call.as_alias("call"),
-            EvaluationAnswer.evaluation.released_at.as_alias("released_at"),
-        )
-        .where(
-            (EvaluationAnswer.criterion == code)
-            & EvaluationAnswer.evaluation.calibration.is_null()
-            & EvaluationAnswer.evaluation.status.is_in(RELEASED)
-        )
-        .order_by(EvaluationAnswer.evaluation.released_at, ascending=False)
-        .order_by(EvaluationAnswer.evaluation, ascending=False)
-        .limit(limit)
-        .output(load_json=True)
+async def pairs(codes: list[str], limit: int) -> dict[str, list[trust.Pair]]:
+    """Each criterion's marked calls, newest first, at most `limit` each: released, not
+    calibration. Two queries for all the criteria (every month page asks for them)."""
+    if not codes:
+        return {}
+    rows = await EvaluationAnswer.raw(
+        f"""
+        SELECT * FROM (
+            SELECT a."criterion", a."evaluation", a."passed", a."evidence", e."call", e."released_at",
+                   ROW_NUMBER() OVER (
+                       PARTITION BY a."criterion" ORDER BY e."released_at" DESC, a."evaluation" DESC
+                   ) AS place
+            FROM "evaluation_answer" a JOIN "evaluation" e ON e."id" = a."evaluation"
+            WHERE a."criterion" IN ({", ".join("{}" for _ in codes)})
+              AND e."calibration" IS NULL AND e."status" IN ({", ".join("{}" for _ in RELEASED)})
+        ) ranked
+        WHERE "place" <= {int(limit)}
+        ORDER BY "criterion", "place"
+        """,
+        *codes,
+        *RELEASED,
     )
+    calls = sorted({r["call"] for r in rows if r["call"] is not None})
     machine = {
-        r["call"]: r["value"]
-        for r in await AutoCheck.select(AutoCheck.call, AutoCheck.value).where(
-            (AutoCheck.criterion == code) & AutoCheck.call.is_in([a["call"] for a in answers] or [-1])
+        (r["criterion"], r["call"]): r["value"]
+        for r in await AutoCheck.select(AutoCheck.criterion, AutoCheck.call, AutoCheck.value).where(
+            AutoCheck.criterion.is_in(codes) & AutoCheck.call.is_in(calls or [-1])
         )
     }
-    result = []
-    for a in answers:
-        value = machine[a["call"]] if a["call"] in machine else (a["evidence"] or {}).get("machine")
-        result.append(
+    result: dict[str, list[trust.Pair]] = {code: [] for code in codes}
+    for a in rows:
+        evidence = json.loads(a["evidence"]) if isinstance(a["evidence"], str) else a["evidence"]
+        key = (a["criterion"], a["call"])
+        value = machine[key] if key in machine else (evidence or {}).get("machine")
+        result[a["criterion"]].append(
             trust.Pair(
                 call=a["call"],
                 evaluation=a["evaluation"],
-                marked_at=a["released_at"],
-                human=a["passed"],
+                marked_at=_moment(a["released_at"]),
+                human=None if a["passed"] is None else bool(a["passed"]),
                 machine=None if value is None else value >= 1,
             )
         )
     return result
 
 
+def _moment(value: Any) -> datetime | None:
+    """A timestamp as Piccolo gives it (raw SQL on SQLite gives its text)."""
+    if isinstance(value, str):
+        moment = datetime.fromisoformat(value)
+        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return value
+
+
 async def standings() -> dict[str, trust.Trust]:
     """Each automatic criterion of the default template, by code, with its standing."""
     settings = (await config.load())["automatic"]
     window = settings["trust_window"]
-    result = {}
-    for criterion in await automatic_criteria():
-        found = await pairs(criterion.code, window * LOOK_BACK)
-        result[criterion.code] = trust.judge(
-            criterion.code,
-            found,
+    codes = [criterion.code for criterion in await automatic_criteria()]
+    found = await pairs(codes, window * LOOK_BACK)
+    return {
+        code: trust.judge(
+            code,
+            found[code],
             alpha_min=settings["trust_alpha"],
             window=window,
             min_calls=settings["trust_min_calls"],
         )
-    return result
+        for code in codes
+    }
 
 
 async def trusted_criteria() -> set[str]:

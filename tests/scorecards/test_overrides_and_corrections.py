@@ -66,7 +66,7 @@ async def test_the_trust_figures_count_the_override(marked_centre):  # noqa: F81
     evaluation_id, qa = await _opened(marked_centre)
     await evaluations.save(evaluation_id, qa, {**REST, "greeting": Marked(0, reason="Too late")}, "", submit=True)
     # Without a stored automatic result, the answer the evaluation was opened with is the machine's.
-    [pair] = await trust_store.pairs("greeting", 10)
+    [pair] = (await trust_store.pairs(["greeting"], 10))["greeting"]
     assert pair.evaluation == evaluation_id and pair.human is False and pair.machine is True
     # With one (the figures' own), that one; the human's final answer either way.
     evaluation = await evaluations.load(evaluation_id)
@@ -80,11 +80,11 @@ async def test_the_trust_figures_count_the_override(marked_centre):  # noqa: F81
             value=1.0,
         )
     )
-    [pair] = await trust_store.pairs("greeting", 10)
+    [pair] = (await trust_store.pairs(["greeting"], 10))["greeting"]
     assert pair.human is False and pair.machine is True
     # A correction back to the machine's answer counts as agreement from then on.
     await evaluations.correct(evaluation_id, qa, {"greeting": Marked(1)}, "", "Listened again: the name was given")
-    [pair] = await trust_store.pairs("greeting", 10)
+    [pair] = (await trust_store.pairs(["greeting"], 10))["greeting"]
     assert pair.human is True and pair.machine is True
     greeting = (await evaluations.load(evaluation_id))["answers"]["greeting"]
     assert not greeting["evidence"]["overridden"] and greeting["override_reason"] == ""

@@ -125,8 +125,10 @@ async def scorecards_for_months(agent_ids: list[int], firsts: list[date]) -> dic
     attendance = await _attendance(agent_ids, firsts)
     # The Customer part: residents' satisfaction with the agent's calls, once surveys are collected.
     collecting = await survey_figures.surveys_in_use()
+    ranges = [month_range(first, zone) for first in firsts]
+    csats = await survey_figures.csat_by_agent_months(agent_ids, ranges) if collecting else [{} for _ in firsts]
     result: dict[date, dict[int, BalancedScorecard]] = {}
-    for first in firsts:
+    for first, csat in zip(firsts, csats, strict=True):
         months = quarter(first)
         team_sums: dict[int, list[float]] = defaultdict(lambda: [0, 0.0])
         for member in team_members:
@@ -134,7 +136,6 @@ async def scorecards_for_months(agent_ids: list[int], firsts: list[date]) -> dic
             if row:
                 team_sums[member["team"]][0] += row["answered"]
                 team_sums[member["team"]][1] += row["handle"] or 0
-        csat = await survey_figures.csat_by_agent(agent_ids, *month_range(first, zone)) if collecting else {}
         cards = result[first] = {}
         for agent_id in agent_ids:
             row = calls.get((agent_id, first)) or {}

@@ -132,12 +132,31 @@ async def figures(start: datetime, end: datetime, *, agent_ids: list[int] | None
 
 async def csat_by_agent(agent_ids: list[int], start: datetime, end: datetime) -> dict[int, tuple[int, int]]:
     """(satisfied, answered) per agent: the Customer part of the balanced scorecard."""
-    result: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for row in await _rows(start, end, agent_ids):
-        if row["satisfaction"] is not None:
-            result[row["agent"]][0] += row["satisfaction"] >= 4
-            result[row["agent"]][1] += 1
-    return {agent: (s, n) for agent, (s, n) in result.items()}
+    return (await csat_by_agent_months(agent_ids, [(start, end)]))[0]
+
+
+async def csat_by_agent_months(
+    agent_ids: list[int], ranges: list[tuple[datetime, datetime]]
+) -> list[dict[int, tuple[int, int]]]:
+    """The same for several [start, end) ranges (an agent's months) in one query: a dict per
+    range, in their order. A response counts in the range its call was offered in."""
+    if not ranges:
+        return []
+    rows = await SurveyResponse.select(
+        SurveyResponse.agent, SurveyResponse.satisfaction, SurveyResponse.call.offered_at.as_alias("offered_at")
+    ).where(
+        (SurveyResponse.call.offered_at >= min(start for start, _ in ranges))
+        & (SurveyResponse.call.offered_at < max(end for _, end in ranges))
+        & SurveyResponse.agent.is_in(agent_ids or [-1])
+        & SurveyResponse.satisfaction.is_not_null()
+    )
+    tallies: list[dict[int, list[int]]] = [defaultdict(lambda: [0, 0]) for _ in ranges]
+    for row in rows:
+        for index, (start, end) in enumerate(ranges):
+            if start <= row["offered_at"] < end:
+                tallies[index][row["agent"]][0] += row["satisfaction"] >= 4
+                tallies[index][row["agent"]][1] += 1
+    return [{agent: (s, n) for agent, (s, n) in tally.items()} for tally in tallies]
 
 
 async def surveys_in_use() -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -47,3 +48,16 @@ def kept_since(today: date, days: int, tz: ZoneInfo) -> datetime:
     """The oldest moment data kept `days` days may be from: what is from day D (the centre's
     calendar) goes on day D + days."""
     return local_midnight_utc(today - timedelta(days=days - 1), tz)
+
+
+def stored_time(value: Any) -> Any:
+    """A stored timestamp as a datetime in UTC, however the database gave it: raw SQL on SQLite
+    gives its text (naive text is UTC, as everything is stored), PostgreSQL a datetime in the
+    connection's zone. None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)

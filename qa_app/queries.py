@@ -184,7 +184,7 @@ async def queues() -> list[str]:
     rows = await Call.raw(
         'WITH RECURSIVE q("queue") AS ('
         '  SELECT * FROM (SELECT "queue" FROM "call" WHERE "queue" IS NOT NULL ORDER BY "queue" LIMIT 1) AS first'
-        '  UNION ALL'
+        "  UNION ALL"
         '  SELECT (SELECT c."queue" FROM "call" c WHERE c."queue" > q."queue" ORDER BY c."queue" LIMIT 1)'
         '  FROM q WHERE q."queue" IS NOT NULL'
         ') SELECT "queue" FROM q WHERE "queue" IS NOT NULL'

@@ -26,12 +26,12 @@ from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from functools import cached_property
 from typing import Any
 
 from kit.stats import Estimate, proportion_interval
-from kit.timeutil import month_range
+from kit.timeutil import month_range, stored_time
 from qa_app import db
 from qa_app.settings import get_settings
 from qa_app.tables import Call
@@ -101,16 +101,12 @@ class Plan:
 
     def basis(self, call: dict[str, Any]) -> str:
         finished = call.get("transcribed_at")
-        heard = f"{_moment(finished).timestamp():.3f}" if finished else "-"
+        heard = f"{stored_time(finished).timestamp():.3f}" if finished else "-"
         return f"{self.template_id}:{self.min_confidence:g}:{call.get('fingerprint') or ''}:{heard}"
 
     @cached_property
     def checks(self) -> automatic.Checks:
         return automatic.Checks(self.criteria, self.min_confidence)
-
-
-def _moment(value: Any) -> datetime:
-    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
 async def plan() -> Plan:
@@ -122,7 +118,7 @@ async def plan() -> Plan:
 
 
 def _month_of(offered_at: Any) -> str:
-    return _moment(offered_at).astimezone(get_settings().timezone).strftime("%Y-%m")
+    return stored_time(offered_at).astimezone(get_settings().timezone).strftime("%Y-%m")
 
 
 async def _stored_bases(call_ids: list[int]) -> dict[int, str]:

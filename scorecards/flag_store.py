@@ -22,14 +22,14 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from saq import CronJob
 
 from cases import case_rules
 from cases.tables import Case, CaseLink
-from kit.timeutil import current_month, month_range, parse_month
+from kit.timeutil import current_month, month_range, parse_month, stored_time
 from qa_app import db
 from qa_app.settings import get_settings
 from qa_app.tables import Call, Service
@@ -79,16 +79,12 @@ class FlagRun:
         }
 
 
-def _moment(value: Any) -> datetime:
-    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-
-
 def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
 def _month_of(offered_at: Any) -> str:
-    return _moment(offered_at).astimezone(get_settings().timezone).strftime("%Y-%m")
+    return stored_time(offered_at).astimezone(get_settings().timezone).strftime("%Y-%m")
 
 
 async def rules() -> FlagRules:
@@ -207,8 +203,8 @@ async def _repeats(calls: list[dict[str, Any]], context: _Context) -> dict[int, 
     found: dict[int, Repeat] = {}
     hashes = sorted({c["caller_hash"] for c in calls if c["caller_hash"]})
     if hashes:
-        earliest = min(_moment(c["offered_at"]) for c in calls) - timedelta(days=days)
-        latest = max(_moment(c["offered_at"]) for c in calls)
+        earliest = min(stored_time(c["offered_at"]) for c in calls) - timedelta(days=days)
+        latest = max(stored_time(c["offered_at"]) for c in calls)
         groups: dict[tuple[str, Any], list[dict[str, Any]]] = defaultdict(list)
         for start in range(0, len(hashes), 500):
             chunk = hashes[start : start + 500]
@@ -246,11 +242,11 @@ async def _repeats(calls: list[dict[str, Any]], context: _Context) -> dict[int, 
                 + db.sql_in('"id"', sorted({link["repeat_of"] for link in links}))
             )
         }
-        for link in sorted(links, key=lambda r: _moment(r["created_at"])):
+        for link in sorted(links, key=lambda r: stored_time(r["created_at"])):
             before = earlier.get(link["repeat_of"])
             if before is None:
                 continue
-            gap = _moment(link["created_at"]) - _moment(before["created_at"])
+            gap = stored_time(link["created_at"]) - stored_time(before["created_at"])
             if timedelta(0) <= gap <= timedelta(days=days):
                 found[link["ref"]] = Repeat(gap.total_seconds() / 86400, earlier_case=before["tracking_number"])
     return found
@@ -265,7 +261,7 @@ def _contact(call: dict[str, Any]) -> dict[str, Any]:
         "service": service,
         "caller_hash": call["caller_hash"],
         "address": "",
-        "created_at": _moment(call["offered_at"]),
+        "created_at": stored_time(call["offered_at"]),
     }
 
 

@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from kit.stats import mean_interval
-from kit.timeutil import month_range, next_month
+from kit.timeutil import month_range, next_month, stored_time
 from qa_app import audit, db
 from qa_app.i18n import _
 from qa_app.settings import get_settings
@@ -347,16 +347,12 @@ async def unsampled_flagged(first: date) -> tuple[list[Flagged], dict[int, dict[
             call_id,
             row["external_id"],
             row["agent"],
-            _moment(row["offered_at"]).astimezone(zone).day,
+            stored_time(row["offered_at"]).astimezone(zone).day,
             tuple(sorted(k for k in details[call_id] if k in KINDS)),
         )
         for call_id, row in calls.items()
     ]
     return [f for f in flagged if f.kinds], details
-
-
-def _moment(value: Any) -> datetime:
-    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
 def reason_for(flags: dict[str, str], kind: str | None = None) -> str:

@@ -9,9 +9,9 @@ opened with. The marker's answer is the final one (after any dispute).
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from typing import Any
 
+from kit.timeutil import stored_time
 from scorecards import config, trust, versions
 from scorecards.tables import AutoCheck, Evaluation, EvaluationAnswer, EvaluationStatus
 
@@ -62,20 +62,12 @@ async def pairs(codes: list[str], limit: int) -> dict[str, list[trust.Pair]]:
             trust.Pair(
                 call=a["call"],
                 evaluation=a["evaluation"],
-                marked_at=_moment(a["released_at"]),
+                marked_at=stored_time(a["released_at"]),
                 human=None if a["passed"] is None else bool(a["passed"]),
                 machine=None if value is None else value >= 1,
             )
         )
     return result
-
-
-def _moment(value: Any) -> datetime | None:
-    """A timestamp as Piccolo gives it (raw SQL on SQLite gives its text)."""
-    if isinstance(value, str):
-        moment = datetime.fromisoformat(value)
-        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    return value
 
 
 async def standings() -> dict[str, trust.Trust]:

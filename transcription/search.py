@@ -43,12 +43,12 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from babel import dates as babel_dates
 
-from kit.timeutil import day_range
+from kit.timeutil import day_range, stored_time
 from qa_app import db, i18n
 from qa_app.i18n import _
 from qa_app.settings import get_settings
@@ -552,12 +552,6 @@ def first_moment(query: Query, turns_json: str, speaker: str | None) -> dict[str
     return {**shown, "moments": moments}
 
 
-def _as_datetime(value: Any) -> datetime:
-    if isinstance(value, str):  # raw SQL on SQLite gives the stored text
-        value = datetime.fromisoformat(value)
-    return value.astimezone(timezone.utc)
-
-
 async def search(
     query: Query,
     filters: Filters = Filters(),
@@ -615,7 +609,7 @@ async def search(
             Hit(
                 call_id=row["call_id"],
                 external_id=row["external_id"],
-                offered_at=_as_datetime(row["offered_at"]),
+                offered_at=stored_time(row["offered_at"]),
                 agent_id=row["agent_id"],
                 staff_number=row["staff_number"],
                 agent_name=row["agent_name"],
@@ -692,4 +686,4 @@ async def weekly_counts(
     extra = [(start, 'c."offered_at" >= {}'), (end, 'c."offered_at" < {}')]
     sql = _Sql(query, filters.without_days(), scope, extra=extra)
     rows = await _rows(f'SELECT c."offered_at" FROM {sql.source} WHERE {sql.where}', sql.args)
-    return bucket_by_week([_as_datetime(r["offered_at"]) for r in rows], mondays, today)
+    return bucket_by_week([stored_time(r["offered_at"]) for r in rows], mondays, today)

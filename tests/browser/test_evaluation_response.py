@@ -66,7 +66,9 @@ def test_acknowledge_dispute_and_resolve(live_app, new_context):
     assert agent.locator("h1").first.inner_text() == "What to do next"
     to_do = agent.locator(".to-do li")
     assert to_do.count() == 2
-    assert all(re.search(r"\(0%\) and acknowledge or dispute it by \d{4}-\d\d-\d\d$", t) for t in to_do.all_inner_texts())
+    assert all(
+        re.search(r"\(0%\) and acknowledge or dispute it by \d{4}-\d\d-\d\d$", t) for t in to_do.all_inner_texts()
+    )
     assert agent.get_by_role("link", name=re.compile(r"^Notifications 2 unread$")).count() == 1
     problems = serious_violations(agent, "the agent's home")
     agent.screenshot(path=f"{SHOTS}/home-agent.png", full_page=True)

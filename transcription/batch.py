@@ -157,8 +157,13 @@ async def _try_claim(me: str, transcription_id: int | None, only_calls: list[int
         )
     if not taken:
         return True, None
-    call = await Call.select(Call.recording_path).where(Call.id == taken[0]["call"]).first()
-    return True, {"id": taken[0]["id"], "call": taken[0]["call"], "recording_path": call["recording_path"]}
+    call = await Call.select(Call.recording_path, Call.queue).where(Call.id == taken[0]["call"]).first()
+    return True, {
+        "id": taken[0]["id"],
+        "call": taken[0]["call"],
+        "recording_path": call["recording_path"],
+        "queue": call["queue"],
+    }
 
 
 def transcribe_recording(engine: Engine, path: Path, agent_channel: int) -> dict:
@@ -286,8 +291,10 @@ async def run_batch(
         nonlocal finished
         while (job := await claim(me, only_calls=only)) is not None:
             path = root / (job["recording_path"] or "")
-            result = await asyncio.wrap_future(transcriber.submit(transcribe_recording, path, channel))
-            if await save(me, job["id"], result, transcriber.model_name):
+            result = await asyncio.wrap_future(
+                transcriber.submit(transcribe_recording, path, channel, queue=job["queue"])
+            )
+            if await save(me, job["id"], result, transcriber.model_name_for(job["queue"])):
                 if "failed" in result:
                     summary.failed += 1
                 else:
@@ -303,22 +310,35 @@ async def run_batch(
     return summary
 
 
-_engine: Engine | None = None
+# In `qa worker`: an engine per model folder, each loaded the first time a job needs it (the
+# default model, or a queue's own: QA_VOSK_MODELS).
+_engines: dict[str, Engine] = {}
+
+
+async def _engine_for(queue: str) -> Engine:
+    settings = get_settings()
+    folder = settings.vosk_models.get(queue) or settings.vosk_model or ""
+    if folder not in _engines:
+        _engines[folder] = await asyncio.get_running_loop().run_in_executor(None, Engine.for_calls, folder or None)
+    return _engines[folder]
 
 
 async def transcribe_job(ctx: dict, transcription_id: int) -> str:
     """The SAQ job `qa worker` runs: one recording, claimed like the in-process batch does."""
-    global _engine
-    if _engine is None:
-        _engine = await asyncio.get_running_loop().run_in_executor(None, Engine.for_calls)
     me = worker_name()
+    call = await Transcription.select(Transcription.call.queue.as_alias("queue")).where(
+        Transcription.id == transcription_id
+    )
+    if not call:
+        return "not pending"
+    engine = await _engine_for(call[0]["queue"])  # before the claim: a missing model claims nothing
     job = await claim(me, transcription_id)
     if job is None:
         return "not pending"
     path = get_settings().recordings_dir / (job["recording_path"] or "")
     channel = get_settings().agent_channel
-    result = await asyncio.get_running_loop().run_in_executor(None, transcribe_recording, _engine, path, channel)
-    await save(me, job["id"], result, _engine.info.name)
+    result = await asyncio.get_running_loop().run_in_executor(None, transcribe_recording, engine, path, channel)
+    await save(me, job["id"], result, engine.info.name)
     return "failed" if "failed" in result else "done"
 
 

@@ -76,6 +76,18 @@ def find_model(explicit: str | Path | None = None) -> ModelInfo:
     )
 
 
+def queue_models() -> dict[str, ModelInfo]:
+    """The model of each queue QA_VOSK_MODELS names (calls of other queues use the default
+    model), each checked: a wrong folder is an error naming the queue."""
+    models = {}
+    for queue, folder in get_settings().vosk_models.items():
+        problem = check_model_dir(Path(folder).expanduser())
+        if problem is not None:
+            raise ModelError(f"QA_VOSK_MODELS, queue {queue!r}: {problem}")
+        models[queue] = find_model(folder)
+    return models
+
+
 # The recogniser's settings that trade accuracy for speed, and the option each sets in the
 # model's conf/model.conf (Vosk reads them there when it loads a model; a recogniser has no
 # setter for them). Unset, a model keeps its own values: for the small Korean model beam 10,

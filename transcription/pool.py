@@ -7,6 +7,10 @@ So `choose_kind` takes processes whenever there is more than one worker, and one
 process to start, no second copy of the model) for one. A process costs its own copy of the
 model in memory (about 250 MB for the small Korean model) and a few seconds to load it.
 
+A centre that answers in several languages names a model per queue (QA_VOSK_MODELS); a job
+says its call's queue and runs on that queue's model, which each worker loads the first time it
+needs it (a queue with nothing to transcribe costs no memory).
+
 Worker processes are started with "spawn": a clean interpreter, not a fork of a process that
 holds an event loop, database connections and threads. Each watches its parent and exits when
 the parent is gone (killed, say), rather than decoding on for nobody.
@@ -25,7 +29,7 @@ from typing import Any
 
 from qa_app.i18n import ngettext
 from transcription.engine import Engine
-from transcription.model import ModelInfo, find_model
+from transcription.model import ModelInfo, find_model, queue_models
 
 KINDS = ("auto", "process", "thread")
 PARENT_CHECK_SECONDS = 1.0
@@ -61,8 +65,10 @@ def say(kind: str, workers: int) -> str:
     return ngettext("%(n)s thread sharing one model", "%(n)s threads sharing one model", workers) % {"n": workers}
 
 
-# In a worker process: its engine, loaded once when the process starts.
-_engine: Engine | None = None
+# In a worker process: its engines by model folder, the default one loaded when the process
+# starts, a queue's own model the first time a job needs it.
+_engines: dict[Path, Engine] = {}
+_vad_mode: int | None = None
 
 
 def _watch_parent(parent: int) -> None:
@@ -77,23 +83,29 @@ def _watch_parent(parent: int) -> None:
 
 
 def _start_worker(model: ModelInfo, vad_mode: int | None, parent: int) -> None:
-    global _engine
+    global _vad_mode
     _watch_parent(parent)
-    _engine = Engine(model, vad_mode=vad_mode)
+    _vad_mode = vad_mode
+    _engines[model.path] = Engine(model, vad_mode=vad_mode)
 
 
-def _run(job: Callable[..., Any], args: tuple) -> Any:
-    return job(_engine, *args)
+def _run(job: Callable[..., Any], model: ModelInfo, args: tuple) -> Any:
+    if model.path not in _engines:
+        _engines[model.path] = Engine(model, vad_mode=_vad_mode)
+    return job(_engines[model.path], *args)
 
 
 class Transcriber:
-    """`workers` decoders of one kind. `submit(job, *args)` runs `job(engine, *args)` on one of
-    them and returns a Future; a job for processes must be a module-level function (it is sent by
-    name) whose arguments and result can be pickled.
+    """`workers` decoders of one kind. `submit(job, *args, queue=...)` runs `job(engine, *args)`
+    on one of them, with the engine of the queue's model, and returns a Future; a job for
+    processes must be a module-level function (it is sent by name) whose arguments and result can
+    be pickled.
 
     With `engine` given, the workers are threads sharing it (a test's deterministic model, a
-    stand-in engine); otherwise each loads `model` (default QA_VOSK_MODEL) with voice-activity
-    detection as QA_VAD says, as `Engine.for_calls` does."""
+    stand-in engine) for every queue without a model of its own; otherwise each loads `model`
+    (default QA_VOSK_MODEL) with voice-activity detection as QA_VAD says, as `Engine.for_calls`
+    does. The queues' own models (QA_VOSK_MODELS) are checked here, so that a wrong folder stops
+    the run before any worker starts."""
 
     def __init__(
         self,
@@ -105,28 +117,47 @@ class Transcriber:
     ):
         if workers < 1:
             raise ValueError("at least one worker is needed")
+        from qa_app.settings import get_settings
+
         self.workers = workers
         self.kind = "thread" if engine is not None else choose_kind(workers, kind)
+        self.queue_models = queue_models()  # fails here, not in a worker
         self._executor: Executor
+        self._engines: dict[Path, Engine] = {}
+        self._loading = threading.Lock()
         if self.kind == "process":
-            from qa_app.settings import get_settings
-
             self.engine = None
             self.info = model if isinstance(model, ModelInfo) else find_model(model)  # fails here, not in a worker
+            self._vad_mode = get_settings().vad_mode
             self._executor = ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker,
-                initargs=(self.info, get_settings().vad_mode, os.getpid()),
+                initargs=(self.info, self._vad_mode, os.getpid()),
             )
         else:
             self.engine = engine or Engine.for_calls(model)
             self.info = self.engine.info
+            self._vad_mode = self.engine.vad_mode
+            self._engines[self.info.path] = self.engine
             self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vosk")
+
+    def model_for(self, queue: str | None = None) -> ModelInfo:
+        """The model a call of `queue` is decoded with: its own (QA_VOSK_MODELS) or the default."""
+        return self.queue_models.get(queue or "", self.info)
+
+    def model_name_for(self, queue: str | None = None) -> str:
+        return self.model_for(queue).name
 
     @property
     def model_name(self) -> str:
         return self.info.name
+
+    def _thread_engine(self, model: ModelInfo) -> Engine:
+        with self._loading:  # two threads wanting a new model load it once
+            if model.path not in self._engines:
+                self._engines[model.path] = Engine(model, vad_mode=self._vad_mode)
+            return self._engines[model.path]
 
     @property
     def sample_rate(self) -> int:
@@ -138,10 +169,11 @@ class Transcriber:
     def say(self) -> str:
         return say(self.kind, self.workers)
 
-    def submit(self, job: Callable[..., Any], *args: Any) -> Future:
+    def submit(self, job: Callable[..., Any], *args: Any, queue: str | None = None) -> Future:
+        model = self.model_for(queue)
         if self.kind == "process":
-            return self._executor.submit(_run, job, args)
-        return self._executor.submit(job, self.engine, *args)
+            return self._executor.submit(_run, job, model, args)
+        return self._executor.submit(lambda: job(self._thread_engine(model), *args))
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)

@@ -37,8 +37,9 @@ async def seed(agents_wanted: int, calls_per_day: int, seed: int) -> None:
     from qa_app.security import hash_password
     from qa_app.settings import get_settings
     from qa_app.tables import Agent, Call, Role, Team, User
-    from surveys.invitations import default_template, new_token, token_hash
-    from surveys.tables import InvitationStatus, SurveyInvitation, SurveyResponse
+    from surveys.demo import sent_invitation
+    from surveys.invitations import default_template, new_token
+    from surveys.tables import SurveyInvitation, SurveyResponse
 
     settings = get_settings()
     db.use_database(settings.database_url)
@@ -75,30 +76,17 @@ async def seed(agents_wanted: int, calls_per_day: int, seed: int) -> None:
                 for member in range(min(TEAM_SIZE, added - len(agents))):
                     staff = str(5001 + len(agents))
                     agents.append(
-                        {
-                            "staff": staff,
-                            "name": f"Agent {staff}",
-                            "team": team[0]["id"],
-                            "interface": f"PJSIP/{staff}",
-                            "from": start - timedelta(days=400),
-                            "to": None,
-                            "speed": rng.uniform(0.8, 1.25),
-                            "part_time": member % 7 == 3,
-                        }
+                        demo.demo_agent(
+                            rng,
+                            staff,
+                            f"Agent {staff}",
+                            team[0]["id"],
+                            start - timedelta(days=400),
+                            None,
+                            part_time=member % 7 == 3,
+                        )
                     )
-            await Agent.insert(
-                *[
-                    Agent(
-                        staff_number=a["staff"],
-                        name=a["name"],
-                        team=a["team"],
-                        interface=a["interface"],
-                        active_from=a["from"],
-                    )
-                    for a in agents
-                ]
-            )
-            ids = {r["staff_number"]: r["id"] for r in await Agent.select(Agent.id, Agent.staff_number)}
+            ids = await demo.add_agents(agents)
             present = await demo._attendance(tx, rng, agents, ids, start, end)
             print(f"{len(agents)} agents in {len(agents) // TEAM_SIZE} teams, their rota for a year", flush=True)
             demo.WEEKDAY_VOLUME = calls_per_day  # the demo's generator, at this centre's volume
@@ -135,17 +123,13 @@ async def seed(agents_wanted: int, calls_per_day: int, seed: int) -> None:
                 if is_open:
                     links.append(token)
                 invitations.append(
-                    SurveyInvitation(
-                        token_hash=token_hash(token),
-                        call=call["id"],
-                        template=template,
-                        channel="sms",
-                        status=InvitationStatus.answered if done else InvitationStatus.sent,
-                        caller_hash=call["caller_hash"],
-                        created_at=sent,
-                        sent_at=sent,
-                        expires_at=sent + timedelta(days=14) if not is_open else sent + timedelta(days=30),
+                    sent_invitation(
+                        call,
+                        template,
+                        token,
+                        sent,
                         answered_at=sent + timedelta(hours=3) if done else None,
+                        days=30 if is_open else 14,
                     )
                 )
                 if done:

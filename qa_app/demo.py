@@ -17,6 +17,7 @@ import tomllib
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from kit.timeutil import current_month, previous_month
 from qa_app import db, formatting, packages
@@ -66,6 +67,41 @@ def demo_period(today: date, zone) -> tuple[date, date]:
     this = current_month(zone, datetime.combine(today, time(12), tzinfo=zone))
     start = previous_month(previous_month(previous_month(this)))
     return start, today - timedelta(days=1)
+
+
+def demo_agent(
+    rng: random.Random, staff: str, name: str, team: int, active_from: date, active_to: date | None, *, part_time: bool
+) -> dict[str, Any]:
+    """One agent as the demo's rota and call generator take it: `speed` scales how long their
+    calls last, a part-timer works fewer days."""
+    return {
+        "staff": staff,
+        "name": name,
+        "team": team,
+        "interface": f"PJSIP/{staff}",
+        "from": active_from,
+        "to": active_to,
+        "speed": rng.uniform(0.8, 1.25),
+        "part_time": part_time,
+    }
+
+
+async def add_agents(agents: list[dict[str, Any]]) -> dict[str, int]:
+    """Store the agents; every agent's id by staff number."""
+    await Agent.insert(
+        *[
+            Agent(
+                staff_number=a["staff"],
+                name=a["name"],
+                team=a["team"],
+                interface=a["interface"],
+                active_from=a["from"],
+                active_to=a["to"],
+            )
+            for a in agents
+        ]
+    )
+    return {r["staff_number"]: r["id"] for r in await Agent.select(Agent.id, Agent.staff_number)}
 
 
 async def load_demo(
@@ -133,31 +169,11 @@ async def _build(rng: random.Random, start: date, end: date, zone, echo: Callabl
                 active_to = previous_month(previous_month(end.replace(day=1))) - timedelta(days=1)
                 active_to = max(active_to, start + timedelta(days=20))
             agents.append(
-                {
-                    "staff": staff,
-                    "name": name,
-                    "team": team_ids[TEAMS[index % 3]],
-                    "interface": f"PJSIP/{staff}",
-                    "from": active_from,
-                    "to": active_to,
-                    "speed": rng.uniform(0.8, 1.25),
-                    "part_time": index % 7 == 3,
-                }
-            )
-        await Agent.insert(
-            *[
-                Agent(
-                    staff_number=a["staff"],
-                    name=a["name"],
-                    team=a["team"],
-                    interface=a["interface"],
-                    active_from=a["from"],
-                    active_to=a["to"],
+                demo_agent(
+                    rng, staff, name, team_ids[TEAMS[index % 3]], active_from, active_to, part_time=index % 7 == 3
                 )
-                for a in agents
-            ]
-        )
-        ids = {r["staff_number"]: r["id"] for r in await Agent.select(Agent.id, Agent.staff_number)}
+            )
+        ids = await add_agents(agents)
         present = await _attendance(tx, rng, agents, ids, start, end)
         echo(_("generating calls"))
         summary = ImportSummary(file="demo", format="demo", database=db.describe(db.current_engine()))

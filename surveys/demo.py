@@ -27,6 +27,25 @@ COMMENTS = [
 ]
 
 
+def sent_invitation(
+    call: dict, template: int, token: str, sent: datetime, *, answered_at: datetime | None, days: int = 14
+) -> SurveyInvitation:
+    """The invitation a call's resident was sent by text message at `sent`, open for `days`,
+    answered at `answered_at` (or not yet)."""
+    return SurveyInvitation(
+        token_hash=token_hash(token),
+        call=call["id"],
+        template=template,
+        channel="sms",
+        status=InvitationStatus.answered if answered_at else InvitationStatus.sent,
+        caller_hash=call["caller_hash"],
+        created_at=sent,
+        sent_at=sent,
+        expires_at=sent + timedelta(days=days),
+        answered_at=answered_at,
+    )
+
+
 async def load(*, seed: int, today: date, echo: Callable[[str], None]) -> None:
     if await SurveyInvitation.count():
         return
@@ -45,16 +64,11 @@ async def load(*, seed: int, today: date, echo: Callable[[str], None]) -> None:
         sent = call["offered_at"] + timedelta(minutes=5)
         answered = rng.random() < 0.35 and sent < cutoff
         invitations.append(
-            SurveyInvitation(
-                token_hash=token_hash(new_token()),
-                call=call["id"],
-                template=template,
-                channel="sms",
-                status=InvitationStatus.answered if answered else InvitationStatus.sent,
-                caller_hash=call["caller_hash"],
-                created_at=sent,
-                sent_at=sent,
-                expires_at=sent + timedelta(days=14),
+            sent_invitation(
+                call,
+                template,
+                new_token(),
+                sent,
                 answered_at=sent + timedelta(hours=rng.randint(1, 40)) if answered else None,
             )
         )

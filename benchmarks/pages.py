@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 SKIP = re.compile(r"^/(logout|static/|s/|open311/|api/|schema|login)|\.(pdf|xlsx|zip|csv|ics)$|/recording")
 HTML = {"accept": "text/html"}
 QUERIES = [0]
+SLOW_MS = [None]  # --slow: print each query slower than this
 
 
 def count_queries() -> None:
@@ -39,7 +40,14 @@ def count_queries() -> None:
 
         async def counted(self, querystring, *args, _original=original, **kwargs):
             QUERIES[0] += 1
-            return await _original(self, querystring, *args, **kwargs)
+            began = time.perf_counter()
+            try:
+                return await _original(self, querystring, *args, **kwargs)
+            finally:
+                took = 1000 * (time.perf_counter() - began)
+                if SLOW_MS[0] is not None and took >= SLOW_MS[0]:
+                    sql = " ".join(str(querystring).split())
+                    print(f"      {took:7.1f} ms  {sql[:400]}")
 
         engine.run_querystring = counted
 
@@ -71,7 +79,7 @@ async def main(roles: list[str] | None, only: set[str] | None) -> None:
             links = {h.replace("&amp;", "&") for h in re.findall(r'href="(/[^"#]*)"', home.text)}
             links = sorted(link for link in links if not SKIP.search(link.split("?")[0]))
             print(f"\n{role}")
-            for link in [link for link in links if only is None or link in only]:
+            for link in sorted(only) if only else links:  # --only: those paths, linked or not
                 times = []
                 for _ in range(4):
                     QUERIES[0] = 0
@@ -89,7 +97,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--roles", help="comma-separated roles of the demo logins (default: all)")
     parser.add_argument("--only", help="comma-separated paths to time (default: every link of the role's home)")
+    parser.add_argument("--slow", type=float, help="print every query that takes at least this many ms, with its SQL")
     args = parser.parse_args()
+    SLOW_MS[0] = args.slow
     os.environ.setdefault("QA_BACKGROUND", "0")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request would bury the table
     count_queries()

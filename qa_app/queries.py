@@ -54,14 +54,19 @@ EVALUATED = (
 )
 
 
-def _call_conditions(scope: list[int] | None, filters: CallFilter) -> tuple[list[str], list[Any]]:
-    """The WHERE conditions (with `{}` for each argument) of the calls in scope that match."""
+def _call_conditions(
+    scope: list[int] | None, filters: CallFilter, *, newest_first: bool = True
+) -> tuple[list[str], list[Any]]:
+    """The WHERE conditions (with `{}` for each argument) of the calls in scope that match;
+    `newest_first` when they are read in time order (a page of the list, an export)."""
     where: list[str] = []
     args: list[Any] = []
     if scope is not None:
-        # For a team's scope, walking the time index and filtering is far cheaper than merging
-        # one index range per agent and sorting them; the unary plus tells SQLite so.
-        where.append(db.sql_in('c."agent"' if len(scope) <= 1 else '+c."agent"', scope))
+        # For a page of a team's calls, walking the time index and filtering is far cheaper than
+        # merging one index range per agent and sorting them; the unary plus tells SQLite so.
+        # A count wants the agent index itself (PostgreSQL: 60 ms against 2 for a team's year).
+        plain = len(scope) <= 1 or not newest_first
+        where.append(db.sql_in('c."agent"' if plain else '+c."agent"', scope))
     for value, clause in (
         (filters.agent_id, 'c."agent" = {}'),
         (filters.team_id, 'c."agent" IN (SELECT "id" FROM "agent" WHERE "team" = {})'),
@@ -83,11 +88,17 @@ def _call_conditions(scope: list[int] | None, filters: CallFilter) -> tuple[list
     return where, args
 
 
-async def count_calls(scope: list[int] | None, filters: CallFilter) -> int:
-    """How many calls in scope match the filters (the list's total)."""
-    where, args = _call_conditions(scope, filters)
-    sql = f'SELECT COUNT(*) AS n FROM "call" c {"WHERE " + " AND ".join(where) if where else ""}'
-    rows = await Call.raw(sql, *args)
+COUNTED = 10_000  # the list counts its calls up to this; beyond, it says "more than 10,000 calls"
+
+
+async def count_calls(scope: list[int] | None, filters: CallFilter, limit: int | None = None) -> int:
+    """How many calls in scope match the filters (the list's total), counted up to `limit`:
+    more than that gives `limit` + 1. Counting a year of a large centre's calls took 30 ms on
+    every page of the list; nobody pages through ten thousand calls, they filter."""
+    limit = COUNTED if limit is None else limit
+    where, args = _call_conditions(scope, filters, newest_first=False)
+    matching = f'SELECT 1 FROM "call" c {"WHERE " + " AND ".join(where) if where else ""} LIMIT {int(limit) + 1}'
+    rows = await Call.raw(f"SELECT COUNT(*) AS n FROM ({matching}) AS m", *args)
     return int(rows[0]["n"])
 
 

@@ -115,6 +115,7 @@ async def calls(
         "page": page,
         "params": params,
         "total": await queries.count_calls(scope, filters),
+        "counted": queries.COUNTED,
         "agents": [] if is_agent else await queries.list_agents(scope),
         "teams": [] if is_agent else await queries.list_teams(await team_scope(user)),
         "services": await queries.list_services(),

@@ -7,6 +7,7 @@ import csv
 import io
 import re
 
+from qa_app import queries
 from qa_app.queries import PAGE_SIZE
 from qa_app.tables import Call, Service
 from scorecards.tables import Evaluation, ScorecardTemplate
@@ -75,6 +76,23 @@ async def test_filters_and_the_total(client, centre):
     assert _total(south.text) == 40
     # The filters stay chosen in the form.
     assert re.search(r'<option value="yes" selected>', (await client.get("/calls?evaluated=yes", headers=HTML)).text)
+
+
+async def test_the_total_is_counted_up_to_a_limit_and_says_more_beyond_it(client, centre, monkeypatch):
+    monkeypatch.setattr(queries, "COUNTED", 50)
+    await login(client, "manager@test.org")
+    everything = await client.get("/calls", headers=HTML)
+    assert '<span role="status">More than 50 calls</span>' in everything.text
+    assert len(_row_links(everything.text)) == PAGE_SIZE  # the list itself is not cut
+    south = await client.get(f"/calls?team={centre['teams']['south']}", headers=HTML)
+    assert _total(south.text) == 40
+    client.cookies.clear()
+    await login(client, "team_leader@test.org")  # North: 80 calls, counted in the leader's scope
+    north = await client.get("/calls", headers=HTML)
+    assert '<span role="status">More than 50 calls</span>' in north.text
+    one_agent = await client.get(f"/calls?agent={centre['agents']['1']}", headers=HTML)
+    assert _total(one_agent.text) == 40
+    assert await queries.count_calls([centre["agents"]["1"], centre["agents"]["2"]], queries.CallFilter()) == 51
 
 
 async def test_paging_walks_every_call_once_and_the_phone_system_id_is_never_shown(client, centre):

@@ -287,32 +287,40 @@ async def _write(tx: Any, documents: list[tuple[int, list[IndexTurn]]]) -> None:
     await tx.connection.execute(INSERT_TERMS, *map(list, zip(*sides, strict=True)))
 
 
+FINISHED = """
+    SELECT t."call", t."transcript", EXISTS (SELECT 1 FROM "transcript_index" i WHERE i."call" = t."call") AS "indexed"
+    FROM "transcription" t WHERE t."status" = 'done' AND {calls}
+"""
+
+
 async def index_calls(call_ids: Sequence[int]) -> int:
     """Index the finished transcripts of these calls again, in place of what the index held for
     them (a transcript that is gone, failed or erased leaves nothing); how many were indexed.
 
     The package's after-calls hook: it runs when calls were imported or a transcript finished.
-    Idempotent; within a transaction already open (the demo's) it writes in that one. Calls with
-    neither a finished transcript nor an entry cost one read per 500 (an import of new calls)."""
+    Idempotent; within a transaction already open (a transcript being stored, the demo's) it
+    writes in that one. A finished transcript stored costs one read and its two inserts (what
+    the index held is deleted only when it held something); 500 imported calls without a
+    transcript cost one read and one delete that finds nothing."""
     ids = sorted({int(i) for i in call_ids})
     indexed = 0
     for first in range(0, len(ids), CALLS_PER_BATCH):
         chunk = ids[first : first + CALLS_PER_BATCH]
-        done = Transcription.call.is_in(chunk) & (Transcription.status == Status.done)
-        if not (
-            await Transcription.exists().where(done)
-            or await TranscriptIndex.exists().where(TranscriptIndex.call.is_in(chunk))
-        ):
-            continue
         async with db.write_transaction() as tx:
-            transcripts = (
-                await Transcription.select(Transcription.call, Transcription.transcript)
-                .where(done)
-                .output(load_json=True)
-            )
-            documents = [(t["call"], turns) for t in transcripts if (turns := index_turns(t["transcript"]))]
-            # SQLite's FTS5 documents go with the entries by a trigger, PostgreSQL's by a foreign key.
-            await TranscriptIndex.delete().where(TranscriptIndex.call.is_in(chunk))
+            rows = await Transcription.raw(FINISHED.format(calls=db.sql_in('t."call"', chunk)))
+            finished = {r["call"] for r in rows}
+            # Entries to go: those of calls being indexed again, and of calls whose transcript is
+            # no longer finished (erased, failed). SQLite's FTS5 documents go with the entries by
+            # a trigger, PostgreSQL's by a foreign key.
+            stale = [r["call"] for r in rows if r["indexed"]] + [c for c in chunk if c not in finished]
+            if stale:
+                where = db.sql_in('"call"', stale)
+                await TranscriptIndex.raw(f'DELETE FROM "transcript_index" WHERE {where}')
+            documents = []
+            for row in rows:
+                transcript = json.loads(row["transcript"]) if isinstance(row["transcript"], str) else row["transcript"]
+                if turns := index_turns(transcript):
+                    documents.append((row["call"], turns))
             await _write(tx, documents)
         indexed += len(documents)
     return indexed

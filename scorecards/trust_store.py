@@ -12,10 +12,12 @@ import json
 from typing import Any
 
 from kit.timeutil import stored_time
+from qa_app import db
 from scorecards import config, trust, versions
 from scorecards.tables import AutoCheck, Evaluation, EvaluationAnswer, EvaluationStatus
 
 RELEASED = [s.value for s in EvaluationStatus if s is not EvaluationStatus.draft]
+CALL = '"call"'
 LOOK_BACK = 5  # answers read per place in the window: some calls are N/A or undecided
 
 
@@ -49,15 +51,20 @@ async def pairs(codes: list[str], limit: int) -> dict[str, list[trust.Pair]]:
     calls = sorted({r["call"] for r in rows if r["call"] is not None})
     machine = {
         (r["criterion"], r["call"]): r["value"]
-        for r in await AutoCheck.select(AutoCheck.criterion, AutoCheck.call, AutoCheck.value).where(
-            AutoCheck.criterion.is_in(codes) & AutoCheck.call.is_in(calls or [-1])
+        for r in await AutoCheck.raw(
+            f'SELECT "criterion", "call", "value" FROM "auto_check" WHERE {db.sql_in(CALL, calls)} '
+            f'AND "criterion" IN ({", ".join("{}" for _ in codes)})',
+            *codes,
         )
     }
     result: dict[str, list[trust.Pair]] = {code: [] for code in codes}
     for a in rows:
-        evidence = json.loads(a["evidence"]) if isinstance(a["evidence"], str) else a["evidence"]
         key = (a["criterion"], a["call"])
-        value = machine[key] if key in machine else (evidence or {}).get("machine")
+        if key in machine:
+            value = machine[key]
+        else:  # marked before automatic results were stored: the answer the evaluation opened with
+            evidence = json.loads(a["evidence"]) if isinstance(a["evidence"], str) else a["evidence"]
+            value = (evidence or {}).get("machine")
         result[a["criterion"]].append(
             trust.Pair(
                 call=a["call"],

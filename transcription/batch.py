@@ -27,6 +27,7 @@ from qa_app.tables import Call
 from transcription.audio import AudioError, decode
 from transcription.engine import Engine
 from transcription.metrics import talk_metrics
+from transcription.model import queue_models
 from transcription.pool import Transcriber, default_workers
 from transcription.redact_audio import redact_audio, spans_for_redactions
 from transcription.tables import Status, Transcription
@@ -317,10 +318,12 @@ _engines: dict[str, Engine] = {}
 
 async def _engine_for(queue: str) -> Engine:
     settings = get_settings()
-    folder = settings.vosk_models.get(queue) or settings.vosk_model or ""
-    if folder not in _engines:
-        _engines[folder] = await asyncio.get_running_loop().run_in_executor(None, Engine.for_calls, folder or None)
-    return _engines[folder]
+    own = settings.vosk_models.get(queue)
+    key = own or settings.vosk_model or ""
+    if key not in _engines:
+        model = queue_models()[queue] if own else None  # a folder that is no model: an error naming its queue
+        _engines[key] = await asyncio.get_running_loop().run_in_executor(None, Engine.for_calls, model)
+    return _engines[key]
 
 
 async def transcribe_job(ctx: dict, transcription_id: int) -> str:

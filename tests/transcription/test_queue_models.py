@@ -6,6 +6,7 @@ one decoded each call."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,8 @@ def test_a_queue_named_with_a_folder_that_is_no_model_stops_the_run_before_it_st
         assert get_settings().vosk_models == {"Stadsdelen": str(tmp_path / "vosk-model-sv")}
         with pytest.raises(ModelError, match="QA_VOSK_MODELS, queue 'Stadsdelen': .*vosk-model-sv is not a folder"):
             pool.Transcriber(1)
+        with pytest.raises(ModelError, match="QA_VOSK_MODELS, queue 'Stadsdelen': .*vosk-model-sv is not a folder"):
+            asyncio.run(batch._engine_for("Stadsdelen"))  # `qa worker`'s job, before it claims the call
     finally:
         monkeypatch.delenv("QA_VOSK_MODELS")
         reset_settings()

@@ -138,7 +138,7 @@ class Transcriber:
         else:
             self.engine = engine or Engine.for_calls(model)
             self.info = self.engine.info
-            self._vad_mode = self.engine.vad_mode
+            self._vad_mode = get_settings().vad_mode  # for a queue's own model, as Engine.for_calls
             self._engines[self.info.path] = self.engine
             self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vosk")
 

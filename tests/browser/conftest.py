@@ -112,6 +112,14 @@ def page(context):
     return context.new_page()
 
 
+def settled(page) -> None:
+    """Wait until HTMX has set up what it last swapped in. It marks new content with the class
+    "htmx-added" in the same step that inserts it, and takes the class away in the step that
+    attaches the content's triggers; typing into a field before that step is not seen (a call
+    page's panels arrive this way, after the page has loaded)."""
+    page.wait_for_function("() => !document.querySelector('.htmx-added, .htmx-request')")
+
+
 def login(page, email: str, password: str = PASSWORD) -> None:
     """Log in over the real login form (logging out whoever is logged in on this page first);
     fails with the page's reason when refused."""

@@ -9,6 +9,7 @@ That is what lets one process (the test suite) run against SQLite and then Postg
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
@@ -152,6 +153,11 @@ async def write_transaction() -> AsyncIterator[Any]:
     else:
         async with engine.transaction() as tx:
             yield tx
+
+
+def json_value(value: Any) -> Any:
+    """A JSON column as raw SQL gives it (its text) or as Piccolo has parsed it, parsed."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def sql_in(column: str, ids: list[int]) -> str:

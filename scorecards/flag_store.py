@@ -17,7 +17,6 @@ call of the month up to date.
 
 from __future__ import annotations
 
-import json
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -77,10 +76,6 @@ class FlagRun:
             "updated": self.updated,
             "deleted": self.deleted,
         }
-
-
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
 
 
 def _month_of(offered_at: Any) -> str:
@@ -160,7 +155,7 @@ async def _transcripts(call_ids: list[int]) -> dict[int, tuple[Any, Any]]:
         f'SELECT "call", "transcript", "metrics" FROM "transcription" WHERE "status" = \'done\' AND '
         f"{db.sql_in(CALL, call_ids)}"
     )
-    return {r["call"]: (_json(r["transcript"]), _json(r["metrics"])) for r in rows}
+    return {r["call"]: (db.json_value(r["transcript"]), db.json_value(r["metrics"])) for r in rows}
 
 
 async def _failed_checks(call_ids: list[int], context: _Context) -> dict[int, list[dict[str, Any]]]:
@@ -172,7 +167,7 @@ async def _failed_checks(call_ids: list[int], context: _Context) -> dict[int, li
     found: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         position, title = context.titles[row["template"]].get(row["criterion"], (999, row["criterion"]))
-        evidence = _json(row["evidence"]) or {}
+        evidence = db.json_value(row["evidence"]) or {}
         found[row["call"]].append(
             {
                 "criterion": row["criterion"],

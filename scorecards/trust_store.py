@@ -8,7 +8,6 @@ opened with. The marker's answer is the final one (after any dispute).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from kit.timeutil import stored_time
@@ -17,7 +16,6 @@ from scorecards import config, trust, versions
 from scorecards.tables import AutoCheck, Evaluation, EvaluationAnswer, EvaluationStatus
 
 RELEASED = [s.value for s in EvaluationStatus if s is not EvaluationStatus.draft]
-CALL = '"call"'
 LOOK_BACK = 5  # answers read per place in the window: some calls are N/A or undecided
 
 
@@ -48,11 +46,11 @@ async def pairs(codes: list[str], limit: int) -> dict[str, list[trust.Pair]]:
         *codes,
         *RELEASED,
     )
-    calls = sorted({r["call"] for r in rows if r["call"] is not None})
+    calls = db.sql_in('"call"', sorted({r["call"] for r in rows if r["call"] is not None}))
     machine = {
         (r["criterion"], r["call"]): r["value"]
         for r in await AutoCheck.raw(
-            f'SELECT "criterion", "call", "value" FROM "auto_check" WHERE {db.sql_in(CALL, calls)} '
+            f'SELECT "criterion", "call", "value" FROM "auto_check" WHERE {calls} '
             f'AND "criterion" IN ({", ".join("{}" for _ in codes)})',
             *codes,
         )
@@ -63,7 +61,7 @@ async def pairs(codes: list[str], limit: int) -> dict[str, list[trust.Pair]]:
         if key in machine:
             value = machine[key]
         else:  # marked before automatic results were stored: the answer the evaluation opened with
-            evidence = json.loads(a["evidence"]) if isinstance(a["evidence"], str) else a["evidence"]
+            evidence = db.json_value(a["evidence"])
             value = (evidence or {}).get("machine")
         result[a["criterion"]].append(
             trust.Pair(

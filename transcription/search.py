@@ -318,8 +318,7 @@ async def index_calls(call_ids: Sequence[int]) -> int:
                 await TranscriptIndex.raw(f'DELETE FROM "transcript_index" WHERE {where}')
             documents = []
             for row in rows:
-                transcript = json.loads(row["transcript"]) if isinstance(row["transcript"], str) else row["transcript"]
-                if turns := index_turns(transcript):
+                if turns := index_turns(db.json_value(row["transcript"])):
                     documents.append((row["call"], turns))
             await _write(tx, documents)
         indexed += len(documents)

@@ -120,6 +120,14 @@ def settled(page) -> None:
     page.wait_for_function("() => !document.querySelector('.htmx-added, .htmx-request')")
 
 
+def open_call(page, call_id: int) -> None:
+    """Open a call page and wait until its cases panel, which arrives over HTMX after the page,
+    is in and set up: typing into it sooner is not seen (it timed out under the full suite)."""
+    page.goto(f"/calls/{call_id}")
+    page.get_by_label("What the resident asked").wait_for()
+    settled(page)
+
+
 def login(page, email: str, password: str = PASSWORD) -> None:
     """Log in over the real login form (logging out whoever is logged in on this page first);
     fails with the page's reason when refused."""

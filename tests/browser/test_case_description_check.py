@@ -5,7 +5,7 @@ button gives the same note on a page of its own, and saving shows the new case."
 
 from __future__ import annotations
 
-from tests.browser.conftest import login, settled
+from tests.browser.conftest import login, open_call
 
 NOTE = "This looks like a personal number (BSN). Leave it out; the case keeps the resident's contact separately."
 
@@ -18,10 +18,8 @@ def test_an_agent_is_told_about_a_personal_number_as_they_type(live_app, new_con
 
     page = new_context().new_page()
     login(page, "robin@test.org")
-    page.goto(f"/calls/{call}")
+    open_call(page, call)
     description = page.get_by_label("What the resident asked")
-    description.wait_for()  # the cases panel comes after the page, over HTMX
-    settled(page)
     description.fill("Resident gave BSN 111222333, bins not collected")
     note = page.locator("#case-description-note")
     note.get_by_text(NOTE).wait_for()

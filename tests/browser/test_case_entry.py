@@ -4,7 +4,7 @@ the call's links."""
 
 from __future__ import annotations
 
-from tests.browser.conftest import login
+from tests.browser.conftest import login, open_call
 
 
 def test_an_agent_logs_a_case_from_the_call_page(live_app, new_context):
@@ -17,7 +17,7 @@ def test_an_agent_logs_a_case_from_the_call_page(live_app, new_context):
 
     page = new_context().new_page()
     login(page, "robin@test.org")
-    page.goto(f"/calls/{call}")
+    open_call(page, call)
     page.get_by_label("What the resident asked").fill("My bins were not collected on Tuesday")
     page.wait_for_function(  # suggested as they typed (HTMX)
         "() => document.querySelector('#case-service-select').selectedOptions[0].textContent"

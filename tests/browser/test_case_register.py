@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from tests.browser.accessibility import serious_violations
-from tests.browser.conftest import login
+from tests.browser.conftest import login, open_call
 
 SHOTS = "/tmp"
 
@@ -75,7 +75,7 @@ def test_an_agent_finds_a_colleagues_case_by_its_tracking_number(live_app, new_c
     assert "No case has the tracking number 2026-999999." in page.locator("main").inner_text()
 
     # The quick entry: no preset answer, and the agent's choice of service stays as they type.
-    page.goto(f"/calls/{own_call}")
+    open_call(page, own_call)
     resolved = page.get_by_role("group", name="Resolved during this call?")
     assert (
         not resolved.get_by_label("Yes").is_checked()
